@@ -1,0 +1,318 @@
+// Kernels of the reduction family. Every reduction is planned as "kept"
+// dimensions (one output element each) times "reduced" dimensions; the
+// loops pick a row path (reduced run is contiguous), a column path (kept run
+// is contiguous) or a general path.
+#include "ops/reduce.h"
+
+#include <cmath>
+#include <limits>
+
+#include "backend/cpu/strided.h"
+#include "backend/cpu/unary_ops.h"
+#include "core/scalar_cast.h"
+
+namespace ember {
+namespace cpu {
+
+namespace {
+
+template <typename T>
+bool is_nan(T v) {
+  if constexpr (is_cplx<T>) return std::isnan(v.real()) || std::isnan(v.imag());
+  else if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
+  else return false;
+}
+
+// How values combine. Acc is the accumulator type.
+template <typename In, typename Out, Reduce::Kind K>
+struct Reducer {
+  using C = compute_t<In>;
+  using Acc = std::conditional_t<
+      K == Reduce::And || K == Reduce::Or, bool,
+      std::conditional_t<K == Reduce::Sum || K == Reduce::Prod,
+                         std::conditional_t<std::is_floating_point_v<compute_t<Out>>,
+                                            double, compute_t<Out>>,
+                         C>>;
+  static Acc init() {
+    if constexpr (K == Reduce::Sum) return Acc(0);
+    else if constexpr (K == Reduce::Prod) return Acc(1);
+    else if constexpr (K == Reduce::And) return true;
+    else if constexpr (K == Reduce::Or) return false;
+    else if constexpr (is_cplx<C>) {
+      float inf = std::numeric_limits<float>::infinity();
+      return K == Reduce::Max ? C(-inf, -inf) : C(inf, inf);
+    } else if constexpr (std::is_floating_point_v<C>) {
+      return K == Reduce::Max ? -std::numeric_limits<C>::infinity()
+                              : std::numeric_limits<C>::infinity();
+    } else {
+      return K == Reduce::Max ? std::numeric_limits<C>::lowest()
+                              : std::numeric_limits<C>::max();
+    }
+  }
+  static Acc step(Acc a, In raw) {
+    C v = static_cast<C>(raw);
+    if constexpr (K == Reduce::Sum) return wrap_add(a, v);
+    else if constexpr (K == Reduce::Prod) return wrap_mul(a, v);
+    else if constexpr (K == Reduce::And) return a && !(v == C(0));
+    else if constexpr (K == Reduce::Or) return a || !(v == C(0));
+    else {
+      if (is_nan(a)) return a;
+      if (is_nan(v)) return v;
+      if constexpr (is_cplx<C>) {
+        bool less = v.real() < a.real() ||
+                    (v.real() == a.real() && v.imag() < a.imag());
+        return (K == Reduce::Max) != less && !(v == a) ? v : a;
+      } else {
+        return K == Reduce::Max ? (v > a ? v : a) : (v < a ? v : a);
+      }
+    }
+  }
+  static Acc merge(Acc a, Acc b) {
+    if constexpr (K == Reduce::Sum || K == Reduce::Prod || K == Reduce::And ||
+                  K == Reduce::Or) {
+      if constexpr (K == Reduce::Sum) return wrap_add(a, b);
+      else if constexpr (K == Reduce::Prod) return wrap_mul(a, b);
+      else if constexpr (K == Reduce::And) return a && b;
+      else return a || b;
+    } else {
+      return step_acc(a, b);
+    }
+  }
+  static Out finish(Acc a) { return cast_to<Out>(a); }
+
+ private:
+  static Acc step_acc(Acc a, Acc b) { return step(a, static_cast<In>(b)); }
+  // Integer sums wrap like numpy instead of overflowing (undefined in C++).
+  template <typename V>
+  static Acc wrap_add(Acc a, V v) {
+    if constexpr (std::is_integral_v<Acc> && !std::is_same_v<Acc, bool>) {
+      using U = std::make_unsigned_t<Acc>;
+      return Acc(U(a) + U(static_cast<Acc>(v)));
+    } else if constexpr (is_cplx<Acc>) {
+      return a + Acc(v);
+    } else {
+      return a + static_cast<Acc>(v);
+    }
+  }
+  template <typename V>
+  static Acc wrap_mul(Acc a, V v) {
+    if constexpr (std::is_integral_v<Acc> && !std::is_same_v<Acc, bool>) {
+      using U = std::make_unsigned_t<Acc>;
+      return Acc(U(a) * U(static_cast<Acc>(v)));
+    } else {
+      return a * static_cast<Acc>(v);
+    }
+  }
+};
+
+// Sum of a strided run. Float runs use 16 float lanes per block of 2048,
+// which vectorizes, and add block totals in double so long sums stay exact.
+template <typename In, typename Out, Reduce::Kind K>
+typename Reducer<In, Out, K>::Acc reduce_run(const In* p, int64_t n,
+                                             int64_t stride) {
+  using Rd = Reducer<In, Out, K>;
+  if constexpr (K == Reduce::Sum && std::is_same_v<compute_t<In>, float>) {
+    if (stride == 1) {
+      double total = 0;
+      constexpr int kLanes = 16, kBlock = 2048;
+      for (int64_t b = 0; b < n; b += kBlock) {
+        int64_t e = std::min<int64_t>(n, b + kBlock);
+        float lanes[kLanes] = {0};
+        int64_t i = b;
+        for (; i + kLanes <= e; i += kLanes) {
+          for (int k = 0; k < kLanes; ++k) lanes[k] += static_cast<float>(p[i + k]);
+        }
+        float tail = 0;
+        for (; i < e; ++i) tail += static_cast<float>(p[i]);
+        double block = tail;
+        for (int k = 0; k < kLanes; ++k) block += lanes[k];
+        total += block;
+      }
+      return total;
+    }
+  }
+  auto acc = Rd::init();
+  for (int64_t i = 0; i < n; ++i) acc = Rd::step(acc, p[i * stride]);
+  return acc;
+}
+
+template <typename In, typename Out, Reduce::Kind K>
+void reduce_typed(const array& in, array& out, const std::vector<int>& axes) {
+  using Rd = Reducer<In, Out, K>;
+  out.set_data(allocate(out.nbytes()));
+  const In* src = in.data<In>();
+  Out* dst = out.data<Out>();
+  if (out.size() == 0) return;
+  // Split dims into kept and reduced, each merged where contiguous.
+  Shape kshape, rshape;
+  Strides kin, kout, rin;
+  std::vector<bool> reduced(in.ndim(), false);
+  for (int a : axes) reduced[a] = true;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (reduced[i]) {
+      rshape.push_back(in.shape()[i]);
+      rin.push_back(in.strides()[i]);
+    } else {
+      kshape.push_back(in.shape()[i]);
+      kin.push_back(in.strides()[i]);
+      kout.push_back(out.strides()[i]);
+    }
+  }
+  auto kp = make_plan<2>(kshape, {kout, kin});
+  auto rp = make_plan<1>(rshape, {rin});
+  int64_t rsize = 1;
+  for (auto d : rshape) rsize *= d;
+  if (rsize == 0) {
+    std::fill(dst, dst + out.size(), Rd::finish(Rd::init()));
+    return;
+  }
+  bool row = rp.shape.size() <= 1;
+  int64_t rn = rp.inner(), rs = rp.shape.empty() ? 1 : rp.strides[0].back();
+  if (in.flags().contiguous && in.data_size() == in.size() && out.size() == 1) {
+    // Everything into one value: split the flat span across threads.
+    int64_t n = in.size();
+    int chunks = n >= 2 * kParallelGrain ? num_threads() : 1;
+    std::vector<typename Rd::Acc> partial(chunks, Rd::init());
+    parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
+        partial[c] = reduce_run<In, Out, K>(src + b, e - b, 1);
+      }
+    });
+    auto acc = partial[0];
+    for (int c = 1; c < chunks; ++c) acc = Rd::merge(acc, partial[c]);
+    dst[0] = Rd::finish(acc);
+    return;
+  }
+  bool column = !row || rs != 1;
+  if (column && !kp.shape.empty() && kp.strides[1].back() == 1 &&
+      kp.strides[0].back() == 1) {
+    // Column path: accumulate whole kept rows, one reduced offset at a time.
+    int64_t m = kp.inner();
+    LoopPlan<2> outer;
+    outer.shape.assign(kp.shape.begin(), kp.shape.end() - 1);
+    for (int k = 0; k < 2; ++k) {
+      outer.strides[k].assign(kp.strides[k].begin(), kp.strides[k].end() - 1);
+    }
+    run_plan<2>(outer, [&](auto off, int64_t n, auto st) {
+      std::vector<typename Rd::Acc> acc(m);
+      for (int64_t r = 0; r < n; ++r) {
+        std::fill(acc.begin(), acc.end(), Rd::init());
+        const In* base = src + off[1] + r * st[1];
+        for_range<1>(rp, 0, plan_size(rp), [&](auto roff, int64_t rlen, auto rst) {
+          for (int64_t j = 0; j < rlen; ++j) {
+            const In* p = base + roff[0] + j * rst[0];
+            for (int64_t i = 0; i < m; ++i) acc[i] = Rd::step(acc[i], p[i]);
+          }
+        });
+        Out* d = dst + off[0] + r * st[0];
+        for (int64_t i = 0; i < m; ++i) d[i] = Rd::finish(acc[i]);
+      }
+    }, rsize * m);
+    return;
+  }
+  // Row and general paths: one output element per kept index.
+  run_plan<2>(kp, [&](auto off, int64_t n, auto st) {
+    for (int64_t i = 0; i < n; ++i) {
+      const In* base = src + off[1] + i * st[1];
+      typename Rd::Acc acc;
+      if (row) {
+        acc = reduce_run<In, Out, K>(base, rn, rs);
+      } else {
+        acc = Rd::init();
+        for_range<1>(rp, 0, plan_size(rp), [&](auto roff, int64_t rlen, auto rst) {
+          acc = Rd::merge(acc, reduce_run<In, Out, K>(base + roff[0], rlen, rst[0]));
+        });
+      }
+      dst[off[0] + i * st[0]] = Rd::finish(acc);
+    }
+  }, rsize);
+}
+
+// Output type of sum and prod; matches accumulate_type in ops/reduce.cpp.
+template <typename In>
+using sum_type_t = std::conditional_t<
+    std::is_same_v<In, bool> || std::is_same_v<In, int8_t> ||
+        std::is_same_v<In, int16_t>,
+    int32_t,
+    std::conditional_t<std::is_same_v<In, uint8_t> || std::is_same_v<In, uint16_t>,
+                       uint32_t, In>>;
+
+template <Reduce::Kind K>
+void reduce_dispatch(const array& in, array& out, const std::vector<int>& axes) {
+  dispatch_all(in.dtype(), [&](auto it) {
+    using In = typename decltype(it)::type;
+    if constexpr (K == Reduce::Sum || K == Reduce::Prod) {
+      reduce_typed<In, sum_type_t<In>, K>(in, out, axes);
+    } else if constexpr (K == Reduce::And || K == Reduce::Or) {
+      reduce_typed<In, bool, K>(in, out, axes);
+    } else {
+      reduce_typed<In, In, K>(in, out, axes);
+    }
+  });
+}
+
+}  // namespace
+}  // namespace cpu
+
+void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  switch (kind_) {
+    case Sum: return cpu::reduce_dispatch<Sum>(inputs[0], out, axes_);
+    case Prod: return cpu::reduce_dispatch<Prod>(inputs[0], out, axes_);
+    case Max: return cpu::reduce_dispatch<Max>(inputs[0], out, axes_);
+    case Min: return cpu::reduce_dispatch<Min>(inputs[0], out, axes_);
+    case And: return cpu::reduce_dispatch<And>(inputs[0], out, axes_);
+    case Or: return cpu::reduce_dispatch<Or>(inputs[0], out, axes_);
+  }
+}
+
+void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  out.set_data(allocate(out.nbytes()));
+  uint32_t* dst = out.data<uint32_t>();
+  int64_t n = in.shape()[axis_], stride = in.strides()[axis_];
+  Shape kshape = in.shape();
+  Strides kin = in.strides();
+  kshape[axis_] = 1;
+  auto plan = cpu::make_plan<2>(kshape, {out.strides(), kin});
+  bool is_max = kind_ == ArgMax;
+  dispatch_all(in.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = compute_t<T>;
+    const T* src = in.data<T>();
+    cpu::run_plan<2>(plan, [&](auto off, int64_t m, auto st) {
+      for (int64_t i = 0; i < m; ++i) {
+        const T* p = src + off[1] + i * st[1];
+        int64_t best = 0;
+        C bv = static_cast<C>(p[0]);
+        // The first NaN wins, as in numpy.
+        if (!cpu::is_nan(bv)) {
+          for (int64_t j = 1; j < n; ++j) {
+            C v = static_cast<C>(p[j * stride]);
+            if (cpu::is_nan(v)) {
+              best = j;
+              break;
+            }
+            bool better;
+            if constexpr (cpu::is_cplx<C>) {
+              bool less = v.real() < bv.real() ||
+                          (v.real() == bv.real() && v.imag() < bv.imag());
+              bool greater = bv.real() < v.real() ||
+                             (v.real() == bv.real() && bv.imag() < v.imag());
+              better = is_max ? greater : less;
+            } else {
+              better = is_max ? v > bv : v < bv;
+            }
+            if (better) {
+              best = j;
+              bv = v;
+            }
+          }
+        }
+        dst[off[0] + i * st[0]] = static_cast<uint32_t>(best);
+      }
+    }, n);
+  });
+}
+
+}  // namespace ember

@@ -1,0 +1,278 @@
+// The Python `array` class: construction, properties, operators, methods,
+// numpy interop (buffer protocol and __array__) and pickling.
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/variant.h>
+
+#include "bindings/common.h"
+#include "core/errors.h"
+
+namespace ember::py {
+
+namespace {
+
+// What a memoryview of an array keeps alive until it is released.
+struct BufferKeep {
+  array a;
+  std::vector<Py_ssize_t> shape, strides;
+  std::string format;
+};
+
+const char* buffer_format(Dtype d) {
+  switch (d.val) {
+    case Dtype::Val::bool_: return "?";
+    case Dtype::Val::uint8: return "B";
+    case Dtype::Val::uint16: return "H";
+    case Dtype::Val::uint32: return "I";
+    case Dtype::Val::uint64: return "Q";
+    case Dtype::Val::int8: return "b";
+    case Dtype::Val::int16: return "h";
+    case Dtype::Val::int32: return "i";
+    case Dtype::Val::int64: return "q";
+    case Dtype::Val::float16: return "e";
+    case Dtype::Val::float32: return "f";
+    case Dtype::Val::float64: return "d";
+    case Dtype::Val::complex64: return "Zf";
+    default: return nullptr;
+  }
+}
+
+int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
+  try {
+    array a = nb::cast<array>(nb::handle(obj));
+    const char* fmt = buffer_format(a.dtype());
+    if (!fmt) {
+      PyErr_SetString(PyExc_BufferError,
+                      "[buffer] bfloat16 has no buffer-protocol format.");
+      return -1;
+    }
+    {
+      nb::gil_scoped_release release;
+      a.eval();
+    }
+    auto keep = new BufferKeep{a, {}, {}, fmt};
+    for (int i = 0; i < a.ndim(); ++i) {
+      keep->shape.push_back(a.shape()[i]);
+      keep->strides.push_back(a.strides()[i] * a.itemsize());
+    }
+    view->buf = a.size() ? a.raw_data() : nullptr;
+    view->obj = obj;
+    Py_INCREF(obj);
+    view->len = a.nbytes();
+    view->readonly = 0;
+    view->itemsize = a.itemsize();
+    view->format = (flags & PyBUF_FORMAT) ? keep->format.data() : nullptr;
+    view->ndim = a.ndim();
+    view->shape = keep->shape.data();
+    view->strides = keep->strides.data();
+    view->suboffsets = nullptr;
+    view->internal = keep;
+    return 0;
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_BufferError, e.what());
+    return -1;
+  }
+}
+
+void array_releasebuffer(PyObject*, Py_buffer* view) {
+  delete static_cast<BufferKeep*>(view->internal);
+}
+
+PyType_Slot array_slots[] = {
+    {Py_bf_getbuffer, reinterpret_cast<void*>(array_getbuffer)},
+    {Py_bf_releasebuffer, reinterpret_cast<void*>(array_releasebuffer)},
+    {0, nullptr}};
+
+// numpy conversion through the buffer protocol (bfloat16 goes via float32).
+nb::object to_numpy(const array& a, nb::handle dtype, nb::handle copy) {
+  nb::object np = nb::module_::import_("numpy");
+  nb::object src = nb::cast(a.dtype() == bfloat16 ? astype(a, float32) : a);
+  nb::object view = nb::steal(PyMemoryView_FromObject(src.ptr()));
+  if (!view.is_valid()) throw nb::python_error();
+  nb::object out = np.attr("asarray")(view);
+  if (dtype.is_valid() && !dtype.is_none()) out = out.attr("astype")(dtype);
+  if (copy.is_valid() && !copy.is_none() && nb::cast<bool>(copy)) {
+    out = out.attr("copy")();
+  }
+  return out;
+}
+
+struct ArrayIterator {
+  array a;
+  int64_t i = 0;
+};
+
+using Bin = array (*)(const array&, const array&, StreamOrDevice);
+
+template <Bin F>
+array binop(const array& a, nb::handle b) {
+  auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
+  return F(x, y, {});
+}
+template <Bin F>
+array rbinop(const array& a, nb::handle b) {
+  auto [y, x] = to_arrays(b, nb::cast(a, nb::rv_policy::reference));
+  return F(y, x, {});
+}
+template <Bin F>
+array& ibinop(array& a, nb::handle b) {
+  auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
+  a = F(x, y, {});
+  return a;
+}
+
+array matmul_op(const array& a, const array& b, StreamOrDevice s) {
+  return matmul(a, b, s);
+}
+
+// Comparisons with objects that are not array-like are plain False/True.
+template <Bin F>
+nb::object compare(const array& a, nb::handle b, bool fallback) {
+  try {
+    return nb::cast(binop<F>(a, b));
+  } catch (const ValueError&) {
+    if (nb::isinstance<array>(b) || PyFloat_Check(b.ptr()) ||
+        PyLong_Check(b.ptr())) {
+      throw;
+    }
+    return nb::bool_(fallback);
+  }
+}
+
+}  // namespace
+
+void init_array(nb::module_& m) {
+  nb::class_<ArrayIterator>(m, "ArrayIterator")
+      .def("__iter__", [](ArrayIterator& it) -> ArrayIterator& { return it; },
+           nb::rv_policy::reference)
+      .def("__next__", [](ArrayIterator& it) {
+        if (it.i >= it.a.shape()[0]) throw nb::stop_iteration();
+        int64_t i = it.i++;
+        Shape start(it.a.ndim(), 0), stop = it.a.shape(), step(it.a.ndim(), 1);
+        start[0] = i;
+        stop[0] = i + 1;
+        return squeeze(slice(it.a, start, stop, step), {0});
+      });
+
+  nb::class_<array> cls(m, "array", nb::type_slots(array_slots),
+                        "An N-dimensional array, evaluated lazily.");
+  cls.def("__init__",
+          [](array* self, nb::handle val, nb::handle dtype) {
+            new (self) array(to_array(val, to_dtype(dtype)));
+          },
+          "val"_a, "dtype"_a = nb::none())
+      .def_prop_ro("shape", [](const array& a) {
+        nb::list l;
+        for (auto d : a.shape()) l.append(d);
+        return nb::tuple(l);
+      }, "The array's dimensions as a tuple.")
+      .def_prop_ro("ndim", &array::ndim, "Number of dimensions.")
+      .def_prop_ro("size", &array::size, "Number of elements.")
+      .def_prop_ro("dtype", &array::dtype, "The element type.")
+      .def_prop_ro("itemsize", &array::itemsize, "Bytes per element.")
+      .def_prop_ro("nbytes", &array::nbytes, "Bytes of all elements.")
+      .def_prop_ro("T", [](const array& a) { return transpose(a); },
+                   "The array with its axes reversed.")
+      .def("item", [](const array& a) { return to_scalar(a); },
+           "The value of a one-element array as a Python scalar.")
+      .def("tolist", [](const array& a) { return to_list(a); },
+           "The array as nested Python lists.")
+      .def("__repr__", [](const array& a) { return format_array(a); })
+      .def("__format__", [](const array& a, const std::string& spec) {
+        if (spec.empty()) return format_array(a);
+        if (a.ndim() != 0 && a.size() != 1) {
+          throw nb::type_error("[format] Only arrays with one element can be "
+                               "formatted with a format spec.");
+        }
+        nb::object v = to_scalar(a);
+        std::string fmt = "{:" + spec + "}";
+        return nb::cast<std::string>(nb::str(fmt.c_str()).attr("format")(v));
+      })
+      .def("__len__", [](const array& a) {
+        if (a.ndim() == 0) throw nb::type_error("len() of a 0-d array.");
+        return a.shape()[0];
+      })
+      .def("__iter__", [](const array& a) {
+        if (a.ndim() == 0) throw nb::type_error("Iteration over a 0-d array.");
+        return ArrayIterator{a, 0};
+      })
+      .def("__bool__", [](const array& a) {
+        if (a.size() != 1) {
+          throw ValueError("The truth value of an array with more than one "
+                           "element is ambiguous.");
+        }
+        return nb::cast<bool>(to_scalar(astype(a, bool_)));
+      })
+      .def("__int__", [](const array& a) { return to_scalar(astype(a, int64)); })
+      .def("__float__",
+           [](const array& a) { return to_scalar(astype(a, float64)); })
+      .def("__index__", [](const array& a) {
+        if (!is_integral(a.dtype())) {
+          throw nb::type_error("Only integer arrays can be used as an index.");
+        }
+        return to_scalar(astype(a, int64));
+      })
+      .def("__hash__", [](const array& a) { return static_cast<Py_ssize_t>(a.id()); })
+      .def("__array__", &to_numpy, "dtype"_a = nb::none(), "copy"_a = nb::none())
+      .def("__copy__", [](const array& a) { return contiguous(a); })
+      .def("__deepcopy__", [](const array& a, nb::handle) { return contiguous(a); })
+      .def("__getstate__", [](const array& a) {
+        array c = contiguous(a);
+        c.eval();
+        nb::list shape;
+        for (auto d : c.shape()) shape.append(d);
+        return nb::make_tuple(nb::bytes(c.data<char>(), c.nbytes()),
+                              nb::tuple(shape), c.dtype());
+      })
+      .def("__setstate__", [](array& self, nb::tuple st) {
+        nb::bytes data = nb::cast<nb::bytes>(st[0]);
+        Shape shape = nb::cast<Shape>(st[1]);
+        Dtype dt = nb::cast<Dtype>(st[2]);
+        new (&self) array(array::from_data(data.c_str(), shape, dt));
+      })
+      .def("astype",
+           [](const array& a, Dtype d, nb::handle s) { return astype(a, d, to_sod(s)); },
+           "dtype"_a, "stream"_a = nb::none(), "The array converted to dtype.")
+      .def("view",
+           [](const array& a, Dtype d, nb::handle s) { return view(a, d, to_sod(s)); },
+           "dtype"_a, "stream"_a = nb::none(), "The same bytes seen as dtype.");
+
+#define EMBER_BINARY_OPERATOR(py, fn)                                    \
+  cls.def("__" py "__", &binop<fn>);                                     \
+  cls.def("__r" py "__", &rbinop<fn>);                                   \
+  cls.def("__i" py "__", &ibinop<fn>, nb::rv_policy::none);
+  EMBER_BINARY_OPERATOR("add", add)
+  EMBER_BINARY_OPERATOR("sub", subtract)
+  EMBER_BINARY_OPERATOR("mul", multiply)
+  EMBER_BINARY_OPERATOR("truediv", divide)
+  EMBER_BINARY_OPERATOR("floordiv", floor_divide)
+  EMBER_BINARY_OPERATOR("mod", remainder)
+  EMBER_BINARY_OPERATOR("pow", power)
+  EMBER_BINARY_OPERATOR("matmul", matmul_op)
+  EMBER_BINARY_OPERATOR("and", bitwise_and)
+  EMBER_BINARY_OPERATOR("or", bitwise_or)
+  EMBER_BINARY_OPERATOR("xor", bitwise_xor)
+  EMBER_BINARY_OPERATOR("lshift", left_shift)
+  EMBER_BINARY_OPERATOR("rshift", right_shift)
+#undef EMBER_BINARY_OPERATOR
+  cls.def("__divmod__", [](const array& a, nb::handle b) {
+    auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
+    auto r = divmod(x, y);
+    return nb::make_tuple(r[0], r[1]);
+  });
+  cls.def("__lt__", &binop<less>);
+  cls.def("__le__", &binop<less_equal>);
+  cls.def("__gt__", &binop<greater>);
+  cls.def("__ge__", &binop<greater_equal>);
+  cls.def("__eq__", [](const array& a, nb::handle b) { return compare<equal>(a, b, false); });
+  cls.def("__ne__", [](const array& a, nb::handle b) { return compare<not_equal>(a, b, true); });
+  cls.def("__neg__", [](const array& a) { return negative(a); });
+  cls.def("__pos__", [](const array& a) { return a; });
+  cls.def("__abs__", [](const array& a) { return abs(a); });
+  cls.def("__invert__", [](const array& a) {
+    return a.dtype() == bool_ ? logical_not(a) : bitwise_invert(a);
+  });
+  init_indexing(cls);
+  init_array_methods(cls);
+}
+
+}  // namespace ember::py

@@ -1,0 +1,40 @@
+// Helpers shared by the binding files: argument conversion between Python
+// objects and ember types.
+#pragma once
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include "ops/ops.h"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace ember::py {
+
+// None, a Stream, a Device or a DeviceType.
+StreamOrDevice to_sod(nb::handle h);
+// Any array-like (array, scalar, nested sequence, buffer-protocol object).
+array to_array(nb::handle obj, std::optional<Dtype> dtype = std::nullopt);
+// A Python scalar takes its dtype from the array it meets (MLX's weak
+// scalars); anything else converts normally.
+array scalar_to_array(nb::handle v, Dtype other);
+std::pair<array, array> to_arrays(nb::handle a, nb::handle b);
+// axis=None means every axis.
+Axes to_axes(nb::handle axis, const array& a);
+std::optional<Dtype> to_dtype(nb::handle h);
+
+nb::object to_list(array a);
+nb::object to_scalar(array a);
+std::string format_array(array a);
+
+void init_dtype(nb::module_& m);
+void init_device(nb::module_& m);
+void init_array(nb::module_& m);
+void init_ops(nb::module_& m);
+void init_printoptions(nb::module_& m);
+void init_indexing(nb::class_<array>& cls);
+void init_array_methods(nb::class_<array>& cls);
+
+}  // namespace ember::py

@@ -1,0 +1,138 @@
+// Dtype, DtypeCategory, finfo, iinfo, issubdtype and the type-rule helpers.
+#include <cmath>
+#include <limits>
+
+#include "bindings/common.h"
+#include "core/dispatch.h"
+#include "core/errors.h"
+
+namespace ember::py {
+
+namespace {
+
+constexpr Dtype all_dtypes[] = {bool_,  uint8,   uint16,  uint32,   uint64,
+                                int8,   int16,   int32,   int64,    float16,
+                                float32, float64, bfloat16, complex64};
+
+struct FInfo {
+  Dtype dtype;
+  double min, max, eps;
+};
+struct IInfo {
+  Dtype dtype;
+  nb::object min, max;
+};
+
+FInfo finfo(Dtype d) {
+  if (!is_inexact(d)) {
+    throw ValueError(std::string("[finfo] dtype ") + dtype_name(d) +
+                     " is not inexact.");
+  }
+  switch (d.val) {
+    case Dtype::Val::float16:
+      return {d, -65504.0, 65504.0, std::ldexp(1.0, -10)};
+    case Dtype::Val::bfloat16:
+      return {d, -3.3895313892515355e38, 3.3895313892515355e38,
+              std::ldexp(1.0, -7)};
+    case Dtype::Val::float64:
+      return {d, std::numeric_limits<double>::lowest(),
+              std::numeric_limits<double>::max(),
+              std::numeric_limits<double>::epsilon()};
+    default:  // float32 and complex64
+      return {d == complex64 ? float32 : d,
+              std::numeric_limits<float>::lowest(),
+              std::numeric_limits<float>::max(),
+              std::numeric_limits<float>::epsilon()};
+  }
+}
+
+IInfo iinfo(Dtype d) {
+  if (!is_integral(d)) {
+    throw ValueError(std::string("[iinfo] dtype ") + dtype_name(d) +
+                     " is not integral.");
+  }
+  return dispatch_all(d, [&](auto tag) -> IInfo {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      return {d, nb::int_(std::numeric_limits<T>::min()),
+              nb::int_(std::numeric_limits<T>::max())};
+    } else {
+      return {d, nb::int_(0), nb::int_(0)};
+    }
+  });
+}
+
+}  // namespace
+
+std::optional<Dtype> to_dtype(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return nb::cast<Dtype>(h);
+}
+
+void init_dtype(nb::module_& m) {
+  nb::class_<Dtype>(m, "Dtype", "An object holding the type of an array's elements.")
+      .def_prop_ro("size", &Dtype::size, "Size of the type in bytes.")
+      .def("__repr__",
+           [](const Dtype& d) { return std::string("mlx.core.") + dtype_name(d); })
+      .def("__eq__", [](const Dtype& a, nb::handle b) {
+        return nb::isinstance<Dtype>(b) && a == nb::cast<Dtype>(b);
+      })
+      .def("__hash__", [](const Dtype& d) { return d.index(); });
+  for (Dtype d : all_dtypes) {
+    std::string name = dtype_name(d);
+    m.attr((name == "bool" ? "bool_" : name).c_str()) = nb::cast(d);
+  }
+
+  nb::enum_<DtypeCategory>(m, "DtypeCategory",
+                           "Categories of dtypes for issubdtype.")
+      .value("complexfloating", DtypeCategory::complexfloating)
+      .value("floating", DtypeCategory::floating)
+      .value("inexact", DtypeCategory::inexact)
+      .value("signedinteger", DtypeCategory::signedinteger)
+      .value("unsignedinteger", DtypeCategory::unsignedinteger)
+      .value("integer", DtypeCategory::integer)
+      .value("number", DtypeCategory::number)
+      .value("generic", DtypeCategory::generic);
+  for (auto c : {DtypeCategory::complexfloating, DtypeCategory::floating,
+                 DtypeCategory::inexact, DtypeCategory::signedinteger,
+                 DtypeCategory::unsignedinteger, DtypeCategory::integer,
+                 DtypeCategory::number, DtypeCategory::generic}) {
+    m.attr(category_name(c)) = nb::cast(c);
+  }
+
+  m.def(
+      "issubdtype",
+      [](nb::handle a, nb::handle b) {
+        bool ad = nb::isinstance<Dtype>(a), bd = nb::isinstance<Dtype>(b);
+        if (ad && bd) return issubdtype(nb::cast<Dtype>(a), nb::cast<Dtype>(b));
+        if (ad) return issubdtype(nb::cast<Dtype>(a), nb::cast<DtypeCategory>(b));
+        if (bd) return false;
+        return issubdtype(nb::cast<DtypeCategory>(a), nb::cast<DtypeCategory>(b));
+      },
+      "arg1"_a, "arg2"_a,
+      "Whether the first dtype or category is a sub-type of the second.");
+
+  nb::class_<FInfo>(m, "finfo", "Limits of a floating point type.")
+      .def("__init__", [](FInfo* self, Dtype d) { new (self) FInfo(finfo(d)); })
+      .def_ro("min", &FInfo::min)
+      .def_ro("max", &FInfo::max)
+      .def_ro("eps", &FInfo::eps)
+      .def_ro("dtype", &FInfo::dtype)
+      .def("__repr__", [](const FInfo& f) {
+        return "finfo(min=" + std::to_string(f.min) +
+               ", max=" + std::to_string(f.max) +
+               ", dtype=" + dtype_name(f.dtype) + ")";
+      });
+  nb::class_<IInfo>(m, "iinfo", "Limits of an integer type.")
+      .def("__init__", [](IInfo* self, Dtype d) { new (self) IInfo(iinfo(d)); })
+      .def_ro("min", &IInfo::min)
+      .def_ro("max", &IInfo::max)
+      .def_ro("dtype", &IInfo::dtype)
+      .def("__repr__", [](const IInfo& i) {
+        return "iinfo(min=" + nb::cast<std::string>(nb::str(i.min)) +
+               ", max=" + nb::cast<std::string>(nb::str(i.max)) +
+               ", dtype=" + dtype_name(i.dtype) + ")";
+      });
+}
+
+}  // namespace ember::py

@@ -1,0 +1,21 @@
+#include "bindings/common.h"
+#include "core/errors.h"
+
+NB_MODULE(core, m) {
+  using namespace ember;
+  m.doc() = "Ember: the MLX array API on a fast CPU runtime.";
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const MemoryError& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
+    }
+  });
+  py::init_dtype(m);
+  py::init_device(m);
+  py::init_array(m);
+  py::init_ops(m);
+  py::init_printoptions(m);
+}

@@ -1,0 +1,558 @@
+// Module-level op functions and their method forms on `array`.
+#include <cmath>
+
+#include "bindings/common.h"
+#include "core/errors.h"
+
+namespace ember::py {
+
+namespace {
+
+Shape to_shape(nb::handle h) {
+  if (PyLong_Check(h.ptr())) return {nb::cast<int64_t>(h)};
+  return nb::cast<Shape>(h);
+}
+
+// Shape from `a.reshape(2, 3)` or `a.reshape((2, 3))`.
+Shape shape_from_args(const nb::args& args) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return to_shape(args[0]);
+  Shape s;
+  for (auto h : args) s.push_back(nb::cast<int64_t>(h));
+  return s;
+}
+
+std::vector<array> to_array_list(nb::handle seq) {
+  std::vector<array> out;
+  for (nb::handle h : nb::borrow<nb::sequence>(seq)) out.push_back(to_array(h));
+  return out;
+}
+
+// Arrays (and other objects) inside nested Python containers.
+void collect_arrays(nb::handle obj, std::vector<array>& out) {
+  std::vector<nb::handle> stack{obj};
+  while (!stack.empty()) {
+    nb::handle h = stack.back();
+    stack.pop_back();
+    if (nb::isinstance<array>(h)) {
+      out.push_back(nb::cast<array>(h));
+    } else if (PyList_Check(h.ptr()) || PyTuple_Check(h.ptr())) {
+      for (nb::handle c : nb::borrow<nb::sequence>(h)) stack.push_back(c);
+    } else if (PyDict_Check(h.ptr())) {
+      for (auto [k, v] : nb::borrow<nb::dict>(h)) stack.push_back(v);
+    }
+  }
+}
+
+nb::object list_or_single(const std::vector<array>& v) {
+  if (v.size() == 1) return nb::cast(v[0]);
+  nb::list l;
+  for (auto& a : v) l.append(a);
+  return l;
+}
+
+#define ARR(a) to_array(a)
+#define SOD to_sod(s)
+
+void bind_elementwise(nb::module_& m) {
+#define UNARY(Class, name, rule, cplx)                                      \
+  m.def(#name, [](nb::handle a, nb::handle s) { return name(ARR(a), SOD); }, \
+        "a"_a, nb::kw_only(), "stream"_a = nb::none(),                      \
+        "Element-wise " #name " of the input.");
+#include "ops/unary.def"
+#undef UNARY
+#define BINARY(Class, name, rule, cplx)                                    \
+  m.def(#name,                                                             \
+        [](nb::handle a, nb::handle b, nb::handle s) {                     \
+          auto [x, y] = to_arrays(a, b);                                   \
+          return name(x, y, SOD);                                          \
+        },                                                                 \
+        "a"_a, "b"_a, "stream"_a = nb::none(),                             \
+        "Element-wise " #name " of the two inputs, with broadcasting.");
+#include "ops/binary.def"
+#undef BINARY
+  const char* aliases[][2] = {
+      {"acos", "arccos"},   {"acosh", "arccosh"}, {"asin", "arcsin"},
+      {"asinh", "arcsinh"}, {"atan", "arctan"},   {"atanh", "arctanh"},
+      {"atan2", "arctan2"}, {"conj", "conjugate"},
+      {"bitwise_left_shift", "left_shift"},
+      {"bitwise_right_shift", "right_shift"}};
+  for (auto& [alias, name] : aliases) m.attr(alias) = m.attr(name);
+
+  m.def("round",
+        [](nb::handle a, int decimals, nb::handle s) {
+          return round(ARR(a), decimals, SOD);
+        },
+        "a"_a, "decimals"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "Round to the given number of decimals (halves to even).");
+  m.def("isfinite", [](nb::handle a, nb::handle s) { return isfinite(ARR(a), SOD); },
+        "a"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Element-wise test for finite values.");
+  m.def("where",
+        [](nb::handle c, nb::handle x, nb::handle y, nb::handle s) {
+          auto [xa, ya] = to_arrays(x, y);
+          return where(ARR(c), xa, ya, SOD);
+        },
+        "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Pick from x where condition is true and from y elsewhere.");
+  m.def("divmod",
+        [](nb::handle a, nb::handle b, nb::handle s) {
+          auto [x, y] = to_arrays(a, b);
+          auto r = divmod(x, y, SOD);
+          return nb::make_tuple(r[0], r[1]);
+        },
+        "a"_a, "b"_a, "stream"_a = nb::none(),
+        "Floor quotient and remainder, element-wise.");
+  m.def("isclose",
+        [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan,
+           nb::handle s) {
+          auto [x, y] = to_arrays(a, b);
+          return isclose(x, y, rtol, atol, equal_nan, SOD);
+        },
+        "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(),
+        "equal_nan"_a = false, "stream"_a = nb::none(),
+        "Element-wise |a - b| <= atol + rtol * |b|.");
+  m.def("allclose",
+        [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan,
+           nb::handle s) {
+          auto [x, y] = to_arrays(a, b);
+          return allclose(x, y, rtol, atol, equal_nan, SOD);
+        },
+        "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(),
+        "equal_nan"_a = false, "stream"_a = nb::none(),
+        "Whether every element of a is close to b.");
+  m.def("array_equal",
+        [](nb::handle a, nb::handle b, bool equal_nan, nb::handle s) {
+          return array_equal(ARR(a), ARR(b), equal_nan, SOD);
+        },
+        "a"_a, "b"_a, "equal_nan"_a = false, "stream"_a = nb::none(),
+        "Whether a and b have the same shape and values.");
+}
+
+void bind_creation(nb::module_& m) {
+  m.def("zeros",
+        [](nb::handle shape, nb::handle dtype, nb::handle s) {
+          return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
+        },
+        "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "An array of zeros.");
+  m.def("ones",
+        [](nb::handle shape, nb::handle dtype, nb::handle s) {
+          return ones(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
+        },
+        "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "An array of ones.");
+  m.def("full",
+        [](nb::handle shape, nb::handle vals, nb::handle dtype, nb::handle s) {
+          auto dt = to_dtype(dtype);
+          return full(to_shape(shape), to_array(vals, dt), dt, SOD);
+        },
+        "shape"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "An array filled with (broadcast) vals.");
+  m.def("zeros_like", [](nb::handle a, nb::handle s) { return zeros_like(ARR(a), SOD); },
+        "a"_a, nb::kw_only(), "stream"_a = nb::none(), "Zeros shaped like a.");
+  m.def("ones_like", [](nb::handle a, nb::handle s) { return ones_like(ARR(a), SOD); },
+        "a"_a, nb::kw_only(), "stream"_a = nb::none(), "Ones shaped like a.");
+  m.def("arange",
+        [](nb::args args, nb::handle dtype, nb::handle s) {
+          if (args.size() < 1 || args.size() > 3) {
+            throw ValueError("[arange] Expected 1 to 3 positional arguments.");
+          }
+          bool any_float = false;
+          std::vector<double> v;
+          for (auto h : args) {
+            if (h.is_none()) {
+              v.push_back(NAN);
+              continue;
+            }
+            any_float |= PyFloat_Check(h.ptr());
+            v.push_back(nb::cast<double>(h));
+          }
+          double start = 0, stop, step = 1;
+          if (v.size() == 1) {
+            stop = v[0];
+          } else {
+            start = v[0];
+            stop = v[1];
+            if (v.size() == 3 && !std::isnan(v[2])) step = v[2];
+            if (std::isnan(stop)) std::swap(start, stop), start = 0;
+          }
+          Dtype dt = to_dtype(dtype).value_or(any_float ? float32 : int32);
+          return arange(start, stop, step, dt, SOD);
+        },
+        "args"_a, "dtype"_a = nb::none(), "stream"_a = nb::none(),
+        "Evenly spaced values in [start, stop) with the given step.");
+  m.def("linspace",
+        [](double start, double stop, int64_t num, nb::handle dtype, nb::handle s) {
+          return linspace(start, stop, num, to_dtype(dtype).value_or(float32), SOD);
+        },
+        "start"_a, "stop"_a, "num"_a = 50, "dtype"_a = nb::none(),
+        "stream"_a = nb::none(), "num evenly spaced values from start to stop.");
+  m.def("eye",
+        [](int64_t n, nb::handle m_, int64_t k, nb::handle dtype, nb::handle s) {
+          int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
+          return eye(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
+        },
+        "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(),
+        nb::kw_only(), "stream"_a = nb::none(),
+        "Ones on the k-th diagonal, zeros elsewhere.");
+  m.def("identity",
+        [](int64_t n, nb::handle dtype, nb::handle s) {
+          return eye(n, n, 0, to_dtype(dtype).value_or(float32), SOD);
+        },
+        "n"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "The n by n identity matrix.");
+  m.def("tri",
+        [](int64_t n, nb::handle m_, int64_t k, nb::handle dtype, nb::handle s) {
+          int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
+          return tri(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
+        },
+        "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(),
+        nb::kw_only(), "stream"_a = nb::none(),
+        "Ones at and below the k-th diagonal, zeros above.");
+  m.def("astype",
+        [](nb::handle a, Dtype d, nb::handle s) { return astype(ARR(a), d, SOD); },
+        "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Convert to another dtype.");
+  m.def("view",
+        [](nb::handle a, Dtype d, nb::handle s) { return view(ARR(a), d, SOD); },
+        "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Reinterpret the bytes as another dtype.");
+  m.def("contiguous",
+        [](nb::handle a, bool allow_col, nb::handle s) {
+          return contiguous(ARR(a), allow_col, SOD);
+        },
+        "a"_a, "allow_col_major"_a = false, nb::kw_only(),
+        "stream"_a = nb::none(), "A row-contiguous copy (or the input if it is one).");
+  m.def("asarray",
+        [](nb::handle a, nb::handle dtype, nb::handle) {
+          return to_array(a, to_dtype(dtype));
+        },
+        "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "copy"_a = nb::none(),
+        "Convert the input to an array.");
+  m.def("result_type",
+        [](nb::args args) {
+          Dtype t = bool_;
+          bool first = true;
+          for (auto h : args) {
+            Dtype d = nb::isinstance<Dtype>(h) ? nb::cast<Dtype>(h)
+                                                : to_array(h).dtype();
+            t = first ? d : promote_types(t, d);
+            first = false;
+          }
+          return t;
+        },
+        "The dtype that results from promoting the inputs.");
+}
+
+void bind_shape(nb::module_& m) {
+  m.def("reshape",
+        [](nb::handle a, nb::handle shape, nb::handle s) {
+          return reshape(ARR(a), to_shape(shape), SOD);
+        },
+        "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "The same data with a new shape.");
+  m.def("flatten",
+        [](nb::handle a, int64_t b, int64_t e, nb::handle s) {
+          return flatten(ARR(a), b, e, SOD);
+        },
+        "a"_a, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
+        "stream"_a = nb::none(), "Merge the axes from start to end into one.");
+  m.def("unflatten",
+        [](nb::handle a, int64_t axis, nb::handle shape, nb::handle s) {
+          return unflatten(ARR(a), axis, to_shape(shape), SOD);
+        },
+        "a"_a, "axis"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Split one axis into several.");
+  m.def("transpose",
+        [](nb::handle a, nb::handle axes, nb::handle s) {
+          if (axes.is_none()) return transpose(ARR(a), SOD);
+          return transpose(ARR(a), nb::cast<std::vector<int64_t>>(axes), SOD);
+        },
+        "a"_a, "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "Permute the axes (reverse them by default).");
+  m.attr("permute_dims") = m.attr("transpose");
+  m.def("swapaxes",
+        [](nb::handle a, int64_t a1, int64_t a2, nb::handle s) {
+          return swapaxes(ARR(a), a1, a2, SOD);
+        },
+        "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Swap two axes.");
+  m.def("moveaxis",
+        [](nb::handle a, int64_t src, int64_t dst, nb::handle s) {
+          return moveaxis(ARR(a), src, dst, SOD);
+        },
+        "a"_a, "source"_a, "destination"_a, nb::kw_only(),
+        "stream"_a = nb::none(), "Move one axis to a new position.");
+  m.def("squeeze",
+        [](nb::handle a, nb::handle axis, nb::handle s) {
+          array x = ARR(a);
+          if (axis.is_none()) return squeeze(x, SOD);
+          return squeeze(x, to_shape(axis), SOD);
+        },
+        "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "Remove axes of size one.");
+  m.def("expand_dims",
+        [](nb::handle a, nb::handle axis, nb::handle s) {
+          return expand_dims(ARR(a), to_shape(axis), SOD);
+        },
+        "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Insert axes of size one.");
+  m.def("broadcast_to",
+        [](nb::handle a, nb::handle shape, nb::handle s) {
+          return broadcast_to(ARR(a), to_shape(shape), SOD);
+        },
+        "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Broadcast to the given shape.");
+  m.def("broadcast_arrays",
+        [](nb::args arrays, nb::handle s) {
+          auto out = broadcast_arrays(to_array_list(arrays), SOD);
+          nb::list l;
+          for (auto& a : out) l.append(a);
+          return nb::tuple(l);
+        },
+        "arrays"_a, "stream"_a = nb::none(),
+        "Broadcast the inputs against each other.");
+  m.def("broadcast_shapes",
+        [](nb::args shapes) {
+          Shape out;
+          for (auto h : shapes) out = broadcast_shapes(out, to_shape(h), "broadcast_shapes");
+          nb::list l;
+          for (auto d : out) l.append(d);
+          return nb::tuple(l);
+        },
+        "The shape that the given shapes broadcast to.");
+  auto concat = [](nb::handle arrays, nb::handle axis, nb::handle s) {
+    auto v = to_array_list(arrays);
+    if (axis.is_none()) return concatenate(v, SOD);
+    return concatenate(v, nb::cast<int64_t>(axis), SOD);
+  };
+  m.def("concatenate", concat, "arrays"_a, "axis"_a = 0, nb::kw_only(),
+        "stream"_a = nb::none(), "Join arrays along an axis.");
+  m.def("concat", concat, "arrays"_a, "axis"_a = 0, nb::kw_only(),
+        "stream"_a = nb::none(), "Join arrays along an axis.");
+  m.def("stack",
+        [](nb::handle arrays, int64_t axis, nb::handle s) {
+          return stack(to_array_list(arrays), axis, SOD);
+        },
+        "arrays"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "Join arrays along a new axis.");
+  m.def("split",
+        [](nb::handle a, nb::handle ind, int64_t axis, nb::handle s) {
+          std::vector<array> parts =
+              PyLong_Check(ind.ptr())
+                  ? split(ARR(a), nb::cast<int64_t>(ind), axis, SOD)
+                  : split(ARR(a), nb::cast<Shape>(ind), axis, SOD);
+          nb::list l;
+          for (auto& p : parts) l.append(p);
+          return l;
+        },
+        "a"_a, "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(),
+        "stream"_a = nb::none(),
+        "Split into equal sections or at the given indices.");
+  m.def("matmul",
+        [](nb::handle a, nb::handle b, nb::handle s) {
+          return matmul(ARR(a), ARR(b), SOD);
+        },
+        "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Matrix product with broadcasting over batch dimensions.");
+}
+
+using ReduceFn = array (*)(const array&, const Axes&, bool, StreamOrDevice);
+
+template <ReduceFn F>
+array reduce_call(nb::handle a, nb::handle axis, bool keepdims, nb::handle s) {
+  array x = ARR(a);
+  return F(x, to_axes(axis, x), keepdims, SOD);
+}
+
+void bind_reduce(nb::module_& m) {
+#define EMBER_REDUCE(name, doc)                                               \
+  m.def(#name, &reduce_call<name>, "a"_a, "axis"_a = nb::none(),              \
+        "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), doc);
+  EMBER_REDUCE(sum, "Sum over the given axes.")
+  EMBER_REDUCE(prod, "Product over the given axes.")
+  EMBER_REDUCE(max, "Maximum over the given axes.")
+  EMBER_REDUCE(min, "Minimum over the given axes.")
+  EMBER_REDUCE(mean, "Mean over the given axes.")
+  EMBER_REDUCE(all, "Whether all elements are true over the given axes.")
+  EMBER_REDUCE(any, "Whether any element is true over the given axes.")
+  EMBER_REDUCE(logsumexp, "log(sum(exp(a))) over the given axes, computed stably.")
+#undef EMBER_REDUCE
+  m.def("var",
+        [](nb::handle a, nb::handle axis, bool keepdims, int ddof, nb::handle s) {
+          array x = ARR(a);
+          return var(x, to_axes(axis, x), keepdims, ddof, SOD);
+        },
+        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
+        nb::kw_only(), "stream"_a = nb::none(), "Variance over the given axes.");
+  m.def("std",
+        [](nb::handle a, nb::handle axis, bool keepdims, int ddof, nb::handle s) {
+          array x = ARR(a);
+          return std(x, to_axes(axis, x), keepdims, ddof, SOD);
+        },
+        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
+        nb::kw_only(), "stream"_a = nb::none(),
+        "Standard deviation over the given axes.");
+  m.def("argmax",
+        [](nb::handle a, std::optional<int64_t> axis, bool keepdims, nb::handle s) {
+          return argmax(ARR(a), axis, keepdims, SOD);
+        },
+        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
+        "stream"_a = nb::none(), "Index of the maximum along an axis.");
+  m.def("argmin",
+        [](nb::handle a, std::optional<int64_t> axis, bool keepdims, nb::handle s) {
+          return argmin(ARR(a), axis, keepdims, SOD);
+        },
+        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
+        "stream"_a = nb::none(), "Index of the minimum along an axis.");
+  m.def("softmax",
+        [](nb::handle a, nb::handle axis, bool precise, nb::handle s) {
+          array x = ARR(a);
+          return softmax(x, to_axes(axis, x), precise, SOD);
+        },
+        "a"_a, "axis"_a = nb::none(), nb::kw_only(), "precise"_a = false,
+        "stream"_a = nb::none(), "Softmax over the given axes.");
+}
+
+void bind_eval(nb::module_& m) {
+  m.def("eval",
+        [](nb::args args) {
+          std::vector<array> arrays;
+          collect_arrays(args, arrays);
+          nb::gil_scoped_release release;
+          eval(std::move(arrays));
+        },
+        "Evaluate the arrays in the given (nested) arguments.");
+  m.def("async_eval",
+        [](nb::args args) {
+          std::vector<array> arrays;
+          collect_arrays(args, arrays);
+          nb::gil_scoped_release release;
+          async_eval(std::move(arrays));
+        },
+        "Start evaluating the arrays in the given (nested) arguments.");
+  m.attr("pi") = M_PI;
+  m.attr("e") = M_E;
+  m.attr("euler_gamma") = 0.57721566490153286060651209008240243104215933593992;
+  m.attr("inf") = INFINITY;
+  m.attr("nan") = NAN;
+  m.attr("newaxis") = nb::none();
+}
+
+}  // namespace
+
+void init_ops(nb::module_& m) {
+  bind_elementwise(m);
+  bind_creation(m);
+  bind_shape(m);
+  bind_reduce(m);
+  bind_eval(m);
+}
+
+void init_array_methods(nb::class_<array>& cls) {
+  cls.def("reshape",
+          [](const array& a, nb::args shape, nb::handle s) {
+            return reshape(a, shape_from_args(shape), SOD);
+          },
+          "shape"_a, "stream"_a = nb::none(), "The same data with a new shape.");
+  cls.def("transpose",
+          [](const array& a, nb::args axes, nb::handle s) {
+            if (axes.size() == 0) return transpose(a, SOD);
+            return transpose(a, shape_from_args(axes), SOD);
+          },
+          "axes"_a, "stream"_a = nb::none(), "Permute the axes.");
+  cls.def("flatten",
+          [](const array& a, int64_t b, int64_t e, nb::handle s) {
+            return flatten(a, b, e, SOD);
+          },
+          "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
+          "stream"_a = nb::none());
+  cls.def("squeeze",
+          [](const array& a, nb::handle axis, nb::handle s) {
+            return axis.is_none() ? squeeze(a, SOD) : squeeze(a, to_shape(axis), SOD);
+          },
+          "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none());
+  cls.def("swapaxes",
+          [](const array& a, int64_t x, int64_t y, nb::handle s) {
+            return swapaxes(a, x, y, SOD);
+          },
+          "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none());
+  cls.def("moveaxis",
+          [](const array& a, int64_t x, int64_t y, nb::handle s) {
+            return moveaxis(a, x, y, SOD);
+          },
+          "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none());
+  cls.def("split",
+          [](const array& a, nb::handle ind, int64_t axis, nb::handle s) {
+            return PyLong_Check(ind.ptr())
+                       ? split(a, nb::cast<int64_t>(ind), axis, SOD)
+                       : split(a, nb::cast<Shape>(ind), axis, SOD);
+          },
+          "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(),
+          "stream"_a = nb::none());
+#define EMBER_REDUCE_METHOD(name)                                               \
+  cls.def(#name,                                                                \
+          [](const array& a, nb::handle axis, bool keepdims, nb::handle s) {    \
+            return name(a, to_axes(axis, a), keepdims, SOD);                    \
+          },                                                                    \
+          "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),           \
+          "stream"_a = nb::none());
+  EMBER_REDUCE_METHOD(sum)
+  EMBER_REDUCE_METHOD(prod)
+  EMBER_REDUCE_METHOD(max)
+  EMBER_REDUCE_METHOD(min)
+  EMBER_REDUCE_METHOD(mean)
+  EMBER_REDUCE_METHOD(all)
+  EMBER_REDUCE_METHOD(any)
+  EMBER_REDUCE_METHOD(logsumexp)
+#undef EMBER_REDUCE_METHOD
+  for (const char* name : {"var", "std"}) {
+    bool is_var = std::string(name) == "var";
+    cls.def(name,
+            [is_var](const array& a, nb::handle axis, bool keepdims, int ddof,
+                     nb::handle s) {
+              Axes ax = to_axes(axis, a);
+              return is_var ? var(a, ax, keepdims, ddof, SOD)
+                            : std(a, ax, keepdims, ddof, SOD);
+            },
+            "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
+            nb::kw_only(), "stream"_a = nb::none());
+  }
+  cls.def("argmax",
+          [](const array& a, std::optional<int64_t> axis, bool kd, nb::handle s) {
+            return argmax(a, axis, kd, SOD);
+          },
+          "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
+          "stream"_a = nb::none());
+  cls.def("argmin",
+          [](const array& a, std::optional<int64_t> axis, bool kd, nb::handle s) {
+            return argmin(a, axis, kd, SOD);
+          },
+          "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
+          "stream"_a = nb::none());
+  cls.def("round",
+          [](const array& a, int decimals, nb::handle s) {
+            return round(a, decimals, SOD);
+          },
+          "decimals"_a = 0, nb::kw_only(), "stream"_a = nb::none());
+#define EMBER_UNARY_METHOD(name)                                          \
+  cls.def(#name, [](const array& a, nb::handle s) { return name(a, SOD); }, \
+          nb::kw_only(), "stream"_a = nb::none());
+  EMBER_UNARY_METHOD(abs)
+  EMBER_UNARY_METHOD(square)
+  EMBER_UNARY_METHOD(sqrt)
+  EMBER_UNARY_METHOD(rsqrt)
+  EMBER_UNARY_METHOD(reciprocal)
+  EMBER_UNARY_METHOD(exp)
+  EMBER_UNARY_METHOD(log)
+  EMBER_UNARY_METHOD(log1p)
+  EMBER_UNARY_METHOD(log2)
+  EMBER_UNARY_METHOD(log10)
+  EMBER_UNARY_METHOD(sin)
+  EMBER_UNARY_METHOD(cos)
+  EMBER_UNARY_METHOD(conjugate)
+#undef EMBER_UNARY_METHOD
+  cls.attr("conj") = cls.attr("conjugate");
+}
+
+}  // namespace ember::py

@@ -1,0 +1,174 @@
+#include "core/allocator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "core/errors.h"
+
+namespace ember {
+
+namespace {
+
+constexpr size_t kAlign = 64;
+constexpr size_t kPage = 4096;
+
+size_t total_ram() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * page
+                               : size_t(1) << 34;
+}
+
+// Small blocks round to a power of two, large ones to whole pages, so a freed
+// block fits later requests of nearly the same size.
+size_t bucket_size(size_t n) {
+  if (n <= kAlign) return kAlign;
+  if (n < kPage) {
+    size_t b = kAlign;
+    while (b < n) b <<= 1;
+    return b;
+  }
+  return (n + kPage - 1) / kPage * kPage;
+}
+
+class HostAllocator {
+ public:
+  HostAllocator() : memory_limit_(total_ram() * 3 / 2), cache_limit_(memory_limit_) {}
+
+  void* malloc(size_t request, size_t& size_out) {
+    size_t size = bucket_size(request);
+    {
+      std::lock_guard lock(mutex_);
+      auto it = free_.lower_bound(size);
+      // Reuse a cached block if it wastes at most half of itself.
+      if (it != free_.end() && it->first <= size + size / 2 + kAlign) {
+        void* p = it->second;
+        size_out = it->first;
+        cache_ -= it->first;
+        free_.erase(it);
+        note_active(size_out);
+        return p;
+      }
+      if (active_ + cache_ + size > memory_limit_) trim_cache(0);
+    }
+    void* p = std::aligned_alloc(kAlign, size);
+    if (!p) {
+      clear_cache();
+      p = std::aligned_alloc(kAlign, size);
+    }
+    if (!p) {
+      throw MemoryError("[malloc] Unable to allocate " + std::to_string(request) +
+                        " bytes.");
+    }
+    std::lock_guard lock(mutex_);
+    size_out = size;
+    note_active(size);
+    return p;
+  }
+
+  void free(void* p, size_t size) {
+    std::lock_guard lock(mutex_);
+    active_ -= size;
+    if (cache_limit_ == 0) {
+      std::free(p);
+      return;
+    }
+    free_.emplace(size, p);
+    cache_ += size;
+    if (cache_ > cache_limit_) trim_cache(cache_limit_);
+  }
+
+  void clear_cache() {
+    std::lock_guard lock(mutex_);
+    trim_cache(0);
+  }
+
+  size_t active() {
+    std::lock_guard lock(mutex_);
+    return active_;
+  }
+  size_t peak() {
+    std::lock_guard lock(mutex_);
+    return peak_;
+  }
+  void reset_peak() {
+    std::lock_guard lock(mutex_);
+    peak_ = 0;
+  }
+  size_t cache() {
+    std::lock_guard lock(mutex_);
+    return cache_;
+  }
+  size_t set_memory_limit(size_t l) {
+    std::lock_guard lock(mutex_);
+    return std::exchange(memory_limit_, l);
+  }
+  size_t memory_limit() {
+    std::lock_guard lock(mutex_);
+    return memory_limit_;
+  }
+  size_t set_cache_limit(size_t l) {
+    std::lock_guard lock(mutex_);
+    size_t old = std::exchange(cache_limit_, l);
+    trim_cache(cache_limit_);
+    return old;
+  }
+
+ private:
+  void note_active(size_t n) {
+    active_ += n;
+    peak_ = std::max(peak_, active_);
+  }
+  // Frees cached blocks, largest first, until the cache is at most `target`.
+  void trim_cache(size_t target) {
+    while (cache_ > target && !free_.empty()) {
+      auto it = std::prev(free_.end());
+      std::free(it->second);
+      cache_ -= it->first;
+      free_.erase(it);
+    }
+  }
+
+  std::mutex mutex_;
+  std::multimap<size_t, void*> free_;
+  size_t active_ = 0, peak_ = 0, cache_ = 0;
+  size_t memory_limit_, cache_limit_;
+};
+
+HostAllocator& host() {
+  // Leaked on purpose: buffers may be released during interpreter shutdown.
+  static auto* a = new HostAllocator();
+  return *a;
+}
+
+size_t wired_limit = 0;
+
+}  // namespace
+
+Buffer::~Buffer() {
+  if (ptr_) host().free(ptr_, size_);
+}
+
+std::shared_ptr<Buffer> allocate(size_t bytes) {
+  size_t size = 0;
+  void* p = host().malloc(std::max<size_t>(bytes, 1), size);
+  return std::make_shared<Buffer>(p, size);
+}
+
+size_t get_active_memory() { return host().active(); }
+size_t get_peak_memory() { return host().peak(); }
+void reset_peak_memory() { host().reset_peak(); }
+size_t get_cache_memory() { return host().cache(); }
+size_t set_memory_limit(size_t limit) { return host().set_memory_limit(limit); }
+size_t get_memory_limit() { return host().memory_limit(); }
+size_t set_cache_limit(size_t limit) { return host().set_cache_limit(limit); }
+size_t set_wired_limit(size_t limit) { return std::exchange(wired_limit, limit); }
+void clear_cache() { host().clear_cache(); }
+
+}  // namespace ember

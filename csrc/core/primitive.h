@@ -1,0 +1,55 @@
+// The one interface every operation implements. Transforms are generic walks
+// that call these rules; kernels live in backend/<device>/<family>.cpp.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/array.h"
+
+namespace ember {
+
+class Primitive {
+ public:
+  explicit Primitive(Stream stream) : stream_(stream) {}
+  virtual ~Primitive() = default;
+  Primitive(const Primitive&) = delete;
+  Primitive& operator=(const Primitive&) = delete;
+
+  virtual void eval_cpu(const std::vector<array>& inputs,
+                        std::vector<array>& outputs) = 0;
+
+  // Reverse mode: cotangents of the inputs named by argnums.
+  virtual std::vector<array> vjp(const std::vector<array>& primals,
+                                 const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums,
+                                 const std::vector<array>& outputs);
+  // Forward mode: tangents of the outputs given tangents of argnums.
+  virtual std::vector<array> jvp(const std::vector<array>& primals,
+                                 const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums);
+  // Batching: outputs and their batch axes given inputs batched on axes
+  // (-1 for an unbatched input).
+  virtual std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes);
+
+  virtual bool is_equivalent(const Primitive& other) const { return false; }
+  virtual const char* name() const = 0;
+  Stream stream() const { return stream_; }
+
+ private:
+  Stream stream_;
+};
+
+// Convenience base for primitives with exactly one output.
+class UnaryOutputPrimitive : public Primitive {
+ public:
+  using Primitive::Primitive;
+  void eval_cpu(const std::vector<array>& inputs,
+                std::vector<array>& outputs) final {
+    eval_cpu(inputs, outputs[0]);
+  }
+  virtual void eval_cpu(const std::vector<array>& inputs, array& out) = 0;
+};
+
+}  // namespace ember

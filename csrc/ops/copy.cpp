@@ -1,0 +1,132 @@
+// Builders for dtype conversion, copies and array creation.
+#include <cmath>
+
+#include "core/errors.h"
+#include "ops/copy.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+Stream to_stream(StreamOrDevice s) {
+  if (auto st = std::get_if<Stream>(&s)) return *st;
+  if (auto d = std::get_if<Device>(&s)) return default_stream(*d);
+  return default_stream(default_device());
+}
+
+bool AsType::is_equivalent(const Primitive& o) const {
+  auto* p = dynamic_cast<const AsType*>(&o);
+  return p && p->dtype_ == dtype_;
+}
+
+array astype(const array& a, Dtype dtype, StreamOrDevice s) {
+  if (a.dtype() == dtype) return a;
+  return array(a.shape(), dtype, std::make_shared<AsType>(to_stream(s), dtype),
+               {a});
+}
+
+array view(const array& a, Dtype dtype, StreamOrDevice s) {
+  if (a.dtype() == dtype) return a;
+  Shape shape = a.shape();
+  int ib = a.itemsize(), ob = dtype.size();
+  if (ib != ob) {
+    if (a.ndim() == 0 || (shape.back() * ib) % ob != 0) {
+      throw ValueError(
+          "[view] The last dimension must be divisible by the size ratio of "
+          "the two dtypes.");
+    }
+    shape.back() = shape.back() * ib / ob;
+  }
+  return array(std::move(shape), dtype,
+               std::make_shared<View>(to_stream(s), dtype), {a});
+}
+
+array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
+  return array(a.shape(), a.dtype(),
+               std::make_shared<Copy>(to_stream(s), allow_col_major), {a});
+}
+
+Dtype result_type(const std::vector<array>& arrays) {
+  Dtype t = bool_;
+  for (auto& a : arrays) t = promote_types(t, a.dtype());
+  return t;
+}
+
+array full(const Shape& shape, const array& vals, std::optional<Dtype> dtype,
+           StreamOrDevice s) {
+  Shape out = broadcast_shapes(vals.shape(), shape, "full");
+  if (out != shape) {
+    throw ValueError("[full] Value of shape " + shape_str(vals.shape()) +
+                     " cannot be broadcast to " + shape_str(shape) + ".");
+  }
+  Dtype t = dtype.value_or(vals.dtype());
+  array src = vals.size() == 1 ? vals : broadcast_to(vals, shape, s);
+  return array(shape, t, std::make_shared<Full>(to_stream(s)), {src});
+}
+
+array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) {
+  return full(shape, array::scalar(0, dtype), dtype, s);
+}
+array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) {
+  return full(shape, array::scalar(1, dtype), dtype, s);
+}
+array zeros_like(const array& a, StreamOrDevice s) {
+  return zeros(a.shape(), a.dtype(), s);
+}
+array ones_like(const array& a, StreamOrDevice s) {
+  return ones(a.shape(), a.dtype(), s);
+}
+
+array arange(double start, double stop, double step, Dtype dtype,
+             StreamOrDevice s) {
+  if (dtype == bool_) {
+    throw ValueError("[arange] Cannot compute length for bool dtype.");
+  }
+  if (step == 0) throw ValueError("[arange] Cannot use a step of 0.");
+  if (std::isnan(start) || std::isnan(stop) || std::isnan(step)) {
+    throw ValueError("[arange] Cannot compute length with NaN bounds.");
+  }
+  if (std::isinf(start) || std::isinf(stop)) {
+    throw ValueError("[arange] Cannot compute length with infinite bounds.");
+  }
+  double n = std::ceil((stop - start) / step);
+  if (n > 9.0e15) throw ValueError("[arange] Maximum size exceeded.");
+  int64_t len = std::max<int64_t>(0, static_cast<int64_t>(n));
+  return array({len}, dtype, std::make_shared<Arange>(to_stream(s), start, step),
+               {});
+}
+
+array linspace(double start, double stop, int64_t num, Dtype dtype,
+               StreamOrDevice s) {
+  if (num < 0) {
+    throw ValueError("[linspace] num must be non-negative, got " +
+                     std::to_string(num) + ".");
+  }
+  if (num == 1) return full({1}, array::scalar(start, dtype), dtype, s);
+  Dtype ct = dtype == float64 ? float64 : float32;
+  double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0.0;
+  array t = arange(0, static_cast<double>(num), 1.0, ct, s);
+  // start + i * step, with the last element exactly `stop`.
+  array out = add(multiply(t, array::scalar(step, ct), s),
+                  array::scalar(start, ct), s);
+  if (num > 1) {
+    array last = equal(t, array::scalar(static_cast<double>(num - 1), ct), s);
+    out = where(last, array::scalar(stop, ct), out, s);
+  }
+  return astype(out, dtype, s);
+}
+
+array eye(int64_t n, int64_t m, int64_t k, Dtype dtype, StreamOrDevice s) {
+  if (n < 0 || m < 0) throw ValueError("[eye] N and M must be non-negative.");
+  array rows = reshape(arange(0, n, 1, int64, s), {n, 1}, s);
+  array cols = arange(0, m, 1, int64, s);
+  return astype(equal(add(rows, array(k), s), cols, s), dtype, s);
+}
+
+array tri(int64_t n, int64_t m, int64_t k, Dtype dtype, StreamOrDevice s) {
+  if (n < 0 || m < 0) throw ValueError("[tri] N and M must be non-negative.");
+  array rows = reshape(arange(0, n, 1, int64, s), {n, 1}, s);
+  array cols = arange(0, m, 1, int64, s);
+  return astype(greater_equal(add(rows, array(k), s), cols, s), dtype, s);
+}
+
+}  // namespace ember

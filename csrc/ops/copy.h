@@ -1,0 +1,66 @@
+// Primitives that copy or convert data. Kernels: backend/cpu/copy.cpp.
+#pragma once
+#include "core/primitive.h"
+
+namespace ember {
+
+class AsType : public UnaryOutputPrimitive {
+ public:
+  AsType(Stream s, Dtype dtype) : UnaryOutputPrimitive(s), dtype_(dtype) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "AsType"; }
+  bool is_equivalent(const Primitive& o) const override;
+  Dtype dtype() const { return dtype_; }
+
+ private:
+  Dtype dtype_;
+};
+
+// A row-contiguous (or column-contiguous if allowed) copy.
+class Copy : public UnaryOutputPrimitive {
+ public:
+  Copy(Stream s, bool allow_col_major)
+      : UnaryOutputPrimitive(s), allow_col_(allow_col_major) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Copy"; }
+
+ private:
+  bool allow_col_;
+};
+
+// Reinterprets the bytes of the input as another dtype.
+class View : public UnaryOutputPrimitive {
+ public:
+  View(Stream s, Dtype dtype) : UnaryOutputPrimitive(s), dtype_(dtype) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "View"; }
+
+ private:
+  Dtype dtype_;
+};
+
+// Fills the output with a (broadcast) input, converting its dtype.
+class Full : public UnaryOutputPrimitive {
+ public:
+  using UnaryOutputPrimitive::UnaryOutputPrimitive;
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Full"; }
+};
+
+class Arange : public UnaryOutputPrimitive {
+ public:
+  Arange(Stream s, double start, double step)
+      : UnaryOutputPrimitive(s), start_(start), step_(step) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Arange"; }
+
+ private:
+  double start_, step_;
+};
+
+}  // namespace ember

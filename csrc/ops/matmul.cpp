@@ -1,0 +1,47 @@
+// matmul builder: numpy's rules for vectors and broadcast batch dimensions.
+#include "ops/matmul.h"
+
+#include "core/errors.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
+  if (a_in.ndim() == 0 || b_in.ndim() == 0) {
+    throw ValueError("[matmul] Got 0 dimension input. Inputs must have at "
+                     "least one dimension.");
+  }
+  Dtype t = promote_types(a_in.dtype(), b_in.dtype());
+  if (!is_inexact(t)) {
+    throw ValueError(std::string("[matmul] Only real floating point types are "
+                                 "supported but ") + dtype_name(a_in.dtype()) +
+                     " and " + dtype_name(b_in.dtype()) + " were provided.");
+  }
+  array a = astype(a_in, t, s), b = astype(b_in, t, s);
+  bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
+  if (a_vec) a = reshape(a, {1, a.shape()[0]}, s);
+  if (b_vec) b = reshape(b, {b.shape()[0], 1}, s);
+  int64_t m = a.shape()[a.ndim() - 2], k = a.shape()[a.ndim() - 1];
+  int64_t kb = b.shape()[b.ndim() - 2], n = b.shape()[b.ndim() - 1];
+  if (k != kb) {
+    throw ValueError("[matmul] Last dimension of first input with shape " +
+                     shape_str(a_in.shape()) +
+                     " must match second to last dimension of second input "
+                     "with shape " + shape_str(b_in.shape()) + ".");
+  }
+  Shape a_batch(a.shape().begin(), a.shape().end() - 2);
+  Shape b_batch(b.shape().begin(), b.shape().end() - 2);
+  Shape batch = broadcast_shapes(a_batch, b_batch, "matmul");
+  Shape a_shape = batch, b_shape = batch, out_shape = batch;
+  a_shape.insert(a_shape.end(), {m, k});
+  b_shape.insert(b_shape.end(), {k, n});
+  out_shape.insert(out_shape.end(), {m, n});
+  a = broadcast_to(a, a_shape, s);
+  b = broadcast_to(b, b_shape, s);
+  array out(out_shape, t, std::make_shared<Matmul>(to_stream(s)), {a, b});
+  if (a_vec) out = squeeze(out, {-2}, s);
+  if (b_vec) out = squeeze(out, {-1}, s);
+  return out;
+}
+
+}  // namespace ember

@@ -1,0 +1,163 @@
+// Reduction builders. The Reduce primitive keeps reduced axes as size-1
+// dimensions; keepdims=False squeezes them afterwards (a free view).
+#include "ops/reduce.h"
+
+#include "core/errors.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+const char* Reduce::name() const {
+  constexpr const char* names[] = {"Sum", "Prod", "Max", "Min", "All", "Any"};
+  return names[kind_];
+}
+
+namespace {
+
+array reduce(const array& a, const Axes& axes, bool keepdims, Reduce::Kind kind,
+             Dtype out_type, const char* name, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), name);
+  Shape shape = a.shape();
+  for (int i : ax) {
+    if ((kind == Reduce::Max || kind == Reduce::Min) && shape[i] == 0) {
+      throw ValueError(std::string("[") + name +
+                       "] Cannot reduce a zero-size array over an axis "
+                       "without an identity.");
+    }
+    shape[i] = 1;
+  }
+  array out = ax.empty() && out_type == a.dtype()
+                  ? a
+                  : array(shape, out_type,
+                          std::make_shared<Reduce>(to_stream(s), kind, ax),
+                          {a});
+  if (keepdims || ax.empty()) return out;
+  return squeeze(out, Axes(ax.begin(), ax.end()), s);
+}
+
+// Sums and products widen small integers, as numpy does.
+Dtype accumulate_type(Dtype t) {
+  if (t == bool_) return int32;
+  if (issubdtype(t, DtypeCategory::signedinteger)) {
+    return t.size() <= 4 ? int32 : int64;
+  }
+  if (issubdtype(t, DtypeCategory::unsignedinteger)) {
+    return t.size() <= 4 ? uint32 : uint64;
+  }
+  return t;
+}
+
+}  // namespace
+
+array sum(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, Reduce::Sum, accumulate_type(a.dtype()),
+                "sum", s);
+}
+array prod(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, Reduce::Prod, accumulate_type(a.dtype()),
+                "prod", s);
+}
+array max(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, Reduce::Max, a.dtype(), "max", s);
+}
+array min(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, Reduce::Min, a.dtype(), "min", s);
+}
+array all(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, Reduce::And, bool_, "all", s);
+}
+array any(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, Reduce::Or, bool_, "any", s);
+}
+
+array mean(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "mean");
+  int64_t n = 1;
+  for (int i : ax) n *= a.shape()[i];
+  Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
+  array total = sum(astype(a, t, s), axes, keepdims, s);
+  return multiply(total, array::scalar(1.0 / static_cast<double>(n), t), s);
+}
+
+array var(const array& a, const Axes& axes, bool keepdims, int ddof,
+          StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "var");
+  int64_t n = 1;
+  for (int i : ax) n *= a.shape()[i];
+  Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
+  array x = astype(a, t, s);
+  // Two passes (subtract the mean first) for accuracy.
+  array centered = subtract(x, mean(x, axes, true, s), s);
+  array sq = is_complex(t) ? multiply(centered, conjugate(centered, s), s)
+                           : square(centered, s);
+  double denom = std::max<double>(static_cast<double>(n - ddof), 0.0);
+  array total = sum(sq, axes, keepdims, s);
+  return multiply(total, array::scalar(1.0 / denom, t), s);
+}
+
+array std(const array& a, const Axes& axes, bool keepdims, int ddof,
+          StreamOrDevice s) {
+  return sqrt(var(a, axes, keepdims, ddof, s), s);
+}
+
+array logsumexp(const array& a, const Axes& axes, bool keepdims,
+                StreamOrDevice s) {
+  if (a.size() == 0) {
+    throw ValueError("[logsumexp] Received an empty array.");
+  }
+  Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
+  array x = astype(a, t, s);
+  array m = stop_gradient(max(x, axes, true, s), s);
+  // An all -inf (or inf) slice must not produce NaN from inf - inf.
+  m = where(isinf(m, s), zeros_like(m, s), m, s);
+  array out = add(log(sum(exp(subtract(x, m, s), s), axes, true, s), s), m, s);
+  if (keepdims) return out;
+  return squeeze(out, axes, s);
+}
+
+array softmax(const array& a, const Axes& axes, bool precise,
+              StreamOrDevice s) {
+  Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
+  array x = astype(a, t, s);
+  bool upcast = precise && (t == float16 || t == bfloat16);
+  if (upcast) x = astype(x, float32, s);
+  array m = stop_gradient(max(x, axes, true, s), s);
+  array e = exp(subtract(x, m, s), s);
+  array out = divide(e, sum(e, axes, true, s), s);
+  return upcast ? astype(out, t, s) : out;
+}
+
+namespace {
+
+array arg_reduce(const array& a, std::optional<int64_t> axis, bool keepdims,
+                 ArgReduce::Kind kind, const char* name, StreamOrDevice s) {
+  if (!axis) {
+    array flat = reshape(a, {-1}, s);
+    array out = arg_reduce(flat, 0, keepdims, kind, name, s);
+    if (keepdims) out = reshape(out, Shape(a.ndim(), 1), s);
+    return out;
+  }
+  int ax = normalize_axis(*axis, a.ndim(), name);
+  if (a.shape()[ax] == 0) {
+    throw ValueError(std::string("[") + name +
+                     "] Cannot reduce over an empty axis.");
+  }
+  Shape shape = a.shape();
+  shape[ax] = 1;
+  array out(shape, uint32, std::make_shared<ArgReduce>(to_stream(s), kind, ax),
+            {a});
+  return keepdims ? out : squeeze(out, {ax}, s);
+}
+
+}  // namespace
+
+array argmax(const array& a, std::optional<int64_t> axis, bool keepdims,
+             StreamOrDevice s) {
+  return arg_reduce(a, axis, keepdims, ArgReduce::ArgMax, "argmax", s);
+}
+array argmin(const array& a, std::optional<int64_t> axis, bool keepdims,
+             StreamOrDevice s) {
+  return arg_reduce(a, axis, keepdims, ArgReduce::ArgMin, "argmin", s);
+}
+
+}  // namespace ember

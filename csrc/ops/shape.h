@@ -1,0 +1,68 @@
+// Shape primitives. Reshape, Transpose, Slice and Broadcast are views of
+// their input where the layout allows; kernels: backend/cpu/shape.cpp.
+#pragma once
+#include "core/primitive.h"
+
+namespace ember {
+
+#define EMBER_SHAPE_PRIMITIVE(Class, Member)                               \
+  class Class : public UnaryOutputPrimitive {                              \
+   public:                                                                 \
+    Class(Stream s, std::vector<int64_t> v)                                \
+        : UnaryOutputPrimitive(s), Member(std::move(v)) {}                 \
+    using UnaryOutputPrimitive::eval_cpu;                                  \
+    void eval_cpu(const std::vector<array>& inputs, array& out) override; \
+    const char* name() const override { return #Class; }                   \
+    bool is_equivalent(const Primitive& o) const override {                \
+      auto* p = dynamic_cast<const Class*>(&o);                            \
+      return p && p->Member == Member;                                     \
+    }                                                                      \
+    const std::vector<int64_t>& params() const { return Member; }          \
+                                                                           \
+   private:                                                                \
+    std::vector<int64_t> Member;                                           \
+  };
+
+EMBER_SHAPE_PRIMITIVE(Reshape, shape_)
+EMBER_SHAPE_PRIMITIVE(Transpose, perm_)
+EMBER_SHAPE_PRIMITIVE(Broadcast, shape_)
+#undef EMBER_SHAPE_PRIMITIVE
+
+class Slice : public UnaryOutputPrimitive {
+ public:
+  Slice(Stream s, Shape start, Shape strides)
+      : UnaryOutputPrimitive(s), start_(std::move(start)),
+        strides_(std::move(strides)) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Slice"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const Slice*>(&o);
+    return p && p->start_ == start_ && p->strides_ == strides_;
+  }
+
+ private:
+  Shape start_, strides_;
+};
+
+class Concatenate : public UnaryOutputPrimitive {
+ public:
+  Concatenate(Stream s, int axis) : UnaryOutputPrimitive(s), axis_(axis) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Concatenate"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const Concatenate*>(&o);
+    return p && p->axis_ == axis_;
+  }
+
+ private:
+  int axis_;
+};
+
+// Strides that let `shape` view data laid out as (old_shape, old_strides)
+// without a copy, or an empty optional-like result (ok = false).
+bool reshape_strides(const Shape& old_shape, const Strides& old_strides,
+                     const Shape& shape, Strides& out);
+
+}  // namespace ember

@@ -1,0 +1,83 @@
+// Unary elementwise builders, generated from unary.def.
+#include <cmath>
+#include <string_view>
+
+#include "core/errors.h"
+#include "ops/elementwise.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+namespace {
+
+enum class Rule { Same, Float, Bool, Int };
+constexpr bool C = true, R = false;
+
+template <typename P>
+array unary(const array& a, Rule rule, bool allow_complex, const char* name,
+            StreamOrDevice s) {
+  Dtype t = a.dtype();
+  if (t == complex64 && !allow_complex) {
+    throw TypeError(std::string("[") + name +
+                    "] Not supported for complex64 inputs.");
+  }
+  Dtype out = t;
+  array in = a;
+  switch (rule) {
+    case Rule::Same:
+      if (t == bool_ && std::string_view(name) == "negative") {
+        throw TypeError("[negative] Not supported for bool, use logical_not.");
+      }
+      break;
+    case Rule::Float:
+      if (!is_inexact(t)) {
+        in = astype(a, float32, s);
+        out = float32;
+      }
+      break;
+    case Rule::Bool:
+      out = bool_;
+      break;
+    case Rule::Int:
+      if (!is_integral(t) && t != bool_) {
+        throw TypeError(std::string("[") + name +
+                        "] Bitwise operations are only allowed on integer "
+                        "and boolean types.");
+      }
+      break;
+  }
+  return array(a.shape(), out, std::make_shared<P>(to_stream(s)), {in});
+}
+
+}  // namespace
+
+#define UNARY(Class, name_, rule, cplx)                                 \
+  array name_(const array& a, StreamOrDevice s) {                       \
+    return unary<Class>(a, Rule::rule, cplx, #name_, s);                \
+  }
+// abs gets a wrapper below; its generated builder is abs_impl.
+#define abs abs_impl
+#include "ops/unary.def"
+#undef abs
+#undef UNARY
+
+// |z| of a complex number is real.
+array abs(const array& a, StreamOrDevice s) {
+  array out = abs_impl(a, s);
+  return a.dtype() == complex64 ? astype(out, float32, s) : out;
+}
+
+array round(const array& a, int decimals, StreamOrDevice s) {
+  if (decimals == 0 || is_integral(a.dtype()) || a.dtype() == bool_) {
+    return round(a, s);
+  }
+  Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
+  array scale = array::scalar(std::pow(10.0, decimals), t);
+  return divide(round(multiply(a, scale, s), s), scale, s);
+}
+
+array isfinite(const array& a, StreamOrDevice s) {
+  return logical_not(logical_or(isinf(a, s), isnan(a, s), s), s);
+}
+
+}  // namespace ember

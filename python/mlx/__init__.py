@@ -1,0 +1,24 @@
+"""Ember: the MLX array API (``import mlx.core as mx``) on a fast CPU runtime."""
+
+import ctypes as _ctypes
+import os as _os
+
+
+def _preload_openblas():
+    # The extension links against the OpenBLAS of the scipy-openblas32 wheel;
+    # loading it by path first means no system library path is consulted.
+    try:
+        import scipy_openblas32 as _sob
+    except ImportError:
+        return
+    lib = _os.path.join(_sob.get_lib_dir(), "libscipy_openblas.so")
+    if _os.path.exists(lib):
+        _ctypes.CDLL(lib, mode=_ctypes.RTLD_GLOBAL)
+
+
+_preload_openblas()
+
+from mlx import core  # noqa: E402,F401
+from mlx._printoptions import _install  # noqa: E402
+
+_install(core)
