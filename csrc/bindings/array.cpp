@@ -116,7 +116,13 @@ array rbinop(const array& a, nb::handle b) {
 template <Bin F>
 array& ibinop(array& a, nb::handle b) {
   auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
-  a = F(x, y, {});
+  array r = F(x, y, {});
+  if (r.dtype() != a.dtype()) {
+    throw ValueError(std::string("[inplace] Cannot update an array of dtype ") +
+                     dtype_name(a.dtype()) + " in place with a result of dtype " +
+                     dtype_name(r.dtype()) + ".");
+  }
+  a = r;
   return a;
 }
 
@@ -127,6 +133,10 @@ array matmul_op(const array& a, const array& b, StreamOrDevice s) {
 // Comparisons with objects that are not array-like are plain False/True.
 template <Bin F>
 nb::object compare(const array& a, nb::handle b, bool fallback) {
+  // MLX compares arrays with Python sequences as objects, not elementwise.
+  if (PyList_Check(b.ptr()) || PyTuple_Check(b.ptr()) || b.is_none()) {
+    return nb::bool_(fallback);
+  }
   try {
     return nb::cast(binop<F>(a, b));
   } catch (const ValueError&) {
@@ -159,7 +169,7 @@ void init_array(nb::module_& m) {
           [](array* self, nb::handle val, nb::handle dtype) {
             new (self) array(to_array(val, to_dtype(dtype)));
           },
-          "val"_a, "dtype"_a = nb::none())
+          "val"_a, "dtype"_a.none() = nb::none())
       .def_prop_ro("shape", [](const array& a) {
         nb::list l;
         for (auto d : a.shape()) l.append(d);
@@ -205,6 +215,8 @@ void init_array(nb::module_& m) {
       .def("__int__", [](const array& a) { return to_scalar(astype(a, int64)); })
       .def("__float__",
            [](const array& a) { return to_scalar(astype(a, float64)); })
+      .def("__complex__",
+           [](const array& a) { return to_scalar(astype(a, complex64)); })
       .def("__index__", [](const array& a) {
         if (!is_integral(a.dtype())) {
           throw nb::type_error("Only integer arrays can be used as an index.");
@@ -212,7 +224,7 @@ void init_array(nb::module_& m) {
         return to_scalar(astype(a, int64));
       })
       .def("__hash__", [](const array& a) { return static_cast<Py_ssize_t>(a.id()); })
-      .def("__array__", &to_numpy, "dtype"_a = nb::none(), "copy"_a = nb::none())
+      .def("__array__", &to_numpy, "dtype"_a.none() = nb::none(), "copy"_a.none() = nb::none())
       .def("__copy__", [](const array& a) { return contiguous(a); })
       .def("__deepcopy__", [](const array& a, nb::handle) { return contiguous(a); })
       .def("__getstate__", [](const array& a) {
@@ -231,10 +243,10 @@ void init_array(nb::module_& m) {
       })
       .def("astype",
            [](const array& a, Dtype d, nb::handle s) { return astype(a, d, to_sod(s)); },
-           "dtype"_a, "stream"_a = nb::none(), "The array converted to dtype.")
+           "dtype"_a, "stream"_a.none() = nb::none(), "The array converted to dtype.")
       .def("view",
            [](const array& a, Dtype d, nb::handle s) { return view(a, d, to_sod(s)); },
-           "dtype"_a, "stream"_a = nb::none(), "The same bytes seen as dtype.");
+           "dtype"_a, "stream"_a.none() = nb::none(), "The same bytes seen as dtype.");
 
 #define EMBER_BINARY_OPERATOR(py, fn)                                    \
   cls.def("__" py "__", &binop<fn>);                                     \
@@ -263,8 +275,10 @@ void init_array(nb::module_& m) {
   cls.def("__le__", &binop<less_equal>);
   cls.def("__gt__", &binop<greater>);
   cls.def("__ge__", &binop<greater_equal>);
-  cls.def("__eq__", [](const array& a, nb::handle b) { return compare<equal>(a, b, false); });
-  cls.def("__ne__", [](const array& a, nb::handle b) { return compare<not_equal>(a, b, true); });
+  cls.def("__eq__", [](const array& a, nb::handle b) { return compare<equal>(a, b, false); },
+          "other"_a.none());
+  cls.def("__ne__", [](const array& a, nb::handle b) { return compare<not_equal>(a, b, true); },
+          "other"_a.none());
   cls.def("__neg__", [](const array& a) { return negative(a); });
   cls.def("__pos__", [](const array& a) { return a; });
   cls.def("__abs__", [](const array& a) { return abs(a); });

@@ -14,9 +14,15 @@ namespace {
 
 enum class Kind { Bool, Int, Float, Complex };
 
+// MLX's exact wording, which user code may match on.
+constexpr const char* kNonUniform =
+    "Initialization encountered non-uniform length.";
+
 // A nested sequence flattened: its shape, widest element kind and values.
 struct Flat {
   Shape shape;
+  // Set at the first scalar: deeper nesting after that is non-uniform.
+  bool frozen = false;
   Kind kind = Kind::Bool;
   bool wide_int = false;
   std::vector<std::complex<double>> values;
@@ -25,22 +31,36 @@ struct Flat {
 
 bool is_array(nb::handle h) { return nb::isinstance<array>(h); }
 
+// Whether a nested sequence holds an mx.array (or numpy array) anywhere.
+bool holds_arrays(nb::handle obj) {
+  std::vector<nb::handle> stack{obj};
+  while (!stack.empty()) {
+    nb::handle h = stack.back();
+    stack.pop_back();
+    if (PyList_Check(h.ptr()) || PyTuple_Check(h.ptr())) {
+      for (nb::handle c : nb::borrow<nb::sequence>(h)) stack.push_back(c);
+    } else if (is_array(h) || nb::hasattr(h, "__array__")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void flatten_into(nb::handle obj, size_t depth, Flat& f) {
   bool seq = PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr());
   if (seq) {
     nb::sequence s = nb::borrow<nb::sequence>(obj);
     int64_t n = static_cast<int64_t>(nb::len(s));
-    if (depth == f.shape.size()) {
+    if (depth == f.shape.size() && !f.frozen) {
       f.shape.push_back(n);
-    } else if (depth > f.shape.size() || f.shape[depth] != n) {
-      throw ValueError("[array] Initialization encountered non-uniform length.");
+    } else if (depth >= f.shape.size() || f.shape[depth] != n) {
+      throw ValueError(kNonUniform);
     }
     for (nb::handle item : s) flatten_into(item, depth + 1, f);
     return;
   }
-  if (depth != f.shape.size()) {
-    throw ValueError("[array] Initialization encountered non-uniform length.");
-  }
+  if (depth != f.shape.size()) throw ValueError(kNonUniform);
+  f.frozen = true;
   PyObject* p = obj.ptr();
   if (PyBool_Check(p)) {
     f.values.emplace_back(p == Py_True ? 1.0 : 0.0);
@@ -74,6 +94,7 @@ void flatten_into(nb::handle obj, size_t depth, Flat& f) {
 }
 
 Dtype default_dtype(const Flat& f) {
+  if (f.values.empty()) return float32;
   switch (f.kind) {
     case Kind::Bool: return bool_;
     case Kind::Int: return f.wide_int ? int64 : int32;
@@ -147,6 +168,7 @@ array from_numpy_like(nb::handle obj) {
   if (name == "bfloat16") {
     nb::object bits = np.attr("ascontiguousarray")(arr).attr("view")(np.attr("uint16"));
     auto a = from_buffer(bits);
+    if (a->ndim() == 0) return reshape(view(reshape(*a, {1}), bfloat16), {});
     return view(*a, bfloat16);
   }
   if (name == "complex128") arr = arr.attr("astype")(np.attr("complex64"));
@@ -169,16 +191,16 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
   bool scalar_like = PyBool_Check(p) || PyLong_Check(p) || PyFloat_Check(p) ||
                      PyComplex_Check(p);
   if (scalar_like || PyList_Check(p) || PyTuple_Check(p)) {
-    // Sequences of arrays stack the arrays.
-    if ((PyList_Check(p) || PyTuple_Check(p)) && nb::len(obj) > 0) {
-      nb::sequence s = nb::borrow<nb::sequence>(obj);
-      bool any_array = false;
-      for (nb::handle item : s) any_array |= is_array(item) || nb::hasattr(item, "__array__");
-      if (any_array) {
-        std::vector<array> parts;
-        for (nb::handle item : s) parts.push_back(to_array(item, dtype));
-        return stack(parts, 0);
+    // Sequences holding arrays stack their converted elements.
+    if ((PyList_Check(p) || PyTuple_Check(p)) && holds_arrays(obj)) {
+      std::vector<array> parts;
+      for (nb::handle item : nb::borrow<nb::sequence>(obj)) {
+        parts.push_back(to_array(item, dtype));
       }
+      for (auto& part : parts) {
+        if (part.shape() != parts[0].shape()) throw ValueError(kNonUniform);
+      }
+      return stack(parts, 0);
     }
     Flat f;
     flatten_into(obj, 0, f);

@@ -90,8 +90,8 @@ void init_device(nb::module_& m) {
           info["architecture"] = "x86_64";
           return info;
         },
-        "device"_a = nb::none(), "Information about a device.");
-  m.def("synchronize", [](nb::handle) {}, "stream"_a = nb::none(),
+        "device"_a.none() = nb::none(), "Information about a device.");
+  m.def("synchronize", [](nb::handle) {}, "stream"_a.none() = nb::none(),
         "Wait for the work on a stream to finish. Evaluation on the CPU is "
         "synchronous, so there is nothing to wait for.");
 

@@ -77,7 +77,14 @@ void init_dtype(nb::module_& m) {
       .def("__eq__", [](const Dtype& a, nb::handle b) {
         return nb::isinstance<Dtype>(b) && a == nb::cast<Dtype>(b);
       })
-      .def("__hash__", [](const Dtype& d) { return d.index(); });
+      .def("__hash__", [](const Dtype& d) { return d.index(); })
+      .def("__reduce__", [](const Dtype& d) {
+        // Unpickles through a module function, so equal dtypes compare equal.
+        return nb::make_tuple(
+            nb::module_::import_("mlx").attr("_dtype_from_name"),
+            nb::make_tuple(dtype_name(d)));
+      });
+
   for (Dtype d : all_dtypes) {
     std::string name = dtype_name(d);
     m.attr((name == "bool" ? "bool_" : name).c_str()) = nb::cast(d);
@@ -112,11 +119,52 @@ void init_dtype(nb::module_& m) {
       "arg1"_a, "arg2"_a,
       "Whether the first dtype or category is a sub-type of the second.");
 
+  m.def("can_cast",
+        [](nb::handle from, Dtype to) {
+          Dtype f = nb::isinstance<Dtype>(from) ? nb::cast<Dtype>(from)
+                                                : to_array(from).dtype();
+          return promote_types(f, to) == to;
+        },
+        "from_"_a, "to"_a,
+        "Whether values of one dtype convert to another without loss of "
+        "range (the promotion of the two is the target).");
+  m.def("isdtype",
+        [](Dtype d, nb::handle kind) {
+          auto matches = [&](nb::handle k) {
+            if (nb::isinstance<Dtype>(k)) return d == nb::cast<Dtype>(k);
+            std::string s = nb::cast<std::string>(k);
+            using C = DtypeCategory;
+            if (s == "bool") return d == bool_;
+            if (s == "signed integer") return issubdtype(d, C::signedinteger);
+            if (s == "unsigned integer") return issubdtype(d, C::unsignedinteger);
+            if (s == "integral") return issubdtype(d, C::integer);
+            if (s == "real floating") return issubdtype(d, C::floating);
+            if (s == "complex floating") return issubdtype(d, C::complexfloating);
+            if (s == "numeric") return d != bool_;
+            throw ValueError("[isdtype] Unknown kind '" + s + "'.");
+          };
+          if (PyTuple_Check(kind.ptr())) {
+            for (nb::handle k : nb::borrow<nb::tuple>(kind)) {
+              if (matches(k)) return true;
+            }
+            return false;
+          }
+          return matches(kind);
+        },
+        "dtype"_a, "kind"_a,
+        "Whether a dtype is of a kind (a dtype, an array-API kind name such "
+        "as 'integral', or a tuple of these).");
+
   nb::class_<FInfo>(m, "finfo", "Limits of a floating point type.")
       .def("__init__", [](FInfo* self, Dtype d) { new (self) FInfo(finfo(d)); })
       .def_ro("min", &FInfo::min)
       .def_ro("max", &FInfo::max)
       .def_ro("eps", &FInfo::eps)
+      .def_prop_ro("bits", [](const FInfo& f) { return f.dtype.size() * 8; })
+      .def_prop_ro("smallest_normal", [](const FInfo& f) {
+        int min_exp = f.dtype == float16 ? -14 : f.dtype == float64 ? -1022 : -126;
+        return std::ldexp(1.0, min_exp);
+      })
       .def_ro("dtype", &FInfo::dtype)
       .def("__repr__", [](const FInfo& f) {
         return "finfo(min=" + std::to_string(f.min) +

@@ -101,7 +101,7 @@ array get_item(const array& a, nb::handle index) {
 }  // namespace
 
 void init_indexing(nb::class_<array>& cls) {
-  cls.def("__getitem__", &get_item, "index"_a,
+  cls.def("__getitem__", &get_item, "index"_a.none(),
           "Index the array with integers, slices, None and Ellipsis.");
 }
 

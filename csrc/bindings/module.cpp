@@ -1,13 +1,20 @@
 #include "bindings/common.h"
+#include <typeinfo>
+
 #include "core/errors.h"
 
 NB_MODULE(core, m) {
   using namespace ember;
   m.doc() = "Ember: the MLX array API on a fast CPU runtime.";
+  // Dtype objects stored as module attributes outlive nanobind's shutdown
+  // check; they are not leaks of the running program.
+  nb::set_leak_warnings(false);
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
       std::rethrow_exception(p);
     } catch (const TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const std::bad_cast& e) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const MemoryError& e) {
       PyErr_SetString(PyExc_MemoryError, e.what());

@@ -56,7 +56,7 @@ nb::object list_or_single(const std::vector<array>& v) {
 void bind_elementwise(nb::module_& m) {
 #define UNARY(Class, name, rule, cplx)                                      \
   m.def(#name, [](nb::handle a, nb::handle s) { return name(ARR(a), SOD); }, \
-        "a"_a, nb::kw_only(), "stream"_a = nb::none(),                      \
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),                      \
         "Element-wise " #name " of the input.");
 #include "ops/unary.def"
 #undef UNARY
@@ -66,7 +66,7 @@ void bind_elementwise(nb::module_& m) {
           auto [x, y] = to_arrays(a, b);                                   \
           return name(x, y, SOD);                                          \
         },                                                                 \
-        "a"_a, "b"_a, "stream"_a = nb::none(),                             \
+        "a"_a, "b"_a, "stream"_a.none() = nb::none(),                             \
         "Element-wise " #name " of the two inputs, with broadcasting.");
 #include "ops/binary.def"
 #undef BINARY
@@ -82,17 +82,17 @@ void bind_elementwise(nb::module_& m) {
         [](nb::handle a, int decimals, nb::handle s) {
           return round(ARR(a), decimals, SOD);
         },
-        "a"_a, "decimals"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "decimals"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Round to the given number of decimals (halves to even).");
   m.def("isfinite", [](nb::handle a, nb::handle s) { return isfinite(ARR(a), SOD); },
-        "a"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise test for finite values.");
   m.def("where",
         [](nb::handle c, nb::handle x, nb::handle y, nb::handle s) {
           auto [xa, ya] = to_arrays(x, y);
           return where(ARR(c), xa, ya, SOD);
         },
-        "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Pick from x where condition is true and from y elsewhere.");
   m.def("divmod",
         [](nb::handle a, nb::handle b, nb::handle s) {
@@ -100,7 +100,7 @@ void bind_elementwise(nb::module_& m) {
           auto r = divmod(x, y, SOD);
           return nb::make_tuple(r[0], r[1]);
         },
-        "a"_a, "b"_a, "stream"_a = nb::none(),
+        "a"_a, "b"_a, "stream"_a.none() = nb::none(),
         "Floor quotient and remainder, element-wise.");
   m.def("isclose",
         [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan,
@@ -109,7 +109,7 @@ void bind_elementwise(nb::module_& m) {
           return isclose(x, y, rtol, atol, equal_nan, SOD);
         },
         "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(),
-        "equal_nan"_a = false, "stream"_a = nb::none(),
+        "equal_nan"_a = false, "stream"_a.none() = nb::none(),
         "Element-wise |a - b| <= atol + rtol * |b|.");
   m.def("allclose",
         [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan,
@@ -118,13 +118,13 @@ void bind_elementwise(nb::module_& m) {
           return allclose(x, y, rtol, atol, equal_nan, SOD);
         },
         "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(),
-        "equal_nan"_a = false, "stream"_a = nb::none(),
+        "equal_nan"_a = false, "stream"_a.none() = nb::none(),
         "Whether every element of a is close to b.");
   m.def("array_equal",
         [](nb::handle a, nb::handle b, bool equal_nan, nb::handle s) {
           return array_equal(ARR(a), ARR(b), equal_nan, SOD);
         },
-        "a"_a, "b"_a, "equal_nan"_a = false, "stream"_a = nb::none(),
+        "a"_a, "b"_a, "equal_nan"_a = false, "stream"_a.none() = nb::none(),
         "Whether a and b have the same shape and values.");
 }
 
@@ -133,25 +133,25 @@ void bind_creation(nb::module_& m) {
         [](nb::handle shape, nb::handle dtype, nb::handle s) {
           return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
         },
-        "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "shape"_a, "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "An array of zeros.");
   m.def("ones",
         [](nb::handle shape, nb::handle dtype, nb::handle s) {
           return ones(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
         },
-        "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "shape"_a, "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "An array of ones.");
   m.def("full",
         [](nb::handle shape, nb::handle vals, nb::handle dtype, nb::handle s) {
           auto dt = to_dtype(dtype);
           return full(to_shape(shape), to_array(vals, dt), dt, SOD);
         },
-        "shape"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(),
-        "stream"_a = nb::none(), "An array filled with (broadcast) vals.");
+        "shape"_a, "vals"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(), "An array filled with (broadcast) vals.");
   m.def("zeros_like", [](nb::handle a, nb::handle s) { return zeros_like(ARR(a), SOD); },
-        "a"_a, nb::kw_only(), "stream"_a = nb::none(), "Zeros shaped like a.");
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Zeros shaped like a.");
   m.def("ones_like", [](nb::handle a, nb::handle s) { return ones_like(ARR(a), SOD); },
-        "a"_a, nb::kw_only(), "stream"_a = nb::none(), "Ones shaped like a.");
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Ones shaped like a.");
   m.def("arange",
         [](nb::args args, nb::handle dtype, nb::handle s) {
           if (args.size() < 1 || args.size() > 3) {
@@ -179,58 +179,75 @@ void bind_creation(nb::module_& m) {
           Dtype dt = to_dtype(dtype).value_or(any_float ? float32 : int32);
           return arange(start, stop, step, dt, SOD);
         },
-        "args"_a, "dtype"_a = nb::none(), "stream"_a = nb::none(),
+        "args"_a, "dtype"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Evenly spaced values in [start, stop) with the given step.");
   m.def("linspace",
-        [](double start, double stop, int64_t num, nb::handle dtype, nb::handle s) {
+        [](double start, double stop, int64_t num, bool endpoint,
+           nb::handle dtype, nb::handle s) {
+          // Without the endpoint the step is (stop - start) / num.
+          if (!endpoint && num > 0) {
+            stop = start + (stop - start) * static_cast<double>(num - 1) /
+                               static_cast<double>(num);
+          }
           return linspace(start, stop, num, to_dtype(dtype).value_or(float32), SOD);
         },
-        "start"_a, "stop"_a, "num"_a = 50, "dtype"_a = nb::none(),
-        "stream"_a = nb::none(), "num evenly spaced values from start to stop.");
+        "start"_a, "stop"_a, "num"_a = 50, "endpoint"_a = true,
+        "dtype"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
+        "num evenly spaced values from start to stop.");
   m.def("eye",
         [](int64_t n, nb::handle m_, int64_t k, nb::handle dtype, nb::handle s) {
           int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
           return eye(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
         },
-        "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(),
-        nb::kw_only(), "stream"_a = nb::none(),
+        "n"_a, "m"_a.none() = nb::none(), "k"_a = 0, "dtype"_a.none() = nb::none(),
+        nb::kw_only(), "stream"_a.none() = nb::none(),
         "Ones on the k-th diagonal, zeros elsewhere.");
   m.def("identity",
         [](int64_t n, nb::handle dtype, nb::handle s) {
           return eye(n, n, 0, to_dtype(dtype).value_or(float32), SOD);
         },
-        "n"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "n"_a, "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "The n by n identity matrix.");
   m.def("tri",
         [](int64_t n, nb::handle m_, int64_t k, nb::handle dtype, nb::handle s) {
           int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
           return tri(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
         },
-        "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(),
-        nb::kw_only(), "stream"_a = nb::none(),
+        "n"_a, "m"_a.none() = nb::none(), "k"_a = 0, "dtype"_a.none() = nb::none(),
+        nb::kw_only(), "stream"_a.none() = nb::none(),
         "Ones at and below the k-th diagonal, zeros above.");
   m.def("astype",
         [](nb::handle a, Dtype d, nb::handle s) { return astype(ARR(a), d, SOD); },
-        "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "dtype"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Convert to another dtype.");
   m.def("view",
         [](nb::handle a, Dtype d, nb::handle s) { return view(ARR(a), d, SOD); },
-        "a"_a, "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "dtype"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Reinterpret the bytes as another dtype.");
   m.def("contiguous",
         [](nb::handle a, bool allow_col, nb::handle s) {
           return contiguous(ARR(a), allow_col, SOD);
         },
         "a"_a, "allow_col_major"_a = false, nb::kw_only(),
-        "stream"_a = nb::none(), "A row-contiguous copy (or the input if it is one).");
+        "stream"_a.none() = nb::none(), "A row-contiguous copy (or the input if it is one).");
   m.def("asarray",
-        [](nb::handle a, nb::handle dtype, nb::handle) {
-          return to_array(a, to_dtype(dtype));
+        [](nb::handle a, nb::handle dtype, nb::handle copy) {
+          if (!copy.is_none() && !nb::cast<bool>(copy)) {
+            throw ValueError("[asarray] copy=False cannot be guaranteed: the "
+                             "data is always copied or shared by value.");
+          }
+          array out = to_array(a, to_dtype(dtype));
+          bool forced = !copy.is_none() && nb::cast<bool>(copy);
+          return forced && nb::isinstance<array>(a) ? contiguous(out) : out;
         },
-        "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "copy"_a = nb::none(),
+        "a"_a, "dtype"_a.none() = nb::none(), nb::kw_only(), "copy"_a.none() = nb::none(),
         "Convert the input to an array.");
   m.def("result_type",
         [](nb::args args) {
+          if (args.size() == 0) {
+            throw ValueError("[result_type] At least one array or dtype is "
+                             "required.");
+          }
           Dtype t = bool_;
           bool first = true;
           for (auto h : args) {
@@ -249,59 +266,59 @@ void bind_shape(nb::module_& m) {
         [](nb::handle a, nb::handle shape, nb::handle s) {
           return reshape(ARR(a), to_shape(shape), SOD);
         },
-        "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "shape"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "The same data with a new shape.");
   m.def("flatten",
         [](nb::handle a, int64_t b, int64_t e, nb::handle s) {
           return flatten(ARR(a), b, e, SOD);
         },
         "a"_a, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
-        "stream"_a = nb::none(), "Merge the axes from start to end into one.");
+        "stream"_a.none() = nb::none(), "Merge the axes from start to end into one.");
   m.def("unflatten",
         [](nb::handle a, int64_t axis, nb::handle shape, nb::handle s) {
           return unflatten(ARR(a), axis, to_shape(shape), SOD);
         },
-        "a"_a, "axis"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "axis"_a, "shape"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Split one axis into several.");
   m.def("transpose",
         [](nb::handle a, nb::handle axes, nb::handle s) {
           if (axes.is_none()) return transpose(ARR(a), SOD);
           return transpose(ARR(a), nb::cast<std::vector<int64_t>>(axes), SOD);
         },
-        "a"_a, "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "axes"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "Permute the axes (reverse them by default).");
   m.attr("permute_dims") = m.attr("transpose");
   m.def("swapaxes",
         [](nb::handle a, int64_t a1, int64_t a2, nb::handle s) {
           return swapaxes(ARR(a), a1, a2, SOD);
         },
-        "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Swap two axes.");
   m.def("moveaxis",
         [](nb::handle a, int64_t src, int64_t dst, nb::handle s) {
           return moveaxis(ARR(a), src, dst, SOD);
         },
         "a"_a, "source"_a, "destination"_a, nb::kw_only(),
-        "stream"_a = nb::none(), "Move one axis to a new position.");
+        "stream"_a.none() = nb::none(), "Move one axis to a new position.");
   m.def("squeeze",
         [](nb::handle a, nb::handle axis, nb::handle s) {
           array x = ARR(a);
           if (axis.is_none()) return squeeze(x, SOD);
           return squeeze(x, to_shape(axis), SOD);
         },
-        "a"_a, "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "Remove axes of size one.");
   m.def("expand_dims",
         [](nb::handle a, nb::handle axis, nb::handle s) {
           return expand_dims(ARR(a), to_shape(axis), SOD);
         },
-        "a"_a, "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "axis"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Insert axes of size one.");
   m.def("broadcast_to",
         [](nb::handle a, nb::handle shape, nb::handle s) {
           return broadcast_to(ARR(a), to_shape(shape), SOD);
         },
-        "a"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "shape"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Broadcast to the given shape.");
   m.def("broadcast_arrays",
         [](nb::args arrays, nb::handle s) {
@@ -310,7 +327,7 @@ void bind_shape(nb::module_& m) {
           for (auto& a : out) l.append(a);
           return nb::tuple(l);
         },
-        "arrays"_a, "stream"_a = nb::none(),
+        "arrays"_a, "stream"_a.none() = nb::none(),
         "Broadcast the inputs against each other.");
   m.def("broadcast_shapes",
         [](nb::args shapes) {
@@ -326,15 +343,15 @@ void bind_shape(nb::module_& m) {
     if (axis.is_none()) return concatenate(v, SOD);
     return concatenate(v, nb::cast<int64_t>(axis), SOD);
   };
-  m.def("concatenate", concat, "arrays"_a, "axis"_a = 0, nb::kw_only(),
-        "stream"_a = nb::none(), "Join arrays along an axis.");
-  m.def("concat", concat, "arrays"_a, "axis"_a = 0, nb::kw_only(),
-        "stream"_a = nb::none(), "Join arrays along an axis.");
+  m.def("concatenate", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Join arrays along an axis.");
+  m.def("concat", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Join arrays along an axis.");
   m.def("stack",
         [](nb::handle arrays, int64_t axis, nb::handle s) {
           return stack(to_array_list(arrays), axis, SOD);
         },
-        "arrays"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Join arrays along a new axis.");
   m.def("split",
         [](nb::handle a, nb::handle ind, int64_t axis, nb::handle s) {
@@ -347,13 +364,26 @@ void bind_shape(nb::module_& m) {
           return l;
         },
         "a"_a, "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(),
-        "stream"_a = nb::none(),
+        "stream"_a.none() = nb::none(),
         "Split into equal sections or at the given indices.");
+  m.def("clip",
+        [](nb::handle a, nb::handle lo, nb::handle hi, nb::handle s) {
+          if (lo.is_none() && hi.is_none()) {
+            throw ValueError("[clip] At most one of a_min and a_max may be None.");
+          }
+          array x = ARR(a);
+          if (!lo.is_none()) x = maximum(x, scalar_to_array(lo, x.dtype()), SOD);
+          if (!hi.is_none()) x = minimum(x, scalar_to_array(hi, x.dtype()), SOD);
+          return x;
+        },
+        "a"_a, "a_min"_a.none(), "a_max"_a.none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "Limit the values to [a_min, a_max]; a None bound is not applied.");
   m.def("matmul",
         [](nb::handle a, nb::handle b, nb::handle s) {
           return matmul(ARR(a), ARR(b), SOD);
         },
-        "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Matrix product with broadcasting over batch dimensions.");
 }
 
@@ -367,8 +397,8 @@ array reduce_call(nb::handle a, nb::handle axis, bool keepdims, nb::handle s) {
 
 void bind_reduce(nb::module_& m) {
 #define EMBER_REDUCE(name, doc)                                               \
-  m.def(#name, &reduce_call<name>, "a"_a, "axis"_a = nb::none(),              \
-        "keepdims"_a = false, nb::kw_only(), "stream"_a = nb::none(), doc);
+  m.def(#name, &reduce_call<name>, "a"_a, "axis"_a.none() = nb::none(),              \
+        "keepdims"_a = false, nb::kw_only(), "stream"_a.none() = nb::none(), doc);
   EMBER_REDUCE(sum, "Sum over the given axes.")
   EMBER_REDUCE(prod, "Product over the given axes.")
   EMBER_REDUCE(max, "Maximum over the given axes.")
@@ -383,35 +413,35 @@ void bind_reduce(nb::module_& m) {
           array x = ARR(a);
           return var(x, to_axes(axis, x), keepdims, ddof, SOD);
         },
-        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
-        nb::kw_only(), "stream"_a = nb::none(), "Variance over the given axes.");
+        "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
+        nb::kw_only(), "stream"_a.none() = nb::none(), "Variance over the given axes.");
   m.def("std",
         [](nb::handle a, nb::handle axis, bool keepdims, int ddof, nb::handle s) {
           array x = ARR(a);
           return std(x, to_axes(axis, x), keepdims, ddof, SOD);
         },
-        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
-        nb::kw_only(), "stream"_a = nb::none(),
+        "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
+        nb::kw_only(), "stream"_a.none() = nb::none(),
         "Standard deviation over the given axes.");
   m.def("argmax",
         [](nb::handle a, std::optional<int64_t> axis, bool keepdims, nb::handle s) {
           return argmax(ARR(a), axis, keepdims, SOD);
         },
-        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
-        "stream"_a = nb::none(), "Index of the maximum along an axis.");
+        "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Index of the maximum along an axis.");
   m.def("argmin",
         [](nb::handle a, std::optional<int64_t> axis, bool keepdims, nb::handle s) {
           return argmin(ARR(a), axis, keepdims, SOD);
         },
-        "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
-        "stream"_a = nb::none(), "Index of the minimum along an axis.");
+        "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Index of the minimum along an axis.");
   m.def("softmax",
         [](nb::handle a, nb::handle axis, bool precise, nb::handle s) {
           array x = ARR(a);
           return softmax(x, to_axes(axis, x), precise, SOD);
         },
-        "a"_a, "axis"_a = nb::none(), nb::kw_only(), "precise"_a = false,
-        "stream"_a = nb::none(), "Softmax over the given axes.");
+        "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "precise"_a = false,
+        "stream"_a.none() = nb::none(), "Softmax over the given axes.");
 }
 
 void bind_eval(nb::module_& m) {
@@ -454,34 +484,34 @@ void init_array_methods(nb::class_<array>& cls) {
           [](const array& a, nb::args shape, nb::handle s) {
             return reshape(a, shape_from_args(shape), SOD);
           },
-          "shape"_a, "stream"_a = nb::none(), "The same data with a new shape.");
+          "shape"_a, "stream"_a.none() = nb::none(), "The same data with a new shape.");
   cls.def("transpose",
           [](const array& a, nb::args axes, nb::handle s) {
             if (axes.size() == 0) return transpose(a, SOD);
             return transpose(a, shape_from_args(axes), SOD);
           },
-          "axes"_a, "stream"_a = nb::none(), "Permute the axes.");
+          "axes"_a, "stream"_a.none() = nb::none(), "Permute the axes.");
   cls.def("flatten",
           [](const array& a, int64_t b, int64_t e, nb::handle s) {
             return flatten(a, b, e, SOD);
           },
           "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
-          "stream"_a = nb::none());
+          "stream"_a.none() = nb::none());
   cls.def("squeeze",
           [](const array& a, nb::handle axis, nb::handle s) {
             return axis.is_none() ? squeeze(a, SOD) : squeeze(a, to_shape(axis), SOD);
           },
-          "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none());
+          "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("swapaxes",
           [](const array& a, int64_t x, int64_t y, nb::handle s) {
             return swapaxes(a, x, y, SOD);
           },
-          "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none());
+          "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("moveaxis",
           [](const array& a, int64_t x, int64_t y, nb::handle s) {
             return moveaxis(a, x, y, SOD);
           },
-          "source"_a, "destination"_a, nb::kw_only(), "stream"_a = nb::none());
+          "source"_a, "destination"_a, nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("split",
           [](const array& a, nb::handle ind, int64_t axis, nb::handle s) {
             return PyLong_Check(ind.ptr())
@@ -489,14 +519,14 @@ void init_array_methods(nb::class_<array>& cls) {
                        : split(a, nb::cast<Shape>(ind), axis, SOD);
           },
           "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(),
-          "stream"_a = nb::none());
+          "stream"_a.none() = nb::none());
 #define EMBER_REDUCE_METHOD(name)                                               \
   cls.def(#name,                                                                \
           [](const array& a, nb::handle axis, bool keepdims, nb::handle s) {    \
             return name(a, to_axes(axis, a), keepdims, SOD);                    \
           },                                                                    \
-          "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),           \
-          "stream"_a = nb::none());
+          "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),           \
+          "stream"_a.none() = nb::none());
   EMBER_REDUCE_METHOD(sum)
   EMBER_REDUCE_METHOD(prod)
   EMBER_REDUCE_METHOD(max)
@@ -515,29 +545,29 @@ void init_array_methods(nb::class_<array>& cls) {
               return is_var ? var(a, ax, keepdims, ddof, SOD)
                             : std(a, ax, keepdims, ddof, SOD);
             },
-            "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
-            nb::kw_only(), "stream"_a = nb::none());
+            "axis"_a.none() = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
+            nb::kw_only(), "stream"_a.none() = nb::none());
   }
   cls.def("argmax",
           [](const array& a, std::optional<int64_t> axis, bool kd, nb::handle s) {
             return argmax(a, axis, kd, SOD);
           },
-          "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
-          "stream"_a = nb::none());
+          "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
+          "stream"_a.none() = nb::none());
   cls.def("argmin",
           [](const array& a, std::optional<int64_t> axis, bool kd, nb::handle s) {
             return argmin(a, axis, kd, SOD);
           },
-          "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
-          "stream"_a = nb::none());
+          "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
+          "stream"_a.none() = nb::none());
   cls.def("round",
           [](const array& a, int decimals, nb::handle s) {
             return round(a, decimals, SOD);
           },
-          "decimals"_a = 0, nb::kw_only(), "stream"_a = nb::none());
+          "decimals"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none());
 #define EMBER_UNARY_METHOD(name)                                          \
   cls.def(#name, [](const array& a, nb::handle s) { return name(a, SOD); }, \
-          nb::kw_only(), "stream"_a = nb::none());
+          nb::kw_only(), "stream"_a.none() = nb::none());
   EMBER_UNARY_METHOD(abs)
   EMBER_UNARY_METHOD(square)
   EMBER_UNARY_METHOD(sqrt)

@@ -79,8 +79,9 @@ array isclose(const array& a, const array& b, double rtol, double atol,
   array diff = abs(subtract(a, b, s), s);
   array tol = add(array::scalar(atol, t),
                   multiply(array::scalar(rtol, t), abs(b, s), s), s);
-  array close = less_equal(diff, tol, s);
-  close = logical_or(close, equal(a, b, s), s);
+  // Infinities are close only to themselves (inf - inf would be NaN).
+  array any_inf = logical_or(isinf(a, s), isinf(b, s), s);
+  array close = where(any_inf, equal(a, b, s), less_equal(diff, tol, s), s);
   if (equal_nan) {
     close = logical_or(close, logical_and(isnan(a, s), isnan(b, s), s), s);
   }

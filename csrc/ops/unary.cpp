@@ -68,11 +68,15 @@ array abs(const array& a, StreamOrDevice s) {
 }
 
 array round(const array& a, int decimals, StreamOrDevice s) {
-  if (decimals == 0 || is_integral(a.dtype()) || a.dtype() == bool_) {
-    return round(a, s);
+  bool integral = is_integral(a.dtype()) || a.dtype() == bool_;
+  if (decimals == 0 || (integral && decimals > 0)) return round(a, s);
+  if (integral) {
+    // Negative decimals on integers: round to a multiple of 10^-decimals.
+    array scale = array::scalar(std::pow(10.0, -decimals), float64);
+    array x = astype(a, float64, s);
+    return astype(multiply(round(divide(x, scale, s), s), scale, s), a.dtype(), s);
   }
-  Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
-  array scale = array::scalar(std::pow(10.0, decimals), t);
+  array scale = array::scalar(std::pow(10.0, decimals), a.dtype());
   return divide(round(multiply(a, scale, s), s), scale, s);
 }
 

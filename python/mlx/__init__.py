@@ -22,3 +22,8 @@ from mlx import core  # noqa: E402,F401
 from mlx._printoptions import _install  # noqa: E402
 
 _install(core)
+
+
+def _dtype_from_name(name):
+    """Looks a dtype up by name; used to unpickle dtypes."""
+    return getattr(core, "bool_" if name == "bool" else name)

@@ -26,7 +26,8 @@ INT_OPERATORS = FLOAT_OPERATORS[:3] + [
     operator.lshift,
     operator.rshift,
 ]
-COMPARISONS = [operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne]
+COMPARISONS = [operator.lt, operator.le, operator.gt, operator.ge]
+COMPARISONS += [operator.eq, operator.ne]
 
 
 def _reference(op, x, y):
@@ -159,7 +160,7 @@ def test_len_and_iteration(rng):
     for row, want in zip(rows, a_np):
         assert isinstance(row, mx.array)
         assert_close(row, want)
-    x, y, z = mx.array([[1, 2], [3, 4], [5, 6]])
+    _, y, _ = mx.array([[1, 2], [3, 4], [5, 6]])
     assert y.tolist() == [3, 4]
     assert [v.item() for v in mx.array([7, 8, 9])] == [7, 8, 9]
     with pytest.raises(TypeError):

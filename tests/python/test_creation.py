@@ -219,7 +219,8 @@ def test_arange_zero_step_raises():
 
 
 @pytest.mark.parametrize(
-    "start, stop, num", [(0, 1, 5), (-2.7, -0.7, 7), (0, 1, 10), (1, 10, 1), (3, -3, 50)]
+    "start, stop, num",
+    [(0, 1, 5), (-2.7, -0.7, 7), (0, 1, 10), (1, 10, 1), (3, -3, 50)],
 )
 def test_linspace(start, stop, num):
     a = mx.linspace(start, stop, num)

@@ -3,6 +3,7 @@
 import threading
 
 import numpy as np
+import pytest
 
 import mlx.core as mx
 
@@ -35,7 +36,7 @@ def test_async_eval():
     x = mx.arange(1000).astype(mx.float32)
     y = mx.sum(x * x)
     mx.async_eval(y)
-    assert y.item() == float(np.sum(np.arange(1000.0) ** 2))
+    assert y.item() == pytest.approx(float(np.sum(np.arange(1000.0) ** 2)), rel=1e-6)
     z = [mx.sqrt(x), mx.max(x)]
     mx.async_eval(z)
     mx.synchronize()
@@ -131,4 +132,4 @@ def test_concurrent_evals():
     assert not errors
     for k in range(4):
         expected = float(np.sum(np.arange(10_000.0) + 50 * k))
-        assert abs(results[k] - expected) <= 1e-6 * expected + 1
+        assert abs(results[k] - expected) <= 1e-5 * expected

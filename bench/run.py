@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""Microbenchmarks for Ember, written against the public MLX API.
+
+The same script runs under Ember, under Apple's `mlx`, or (with
+`--backend torch`) under PyTorch, so results compare like for like.
+
+Usage:
+    python bench/run.py                            # every case, this interpreter
+    python bench/run.py --cases add,matmul_1024    # some cases
+    python bench/run.py --json out.json            # also write the results
+    python bench/run.py --against ~/mlx-venv/bin/python
+        # run the same cases under another interpreter (e.g. Apple's mlx in
+        # its own virtualenv) and print both side by side
+    python bench/run.py --against-backend torch
+        # compare with PyTorch in this interpreter
+    python bench/run.py --against /other/python --against-backend torch
+        # ... or with PyTorch installed elsewhere
+
+Flags:
+    --backend {mlx,torch}          what this run measures (default mlx, i.e.
+                                   whatever `import mlx.core` finds)
+    --against PYTHON               reference interpreter; defaults to this one
+                                   when only --against-backend is given
+    --against-backend {mlx,torch}  backend of the reference run (default mlx)
+    --cases a,b,...                cases to run (default: all; see --list)
+    --repeat N / --warmup N        timed repeats (median reported) / warmups
+    --json PATH                    write machine-readable results to PATH
+
+The reference run is this same script in a subprocess with `--json` to a
+temporary file. In the side-by-side table, `speedup` is reference time over
+this run's time: above 1 means this run is faster.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+class MlxBackend:
+    """The MLX API (Ember or Apple's mlx): lazy, forced with mx.eval."""
+
+    name = "mlx"
+
+    def __init__(self):
+        import mlx.core as mx
+
+        self.mx = mx
+        self.module = mx.__file__ if hasattr(mx, "__file__") else "mlx.core"
+
+    def array(self, data):
+        a = self.mx.array(data)
+        self.mx.eval(a)
+        return a
+
+    def force(self, *arrays):
+        self.mx.eval(*arrays)
+
+    def add(self, a, b):
+        return a + b
+
+    def tanh(self, x):
+        return self.mx.tanh(x)
+
+    def sum(self, x, axis=None):
+        return self.mx.sum(x, axis=axis)
+
+    def softmax(self, x):
+        return self.mx.softmax(x, axis=-1)
+
+    def matmul(self, a, b):
+        return a @ b
+
+
+class TorchBackend:
+    """PyTorch eager on the CPU: every op runs when called."""
+
+    name = "torch"
+
+    def __init__(self):
+        import torch
+
+        self.torch = torch
+        self.module = torch.__file__
+
+    def array(self, data):
+        return self.torch.from_numpy(np.ascontiguousarray(data))
+
+    def force(self, *arrays):
+        pass
+
+    def add(self, a, b):
+        return a + b
+
+    def tanh(self, x):
+        return self.torch.tanh(x)
+
+    def sum(self, x, axis=None):
+        return x.sum() if axis is None else x.sum(dim=axis)
+
+    def softmax(self, x):
+        return self.torch.softmax(x, dim=-1)
+
+    def matmul(self, a, b):
+        return a @ b
+
+
+def _random(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+# Each case: setup(backend) -> (run, metric(seconds) -> value, unit).
+def _gigabytes_per_s(nbytes):
+    return lambda seconds: nbytes / seconds / 1e9
+
+
+def case_add(be):
+    n = 16 * 2**20
+    a, b = be.array(_random(n, 1)), be.array(_random(n, 2))
+
+    def run():
+        be.force(be.add(a, b))
+
+    # Two reads and one write of 4-byte elements.
+    return run, _gigabytes_per_s(3 * 4 * n), "GB/s"
+
+
+def case_gelu(be):
+    n = 4 * 2**20
+    x = be.array(_random(n))
+
+    def run():
+        inner = 0.79788456 * (x + 0.044715 * x**3)
+        be.force(x * 0.5 * (1 + be.tanh(inner)))
+
+    # Effective bandwidth: one read and one write, however many ops.
+    return run, _gigabytes_per_s(2 * 4 * n), "GB/s"
+
+
+def case_sum_all(be):
+    x = be.array(_random((4096, 4096)))
+
+    def run():
+        be.force(be.sum(x))
+
+    return run, _gigabytes_per_s(4 * 4096**2), "GB/s"
+
+
+def case_sum_last(be):
+    x = be.array(_random((4096, 4096)))
+
+    def run():
+        be.force(be.sum(x, axis=-1))
+
+    return run, _gigabytes_per_s(4 * 4096**2), "GB/s"
+
+
+def case_softmax(be):
+    x = be.array(_random((4096, 4096)))
+
+    def run():
+        be.force(be.softmax(x))
+
+    return run, _gigabytes_per_s(2 * 4 * 4096**2), "GB/s"
+
+
+def _matmul_case(n):
+    def case(be):
+        a, b = be.array(_random((n, n), 1)), be.array(_random((n, n), 2))
+
+        def run():
+            be.force(be.matmul(a, b))
+
+        return run, lambda seconds: 2 * n**3 / seconds / 1e9, "GFLOP/s"
+
+    return case
+
+
+def case_dispatch(be):
+    steps = 1000
+    x0 = be.array(np.zeros(16, np.float32))
+
+    def run():
+        x = x0
+        for _ in range(steps):
+            x = x + 1
+        be.force(x)
+
+    return run, lambda seconds: seconds / steps * 1e6, "us/op"
+
+
+CASES = {
+    "add": case_add,
+    "gelu": case_gelu,
+    "sum_all": case_sum_all,
+    "sum_last": case_sum_last,
+    "softmax": case_softmax,
+    "matmul_1024": _matmul_case(1024),
+    "matmul_2048": _matmul_case(2048),
+    "dispatch": case_dispatch,
+}
+def time_case(setup, be, repeat, warmup):
+    run, metric, unit = setup(be)
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    return {
+        "median_s": median,
+        "min_s": min(times),
+        "value": metric(median),
+        "unit": unit,
+        "repeat": repeat,
+    }
+
+
+def run_local(args):
+    be = TorchBackend() if args.backend == "torch" else MlxBackend()
+    results = {}
+    for name in args.cases:
+        results[name] = time_case(CASES[name], be, args.repeat, args.warmup)
+        if not args.quiet:
+            r = results[name]
+            line = f"{r['median_s'] * 1e3:10.3f} ms {r['value']:10.2f} {r['unit']}"
+            print(f"  {name:<12} {line}", file=sys.stderr)
+    return {
+        "backend": be.name,
+        "module": be.module,
+        "python": sys.executable,
+        "python_version": platform.python_version(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "cases": results,
+    }
+
+
+def run_reference(args):
+    python = args.against or sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "reference.json")
+        cmd = [
+            python,
+            os.path.abspath(__file__),
+            "--backend", args.against_backend,
+            "--cases", ",".join(args.cases),
+            "--repeat", str(args.repeat),
+            "--warmup", str(args.warmup),
+            "--json", out,
+            "--quiet",
+        ]
+        print(f"reference: {' '.join(cmd)}", file=sys.stderr)
+        subprocess.run(cmd, check=True)
+        with open(out) as f:
+            return json.load(f)
+
+
+def label(result):
+    return f"{result['backend']} ({result['python']})"
+
+
+def print_table(result):
+    print(f"# {label(result)}  {result['platform']}  cpus={result['cpu_count']}")
+    print(f"{'case':<12} {'median ms':>10} {'result':>12} unit")
+    for name, r in result["cases"].items():
+        ms = r["median_s"] * 1e3
+        print(f"{name:<12} {ms:10.3f} {r['value']:12.2f} {r['unit']}")
+
+
+def print_comparison(ours, ref):
+    print(f"# this run: {label(ours)}")
+    print(f"# reference: {label(ref)}")
+    print(f"{'case':<12} {'this':>12} {'reference':>12} {'unit':<8} {'speedup':>8}")
+    for name, r in ours["cases"].items():
+        other = ref["cases"].get(name)
+        if other is None:
+            print(f"{name:<12} {r['value']:12.2f} {'-':>12} {r['unit']:<8}")
+            continue
+        speedup = other["median_s"] / r["median_s"]
+        print(f"{name:<12} {r['value']:12.2f} {other['value']:12.2f} "
+              f"{r['unit']:<8} {speedup:8.2f}x")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--backend", choices=["mlx", "torch"], default="mlx")
+    p.add_argument("--against", metavar="PYTHON")
+    p.add_argument("--against-backend", choices=["mlx", "torch"])
+    p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--json", metavar="PATH")
+    p.add_argument("--list", action="store_true", help="list the cases and exit")
+    p.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.cases = [c for c in args.cases.split(",") if c]
+    unknown = [c for c in args.cases if c not in CASES]
+    if unknown:
+        p.error(f"unknown cases {unknown}; choose from {list(CASES)}")
+    if args.against and not args.against_backend:
+        args.against_backend = "mlx"
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.list:
+        print("\n".join(CASES))
+        return
+    ours = run_local(args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(ours, f, indent=2)
+    if args.quiet:
+        return
+    if args.against or args.against_backend:
+        print_comparison(ours, run_reference(args))
+    else:
+        print_table(ours)
+
+
+if __name__ == "__main__":
+    main()
