@@ -1,5 +1,6 @@
 // The Python `array` class: construction, properties, operators, methods,
 // numpy interop (buffer protocol and __array__) and pickling.
+#include <nanobind/ndarray.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/variant.h>
 
@@ -94,6 +95,31 @@ nb::object to_numpy(const array& a, nb::handle dtype, nb::handle copy) {
     out = out.attr("copy")();
   }
   return out;
+}
+
+// A DLPack capsule over the array's memory; its owner keeps the array (and
+// so the buffer) alive.
+nb::object dlpack_view(array a) {
+  {
+    nb::gil_scoped_release release;
+    a.eval();
+  }
+  using Code = nb::dlpack::dtype_code;
+  Code code = Code::Float;
+  if (a.dtype() == bool_) code = Code::Bool;
+  else if (a.dtype() == bfloat16) code = Code::Bfloat;
+  else if (is_complex(a.dtype())) code = Code::Complex;
+  else if (is_unsigned(a.dtype())) code = Code::UInt;
+  else if (is_integral(a.dtype())) code = Code::Int;
+  nb::dlpack::dtype dt{static_cast<uint8_t>(code),
+                       static_cast<uint8_t>(a.itemsize() * 8), 1};
+  std::vector<size_t> shape(a.shape().begin(), a.shape().end());
+  std::vector<int64_t> strides(a.strides().begin(), a.strides().end());
+  auto* keep = new array(a);
+  nb::capsule owner(keep, [](void* p) noexcept { delete static_cast<array*>(p); });
+  nb::ndarray<> nd(a.size() ? a.raw_data() : nullptr, shape.size(), shape.data(),
+                   owner, strides.data(), dt, nb::device::cpu::value);
+  return nb::cast(nd);
 }
 
 struct ArrayIterator {
@@ -225,6 +251,11 @@ void init_array(nb::module_& m) {
       })
       .def("__hash__", [](const array& a) { return static_cast<Py_ssize_t>(a.id()); })
       .def("__array__", &to_numpy, "dtype"_a.none() = nb::none(), "copy"_a.none() = nb::none())
+      .def("__dlpack__",
+           [](const array& a, nb::kwargs) { return dlpack_view(a); },
+           "Export the array through the DLPack protocol (CPU memory).")
+      .def("__dlpack_device__",
+           [](const array&) { return nb::make_tuple(1, 0); })
       .def("__copy__", [](const array& a) { return contiguous(a); })
       .def("__deepcopy__", [](const array& a, nb::handle) { return contiguous(a); })
       .def("__getstate__", [](const array& a) {
