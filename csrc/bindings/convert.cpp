@@ -165,11 +165,11 @@ array from_numpy_like(nb::handle obj) {
   nb::object np = numpy();
   nb::object arr = np.attr("asarray")(obj);
   std::string name = nb::cast<std::string>(arr.attr("dtype").attr("name"));
+  // ascontiguousarray makes 0-d arrays 1-d; the original shape is restored.
+  Shape shape = nb::cast<Shape>(arr.attr("shape"));
   if (name == "bfloat16") {
     nb::object bits = np.attr("ascontiguousarray")(arr).attr("view")(np.attr("uint16"));
-    auto a = from_buffer(bits);
-    if (a->ndim() == 0) return reshape(view(reshape(*a, {1}), bfloat16), {});
-    return view(*a, bfloat16);
+    return reshape(view(*from_buffer(bits), bfloat16), shape);
   }
   if (name == "complex128") arr = arr.attr("astype")(np.attr("complex64"));
   arr = np.attr("ascontiguousarray")(arr);
@@ -177,7 +177,7 @@ array from_numpy_like(nb::handle obj) {
   if (!a) {
     throw ValueError("[array] Cannot convert numpy dtype " + name + ".");
   }
-  return *a;
+  return reshape(*a, shape);
 }
 
 }  // namespace

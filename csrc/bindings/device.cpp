@@ -78,6 +78,11 @@ void init_device(nb::module_& m) {
         "Set the default stream (and device).");
   m.def("new_stream", [](nb::handle d) { return new_stream(to_device(d)); },
         "device"_a, "Make a new stream on a device.");
+  for (const char* name : {"new_thread_local_stream", "new_thread_unsafe_stream"}) {
+    m.def(name, [](nb::handle d) { return new_stream(to_device(d)); }, "device"_a,
+          "Make a new stream on a device (evaluation here is synchronous, so "
+          "every stream is safe to use from any thread).");
+  }
   m.def("clear_streams", &clear_streams, "Reset the streams to the defaults.");
   m.def("is_available", [](nb::handle d) { return is_available(to_device(d)); },
         "device"_a, "Whether a device is available.");
@@ -117,6 +122,7 @@ void init_device(nb::module_& m) {
   m.def("get_peak_memory", &get_peak_memory, "Peak bytes in use.");
   m.def("reset_peak_memory", &reset_peak_memory, "Reset the peak to zero.");
   m.def("get_cache_memory", &get_cache_memory, "Bytes held in the cache.");
+  m.def("get_memory_limit", &get_memory_limit, "The memory limit in bytes.");
   m.def("set_memory_limit", &set_memory_limit, "limit"_a,
         "Set the memory limit (a guideline); returns the previous one.");
   m.def("set_cache_limit", &set_cache_limit, "limit"_a,

@@ -26,7 +26,13 @@ bool as_int_index(nb::handle h, int64_t& out) {
   return false;
 }
 
-array get_item(const array& a, nb::handle index) {
+// A basic index resolved against an array: the slice to take and the shape
+// of the result (integer axes dropped, None axes inserted).
+struct BasicIndex {
+  Shape start, stop, step, out_shape;
+};
+
+BasicIndex parse_index(const array& a, nb::handle index) {
   std::vector<nb::handle> items;
   if (PyTuple_Check(index.ptr())) {
     for (nb::handle h : nb::borrow<nb::tuple>(index)) items.push_back(h);
@@ -90,12 +96,29 @@ array get_item(const array& a, nb::handle index) {
       continue;
     }
     throw IndexError(
-        "[getitem] Only integers, slices, None and Ellipsis are supported "
+        "[index] Only integers, slices, None and Ellipsis are supported "
         "as indices so far; array and list indices are not.");
   }
   for (; dim < a.ndim(); ++dim) out_shape.push_back(a.shape()[dim]);
-  array sliced = slice(a, start, stop, step);
-  return reshape(sliced, out_shape);
+  return {std::move(start), std::move(stop), std::move(step),
+          std::move(out_shape)};
+}
+
+array get_item(const array& a, nb::handle index) {
+  BasicIndex ix = parse_index(a, index);
+  return reshape(slice(a, ix.start, ix.stop, ix.step), ix.out_shape);
+}
+
+void set_item(array& a, nb::handle index, nb::handle value) {
+  BasicIndex ix = parse_index(a, index);
+  array v = scalar_to_array(value, a.dtype());
+  // Leading unit axes of the value beyond the indexed shape are dropped.
+  while (v.ndim() > static_cast<int>(ix.out_shape.size()) && v.shape()[0] == 1) {
+    v = squeeze(v, {0});
+  }
+  v = broadcast_to(v, ix.out_shape);
+  Shape region = slice(a, ix.start, ix.stop, ix.step).shape();
+  a = slice_update(a, reshape(v, region), ix.start, ix.stop, ix.step);
 }
 
 }  // namespace
@@ -103,6 +126,9 @@ array get_item(const array& a, nb::handle index) {
 void init_indexing(nb::class_<array>& cls) {
   cls.def("__getitem__", &get_item, "index"_a.none(),
           "Index the array with integers, slices, None and Ellipsis.");
+  cls.def("__setitem__", &set_item, "index"_a.none(), "value"_a.none(),
+          "Write into the indexed part of the array (the Python object is "
+          "rebound to the updated array).");
 }
 
 }  // namespace ember::py

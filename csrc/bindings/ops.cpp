@@ -1,4 +1,5 @@
 // Module-level op functions and their method forms on `array`.
+#include <algorithm>
 #include <cmath>
 
 #include "bindings/common.h"
@@ -74,6 +75,7 @@ void bind_elementwise(nb::module_& m) {
       {"acos", "arccos"},   {"acosh", "arccosh"}, {"asin", "arcsin"},
       {"asinh", "arcsinh"}, {"atan", "arctan"},   {"atanh", "arctanh"},
       {"atan2", "arctan2"}, {"conj", "conjugate"},
+      {"pow", "power"},
       {"bitwise_left_shift", "left_shift"},
       {"bitwise_right_shift", "right_shift"}};
   for (auto& [alias, name] : aliases) m.attr(alias) = m.attr(name);
@@ -84,6 +86,14 @@ void bind_elementwise(nb::module_& m) {
         },
         "a"_a, "decimals"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Round to the given number of decimals (halves to even).");
+  m.def("positive", [](nb::handle a, nb::handle) { return ARR(a); }, "a"_a,
+        nb::kw_only(), "stream"_a.none() = nb::none(), "The input, unchanged.");
+  m.def("real", [](nb::handle a, nb::handle s) { return real(ARR(a), SOD); },
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "The real part (float32 for complex input).");
+  m.def("imag", [](nb::handle a, nb::handle s) { return imag(ARR(a), SOD); },
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "The imaginary part (zeros for real input).");
   m.def("isfinite", [](nb::handle a, nb::handle s) { return isfinite(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise test for finite values.");
@@ -148,6 +158,25 @@ void bind_creation(nb::module_& m) {
         },
         "shape"_a, "vals"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(), "An array filled with (broadcast) vals.");
+  m.def("empty",
+        [](nb::handle shape, nb::handle dtype, nb::handle s) {
+          // Zero-filled: uninitialized memory would leak old data.
+          return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
+        },
+        "shape"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(), "A new array (zero-filled).");
+  m.def("empty_like",
+        [](nb::handle a, nb::handle s) { return zeros_like(ARR(a), SOD); },
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "A new array shaped like a (zero-filled).");
+  m.def("full_like",
+        [](nb::handle a, nb::handle vals, nb::handle dtype, nb::handle s) {
+          array x = ARR(a);
+          Dtype dt = to_dtype(dtype).value_or(x.dtype());
+          return full(x.shape(), scalar_to_array(vals, dt), dt, SOD);
+        },
+        "a"_a, "vals"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(), "An array shaped like a, filled with vals.");
   m.def("zeros_like", [](nb::handle a, nb::handle s) { return zeros_like(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Zeros shaped like a.");
   m.def("ones_like", [](nb::handle a, nb::handle s) { return ones_like(ARR(a), SOD); },
@@ -445,6 +474,32 @@ void bind_reduce(nb::module_& m) {
 }
 
 void bind_eval(nb::module_& m) {
+  m.def("get_array_buffer_size",
+        [](nb::args args) {
+          std::vector<array> arrays;
+          collect_arrays(args, arrays);
+          std::vector<const Buffer*> seen;
+          size_t total = 0;
+          for (auto& a : arrays) {
+            if (!a.is_evaluated()) {
+              throw ValueError("[get_array_buffer_size] Arrays must be "
+                               "evaluated first.");
+            }
+            const Buffer* b = a.buffer().get();
+            if (std::find(seen.begin(), seen.end(), b) == seen.end()) {
+              seen.push_back(b);
+              total += b->size();
+            }
+          }
+          return total;
+        },
+        "Bytes of the distinct buffers behind the given arrays.");
+  m.def("from_dlpack",
+        [](nb::handle obj) {
+          nb::object np = nb::module_::import_("numpy");
+          return to_array(np.attr("from_dlpack")(obj));
+        },
+        "obj"_a, "An array from a DLPack-compatible object (copied).");
   m.def("eval",
         [](nb::args args) {
           std::vector<array> arrays;
@@ -583,6 +638,14 @@ void init_array_methods(nb::class_<array>& cls) {
   EMBER_UNARY_METHOD(conjugate)
 #undef EMBER_UNARY_METHOD
   cls.attr("conj") = cls.attr("conjugate");
+  cls.def_prop_ro("real", [](const array& a) { return real(a); },
+                  "The real part.");
+  cls.def_prop_ro("imag", [](const array& a) { return imag(a); },
+                  "The imaginary part.");
+  cls.def_prop_ro("mT", [](const array& a) {
+    if (a.ndim() < 2) throw ValueError("[mT] The array must have at least 2 dimensions.");
+    return swapaxes(a, -1, -2);
+  }, "The array with its last two axes swapped.");
 }
 
 }  // namespace ember::py

@@ -52,8 +52,11 @@ struct Printer {
     bool cut = summarize && n > 2 * kEdgeItems;
     for (int64_t i = 0; i < n; ++i) {
       if (cut && i == kEdgeItems) {
-        os << "..., ";
-        if (d + 1 < a.ndim()) os << "\n" << std::string(indent + 1, ' ');
+        if (d + 1 < a.ndim()) {
+          os << "...,\n" << std::string(indent + 1, ' ');
+        } else {
+          os << "..., ";
+        }
         i = n - kEdgeItems;
       }
       int64_t off = offset + i * a.strides()[d];

@@ -29,7 +29,7 @@ decltype(auto) dispatch_all(Dtype d, F&& f) {
     case Dtype::Val::bfloat16: return f(TypeTag<bfloat16_t>{});
     case Dtype::Val::complex64: return f(TypeTag<complex64_t>{});
   }
-  return f(TypeTag<float>{});
+  __builtin_unreachable();
 }
 
 // Real (non-complex) types only; complex raises TypeError.

@@ -24,6 +24,9 @@ using Axes = std::vector<int64_t>;
 #undef BINARY
 array round(const array& a, int decimals, StreamOrDevice s = {});
 array isfinite(const array& a, StreamOrDevice s = {});
+// Real and imaginary parts (float32 for complex64 input).
+array real(const array& a, StreamOrDevice s = {});
+array imag(const array& a, StreamOrDevice s = {});
 array where(const array& cond, const array& x, const array& y,
             StreamOrDevice s = {});
 array isclose(const array& a, const array& b, double rtol, double atol,
@@ -77,6 +80,9 @@ std::vector<array> broadcast_arrays(const std::vector<array>& arrays,
                                     StreamOrDevice s = {});
 array slice(const array& a, Shape start, Shape stop, Shape strides,
             StreamOrDevice s = {});
+// `a` with `update` (broadcast to the slice's shape) written into the slice.
+array slice_update(const array& a, const array& update, Shape start,
+                   Shape stop, Shape strides, StreamOrDevice s = {});
 array concatenate(const std::vector<array>& arrays, int64_t axis,
                   StreamOrDevice s = {});
 array concatenate(const std::vector<array>& arrays, StreamOrDevice s = {});

@@ -206,19 +206,22 @@ std::vector<array> broadcast_arrays(const std::vector<array>& arrays,
   return out;
 }
 
-array slice(const array& a, Shape start, Shape stop, Shape strides,
-            StreamOrDevice s) {
-  if (static_cast<int>(start.size()) != a.ndim() || stop.size() != start.size() ||
-      strides.size() != start.size()) {
-    throw ValueError("[slice] Invalid number of indices or strides for array "
-                     "with " + str(a.ndim()) + " dimensions.");
+namespace {
+
+// Python's slice.indices for every axis: start is clamped into range and
+// the result is the length of each sliced axis.
+Shape normalize_slice(const array& a, Shape& start, const Shape& stop,
+                      const Shape& strides, const char* op) {
+  if (static_cast<int>(start.size()) != a.ndim() ||
+      stop.size() != start.size() || strides.size() != start.size()) {
+    throw ValueError(std::string("[") + op +
+                     "] Invalid number of indices or strides for array with " +
+                     str(a.ndim()) + " dimensions.");
   }
   Shape shape(a.ndim());
-  bool whole = true;
   for (int i = 0; i < a.ndim(); ++i) {
     int64_t n = a.shape()[i], st = strides[i];
-    if (st == 0) throw ValueError("[slice] Slice step cannot be zero.");
-    // Python's slice.indices: clamp into range, honouring the direction.
+    if (st == 0) throw ValueError(std::string("[") + op + "] Slice step cannot be zero.");
     auto clamp = [&](int64_t v) {
       if (v < 0) v += n;
       if (st > 0) return std::clamp<int64_t>(v, 0, n);
@@ -228,13 +231,35 @@ array slice(const array& a, Shape start, Shape stop, Shape strides,
     int64_t len = st > 0 ? (e - b + st - 1) / st : (b - e - st - 1) / (-st);
     shape[i] = std::max<int64_t>(len, 0);
     start[i] = shape[i] > 0 ? b : 0;
-    whole = whole && b == 0 && st == 1 && shape[i] == n;
+  }
+  return shape;
+}
+
+}  // namespace
+
+array slice(const array& a, Shape start, Shape stop, Shape strides,
+            StreamOrDevice s) {
+  Shape shape = normalize_slice(a, start, stop, strides, "slice");
+  bool whole = shape == a.shape();
+  for (int i = 0; i < a.ndim() && whole; ++i) {
+    whole = start[i] == 0 && strides[i] == 1;
   }
   if (whole) return a;
   return array(std::move(shape), a.dtype(),
                std::make_shared<Slice>(to_stream(s), std::move(start),
                                        std::move(strides)),
                {a});
+}
+
+array slice_update(const array& a, const array& update, Shape start,
+                   Shape stop, Shape strides, StreamOrDevice s) {
+  Shape shape = normalize_slice(a, start, stop, strides, "slice_update");
+  array upd = broadcast_to(astype(update, a.dtype(), s), shape, s);
+  if (shape_size(shape) == 0) return a;
+  return array(a.shape(), a.dtype(),
+               std::make_shared<SliceUpdate>(to_stream(s), std::move(start),
+                                             std::move(strides)),
+               {a, upd});
 }
 
 array concatenate(const std::vector<array>& arrays, int64_t axis,

@@ -45,6 +45,24 @@ class Slice : public UnaryOutputPrimitive {
   Shape start_, strides_;
 };
 
+// A copy of the first input with `update` written over a strided region.
+class SliceUpdate : public UnaryOutputPrimitive {
+ public:
+  SliceUpdate(Stream s, Shape start, Shape strides)
+      : UnaryOutputPrimitive(s), start_(std::move(start)),
+        strides_(std::move(strides)) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "SliceUpdate"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const SliceUpdate*>(&o);
+    return p && p->start_ == start_ && p->strides_ == strides_;
+  }
+
+ private:
+  Shape start_, strides_;
+};
+
 class Concatenate : public UnaryOutputPrimitive {
  public:
   Concatenate(Stream s, int axis) : UnaryOutputPrimitive(s), axis_(axis) {}

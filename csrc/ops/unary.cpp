@@ -80,6 +80,28 @@ array round(const array& a, int decimals, StreamOrDevice s) {
   return divide(round(multiply(a, scale, s), s), scale, s);
 }
 
+namespace {
+
+// Part k (0 real, 1 imaginary) of a complex array, through a float32 view of
+// its (real, imag) pairs.
+array complex_part(const array& a, int k, StreamOrDevice s) {
+  Shape shape = a.shape();
+  array flat = reshape(a, {a.size()}, s);
+  array pairs = reshape(view(flat, float32, s), {a.size(), 2}, s);
+  array part = slice(pairs, {0, k}, {a.size(), k + 1}, {1, 1}, s);
+  return reshape(part, shape, s);
+}
+
+}  // namespace
+
+array real(const array& a, StreamOrDevice s) {
+  return a.dtype() == complex64 ? complex_part(a, 0, s) : a;
+}
+
+array imag(const array& a, StreamOrDevice s) {
+  return a.dtype() == complex64 ? complex_part(a, 1, s) : zeros_like(a, s);
+}
+
 array isfinite(const array& a, StreamOrDevice s) {
   return logical_not(logical_or(isinf(a, s), isnan(a, s), s), s);
 }

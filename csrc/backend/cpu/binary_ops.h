@@ -172,6 +172,10 @@ struct LogicalOrOp {
   template <typename T>
   bool operator()(T a, T b) const { return a || b; }
 };
+struct LogicalXorOp {
+  template <typename T>
+  bool operator()(T a, T b) const { return a != b; }
+};
 struct BitwiseAndOp {
   template <typename T>
   T operator()(T a, T b) const { return T(a & b); }

@@ -106,6 +106,25 @@ void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
   set_view_of(out, in, std::move(st), offset);
 }
 
+void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& src = inputs[0];
+  const array& upd = inputs[1];
+  // Write in place when nothing else can see the source's memory.
+  if (src.flags().row_contiguous && src.use_count() == 1 &&
+      src.buffer().use_count() == 1 && src.data_size() == src.size()) {
+    out.copy_layout(src);
+  } else {
+    cpu::copy_to_new(src, out);
+  }
+  int64_t offset = 0;
+  Strides st(out.ndim());
+  for (int i = 0; i < out.ndim(); ++i) {
+    offset += start_[i] * out.strides()[i];
+    st[i] = out.strides()[i] * strides_[i];
+  }
+  cpu::copy_into(upd, out, st, offset);
+}
+
 void Concatenate::eval_cpu(const std::vector<array>& inputs, array& out) {
   out.set_data(allocate(out.nbytes()));
   int64_t pos = 0;

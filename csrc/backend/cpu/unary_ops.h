@@ -74,6 +74,13 @@ struct RoundOp {
     else return x;
   }
 };
+struct TruncOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_floating_point_v<T>) return std::trunc(x);
+    else return x;
+  }
+};
 struct ConjugateOp {
   template <typename T>
   T operator()(T x) const {
