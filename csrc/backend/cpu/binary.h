@@ -1,4 +1,6 @@
-// Kernels of the binary elementwise table (ops/binary.def) and of Select.
+// The binary elementwise kernel, instantiated per table row by
+// binary_arith.cpp and binary_compare.cpp (split so each compiles quickly).
+#pragma once
 #include "backend/cpu/binary_ops.h"
 #include "backend/cpu/elementwise.h"
 #include "backend/cpu/strided.h"
@@ -7,11 +9,9 @@
 namespace ember {
 namespace cpu {
 
-namespace {
+inline constexpr bool C = true, R = false;
 
-constexpr bool C = true, R = false;
-
-bool same_dense_layout(const array& a, const array& b) {
+inline bool same_dense_layout(const array& a, const array& b) {
   return a.flags().contiguous && b.flags().contiguous &&
          a.shape() == b.shape() && a.strides() == b.strides() &&
          a.data_size() == a.size() && b.data_size() == b.size();
@@ -94,40 +94,13 @@ void binary_kernel(const array& a, const array& b, array& out,
   });
 }
 
-}  // namespace
 }  // namespace cpu
 
-#define BINARY(Class, name, rule, cplx)                                   \
+}  // namespace ember
+
+// Defines Class::eval_cpu for the rows whose rule passes EMBER_KEEP_<rule>.
+#define EMBER_BINARY_KERNEL(Class, name, rule, cplx)                      \
   void Class::eval_cpu(const std::vector<array>& inputs, array& out) {    \
     cpu::binary_kernel<cpu::Class##Op, cpu::Rule::rule, cpu::cplx>(        \
         inputs[0], inputs[1], out, #name);                                \
   }
-#include "ops/binary.def"
-#undef BINARY
-
-void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& c = inputs[0];
-  const array& x = inputs[1];
-  const array& y = inputs[2];
-  out.set_data(allocate(out.nbytes()));
-  dispatch_all(out.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const bool* pc = c.data<bool>();
-    const T* px = x.data<T>();
-    const T* py = y.data<T>();
-    T* d = out.data<T>();
-    auto plan = cpu::make_plan<4>(
-        out.shape(), {out.strides(), cpu::broadcast_strides(c, out.shape()),
-                      cpu::broadcast_strides(x, out.shape()),
-                      cpu::broadcast_strides(y, out.shape())});
-    cpu::run_plan<4>(plan, [&](auto off, int64_t n, auto st) {
-      for (int64_t i = 0; i < n; ++i) {
-        d[off[0] + i * st[0]] = pc[off[1] + i * st[1]]
-                                    ? px[off[2] + i * st[2]]
-                                    : py[off[3] + i * st[3]];
-      }
-    });
-  });
-}
-
-}  // namespace ember
