@@ -132,7 +132,12 @@ def test_comparisons_with_nan():
 
 
 @pytest.mark.parametrize(
-    "name, oracle", [("logical_and", np.logical_and), ("logical_or", np.logical_or)]
+    "name, oracle",
+    [
+        ("logical_and", np.logical_and),
+        ("logical_or", np.logical_or),
+        ("logical_xor", np.logical_xor),
+    ],
 )
 def test_logical(rng, name, oracle):
     a, a_np = random_array(rng, (5, 8), mx.bool_)

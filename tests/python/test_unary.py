@@ -24,6 +24,7 @@ FLOAT_OPS = [
     ("floor", np.floor, -5, 5, False),
     ("ceil", np.ceil, -5, 5, False),
     ("round", np.round, -5, 5, False),
+    ("trunc", np.trunc, -5, 5, False),
     ("stop_gradient", lambda x: x, -5, 5, True),
     ("sqrt", np.sqrt, 0, 10, False),
     ("rsqrt", lambda x: 1 / np.sqrt(x), 0.1, 10, False),

@@ -105,7 +105,7 @@ struct Reducer {
   }
 };
 
-// Sum of a strided run. Float runs use 16 float lanes per block of 2048,
+// Sum of a strided run. Float runs use 32 float lanes per block of 4096,
 // which vectorizes, and add block totals in double so long sums stay exact.
 template <typename In, typename Out, Reduce::Kind K>
 typename Reducer<In, Out, K>::Acc reduce_run(const In* p, int64_t n,
@@ -114,7 +114,7 @@ typename Reducer<In, Out, K>::Acc reduce_run(const In* p, int64_t n,
   if constexpr (K == Reduce::Sum && std::is_same_v<compute_t<In>, float>) {
     if (stride == 1) {
       double total = 0;
-      constexpr int kLanes = 16, kBlock = 2048;
+      constexpr int kLanes = 32, kBlock = 4096;
       for (int64_t b = 0; b < n; b += kBlock) {
         int64_t e = std::min<int64_t>(n, b + kBlock);
         float lanes[kLanes] = {0};
