@@ -34,6 +34,7 @@ void init_device(nb::module_& m);
 void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
 void init_printoptions(nb::module_& m);
+void init_transforms(nb::module_& m);
 void init_indexing(nb::class_<array>& cls);
 void init_array_methods(nb::class_<array>& cls);
 

@@ -25,4 +25,5 @@ NB_MODULE(core, m) {
   py::init_array(m);
   py::init_ops(m);
   py::init_printoptions(m);
+  py::init_transforms(m);
 }

@@ -55,13 +55,13 @@ nb::object list_or_single(const std::vector<array>& v) {
 #define SOD to_sod(s)
 
 void bind_elementwise(nb::module_& m) {
-#define UNARY(Class, name, rule, cplx)                                      \
+#define UNARY(Class, name, rule, cplx, ...)                                      \
   m.def(#name, [](nb::handle a, nb::handle s) { return name(ARR(a), SOD); }, \
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),                      \
         "Element-wise " #name " of the input.");
 #include "ops/unary.def"
 #undef UNARY
-#define BINARY(Class, name, rule, cplx)                                    \
+#define BINARY(Class, name, rule, cplx, ...)                                    \
   m.def(#name,                                                             \
         [](nb::handle a, nb::handle b, nb::handle s) {                     \
           auto [x, y] = to_arrays(a, b);                                   \
@@ -512,6 +512,12 @@ void bind_eval(nb::module_& m) {
         [](nb::args args) {
           std::vector<array> arrays;
           collect_arrays(args, arrays);
+          for (auto& a : arrays) {
+            if (a.is_tracer()) {
+              throw ValueError("[async_eval] Not allowed inside a function "
+                               "transformation (grad, vmap, ...).");
+            }
+          }
           nb::gil_scoped_release release;
           async_eval(std::move(arrays));
         },

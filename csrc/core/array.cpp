@@ -108,6 +108,9 @@ array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> prim,
   node_->size = shape_size(shape);
   node_->shape = std::move(shape);
   node_->dtype = dtype;
+  if (tracing_depth() > 0) {
+    for (auto& in : op->inputs) node_->tracer = node_->tracer || in.node()->tracer;
+  }
   op->outputs.push_back(node_);
   node_->op = std::move(op);
 }
@@ -119,9 +122,14 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes,
   auto op = std::make_shared<OpNode>();
   op->primitive = std::move(prim);
   op->inputs = std::move(inputs);
+  bool tracer = false;
+  if (tracing_depth() > 0) {
+    for (auto& in : op->inputs) tracer = tracer || in.node()->tracer;
+  }
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
     auto n = std::make_shared<ArrayNode>();
+    n->tracer = tracer;
     n->size = shape_size(shapes[i]);
     n->shape = shapes[i];
     n->dtype = dtypes[i];
@@ -133,6 +141,11 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes,
   op->out_shapes = std::move(shapes);
   op->out_dtypes = std::move(dtypes);
   return outs;
+}
+
+int& array::tracing_depth() {
+  thread_local int depth = 0;
+  return depth;
 }
 
 int64_t array::shape(int dim) const {

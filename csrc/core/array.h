@@ -98,7 +98,9 @@ class array {
   const std::vector<array>& inputs() const;
   std::vector<array> outputs() const;
   uint32_t output_index() const { return node_->output_index; }
-  bool is_tracer() const { return node_->tracer; }
+  // Tracers only exist while a transform is tracing on this thread.
+  bool is_tracer() const { return node_->tracer && tracing_depth() > 0; }
+  static int& tracing_depth();
   void set_tracer(bool t) { node_->tracer = t; }
   // Drops the graph behind an evaluated array.
   void detach() { node_->op.reset(); }

@@ -41,6 +41,18 @@ class Primitive {
   Stream stream_;
 };
 
+// Declares the three transform rules in a primitive class.
+#define EMBER_TRANSFORM_RULES                                            \
+  std::vector<array> vjp(const std::vector<array>& primals,             \
+                         const std::vector<array>& cotangents,          \
+                         const std::vector<int>& argnums,               \
+                         const std::vector<array>& outputs) override;   \
+  std::vector<array> jvp(const std::vector<array>& primals,             \
+                         const std::vector<array>& tangents,            \
+                         const std::vector<int>& argnums) override;     \
+  std::pair<std::vector<array>, std::vector<int>> vmap(                  \
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+
 // Convenience base for primitives with exactly one output.
 class UnaryOutputPrimitive : public Primitive {
  public:

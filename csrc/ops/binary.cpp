@@ -1,6 +1,7 @@
 // Binary and ternary elementwise builders, generated from binary.def, and
 // the comparisons composed from them.
 #include "core/errors.h"
+#include "ops/autodiff.h"
 #include "ops/elementwise.h"
 #include "ops/ops.h"
 
@@ -51,12 +52,106 @@ array binary(const array& a, const array& b, Rule rule, bool allow_complex,
 
 }  // namespace
 
-#define BINARY(Class, name_, rule, cplx)                            \
-  array name_(const array& a, const array& b, StreamOrDevice s) {   \
-    return binary<Class>(a, b, Rule::rule, cplx, #name_, s);        \
+#define NONDIFF array()
+#define BINARY(Class, name_, rule, cplx, da, db)                          \
+  array name_(const array& a, const array& b, StreamOrDevice s) {         \
+    return binary<Class>(a, b, Rule::rule, cplx, #name_, s);              \
+  }                                                                       \
+  std::pair<array, array> Class::partials(const array& a, const array& b, \
+                                          const array& y) const {         \
+    StreamOrDevice s = stream();                                          \
+    (void)s;                                                              \
+    (void)y;                                                              \
+    return {da, db};                                                      \
+  }                                                                       \
+  array Class::apply(const array& a, const array& b) const {              \
+    return name_(a, b, stream());                                         \
   }
 #include "ops/binary.def"
 #undef BINARY
+#undef NONDIFF
+
+std::vector<array> BinaryElementwise::vjp(const std::vector<array>& primals,
+                                          const std::vector<array>& cotangents,
+                                          const std::vector<int>& argnums,
+                                          const std::vector<array>& outputs) {
+  auto [da, db] = partials(primals[0], primals[1], outputs[0]);
+  std::vector<array> grads;
+  for (int i : argnums) {
+    const array& d = i == 0 ? da : db;
+    const array& x = primals[i];
+    if (!d.valid()) {
+      grads.push_back(zeros_like(x, stream()));
+    } else {
+      array g = multiply(cotangents[0], d, stream());
+      grads.push_back(astype(unbroadcast(g, x.shape(), stream()), x.dtype(), stream()));
+    }
+  }
+  return grads;
+}
+
+std::vector<array> BinaryElementwise::jvp(const std::vector<array>& primals,
+                                          const std::vector<array>& tangents,
+                                          const std::vector<int>& argnums) {
+  array y = apply(primals[0], primals[1]);
+  auto [da, db] = partials(primals[0], primals[1], y);
+  if (!da.valid() && !db.valid()) {
+    // No gradient: zero tangents, in the dtype of the incoming tangent.
+    return {zeros(y.shape(), tangents[0].dtype(), stream())};
+  }
+  array out;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    const array& d = argnums[k] == 0 ? da : db;
+    array term = d.valid() ? multiply(tangents[k], d, stream())
+                           : zeros_like(tangents[k], stream());
+    term = broadcast_to(term, y.shape(), stream());
+    out = out.valid() ? add(out, term, stream()) : term;
+  }
+  return {astype(out, y.dtype(), stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> BinaryElementwise::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto in = align_batched(inputs, axes, stream());
+  return {{apply(in[0], in[1])}, {0}};
+}
+
+std::vector<array> Select::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>& argnums,
+                               const std::vector<array>&) {
+  const array& c = primals[0];
+  const array& g = cotangents[0];
+  std::vector<array> grads;
+  for (int i : argnums) {
+    const array& x = primals[i];
+    if (i == 0) {
+      grads.push_back(zeros_like(c, stream()));
+      continue;
+    }
+    array zero = zeros_like(g, stream());
+    array picked = i == 1 ? where(c, g, zero, stream()) : where(c, zero, g, stream());
+    grads.push_back(unbroadcast(picked, x.shape(), stream()));
+  }
+  return grads;
+}
+
+std::vector<array> Select::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>& argnums) {
+  array tx = zeros_like(primals[1], stream()), ty = zeros_like(primals[2], stream());
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] == 1) tx = tangents[k];
+    if (argnums[k] == 2) ty = tangents[k];
+  }
+  return {where(primals[0], tx, ty, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Select::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto in = align_batched(inputs, axes, stream());
+  return {{where(in[0], in[1], in[2], stream())}, {0}};
+}
 
 array where(const array& cond, const array& x, const array& y,
             StreamOrDevice s) {

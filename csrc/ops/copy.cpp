@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "ops/autodiff.h"
 #include "ops/copy.h"
 #include "ops/ops.h"
 
@@ -60,7 +61,7 @@ array full(const Shape& shape, const array& vals, std::optional<Dtype> dtype,
   }
   Dtype t = dtype.value_or(vals.dtype());
   array src = vals.size() == 1 ? vals : broadcast_to(vals, shape, s);
-  return array(shape, t, std::make_shared<Full>(to_stream(s)), {src});
+  return array(shape, t, std::make_shared<Full>(to_stream(s), shape, t), {src});
 }
 
 array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) {
@@ -127,6 +128,76 @@ array tri(int64_t n, int64_t m, int64_t k, Dtype dtype, StreamOrDevice s) {
   array rows = reshape(arange(0, n, 1, int64, s), {n, 1}, s);
   array cols = arange(0, m, 1, int64, s);
   return astype(greater_equal(add(rows, array(k), s), cols, s), dtype, s);
+}
+
+}  // namespace ember
+
+// ---- transform rules
+
+namespace ember {
+
+std::vector<array> AsType::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>&, const std::vector<array>&) {
+  return {astype(cotangents[0], primals[0].dtype(), stream())};
+}
+std::vector<array> AsType::jvp(const std::vector<array>&,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>&) {
+  return {astype(tangents[0], dtype_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> AsType::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{astype(inputs[0], dtype_, stream())}, {axes[0]}};
+}
+
+std::vector<array> Copy::vjp(const std::vector<array>&,
+                             const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  return {cotangents[0]};
+}
+std::vector<array> Copy::jvp(const std::vector<array>&,
+                             const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  return {tangents[0]};
+}
+std::pair<std::vector<array>, std::vector<int>> Copy::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{contiguous(inputs[0], allow_col_, stream())}, {axes[0]}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> View::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // The byte reinterpretation works on the last axis; keep the batch off it.
+  array x = inputs[0];
+  int axis = axes[0];
+  if (axis == x.ndim() - 1) {
+    x = moveaxis(x, axis, 0, stream());
+    axis = 0;
+  }
+  return {{view(x, dtype_, stream())}, {axis}};
+}
+
+std::vector<array> Full::vjp(const std::vector<array>& primals,
+                             const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  const array& v = primals[0];
+  return {astype(unbroadcast(cotangents[0], v.shape(), stream()), v.dtype(), stream())};
+}
+std::vector<array> Full::jvp(const std::vector<array>&,
+                             const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  return {full(shape_, tangents[0], dtype_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Full::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array v = moveaxis(inputs[0], axes[0], 0, stream());
+  Shape padded{v.shape()[0]};
+  padded.insert(padded.end(), shape_.size() - (v.ndim() - 1), 1);
+  padded.insert(padded.end(), v.shape().begin() + 1, v.shape().end());
+  Shape shape{v.shape()[0]};
+  shape.insert(shape.end(), shape_.begin(), shape_.end());
+  return {{full(shape, reshape(v, padded, stream()), dtype_, stream())}, {0}};
 }
 
 }  // namespace ember

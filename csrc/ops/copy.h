@@ -10,6 +10,7 @@ class AsType : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "AsType"; }
+  EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override;
   Dtype dtype() const { return dtype_; }
 
@@ -25,6 +26,7 @@ class Copy : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Copy"; }
+  EMBER_TRANSFORM_RULES
 
  private:
   bool allow_col_;
@@ -37,6 +39,8 @@ class View : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "View"; }
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
 
  private:
   Dtype dtype_;
@@ -45,10 +49,16 @@ class View : public UnaryOutputPrimitive {
 // Fills the output with a (broadcast) input, converting its dtype.
 class Full : public UnaryOutputPrimitive {
  public:
-  using UnaryOutputPrimitive::UnaryOutputPrimitive;
+  Full(Stream s, Shape shape, Dtype dtype)
+      : UnaryOutputPrimitive(s), shape_(std::move(shape)), dtype_(dtype) {}
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Full"; }
+  EMBER_TRANSFORM_RULES
+
+ private:
+  Shape shape_;
+  Dtype dtype_;
 };
 
 class Arange : public UnaryOutputPrimitive {

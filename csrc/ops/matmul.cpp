@@ -45,3 +45,48 @@ array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
 }
 
 }  // namespace ember
+
+// ---- transform rules
+
+namespace ember {
+
+std::vector<array> Matmul::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>& argnums,
+                               const std::vector<array>&) {
+  const array& a = primals[0];
+  const array& b = primals[1];
+  const array& g = cotangents[0];
+  Stream s = stream();
+  std::vector<array> grads;
+  for (int i : argnums) {
+    grads.push_back(i == 0 ? matmul(g, swapaxes(b, -1, -2, s), s)
+                           : matmul(swapaxes(a, -1, -2, s), g, s));
+  }
+  return grads;
+}
+
+std::vector<array> Matmul::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>& argnums) {
+  Stream s = stream();
+  array out;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    array term = argnums[k] == 0 ? matmul(tangents[k], primals[1], s)
+                                 : matmul(primals[0], tangents[k], s);
+    out = out.valid() ? add(out, term, s) : term;
+  }
+  return {out};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Matmul::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  Stream s = stream();
+  array a = inputs[0], b = inputs[1];
+  // Batch first; an unbatched operand gets a leading 1 to broadcast against.
+  a = axes[0] >= 0 ? moveaxis(a, axes[0], 0, s) : expand_dims(a, {0}, s);
+  b = axes[1] >= 0 ? moveaxis(b, axes[1], 0, s) : expand_dims(b, {0}, s);
+  return {{matmul(a, b, s)}, {0}};
+}
+
+}  // namespace ember

@@ -14,11 +14,11 @@ Stream to_stream(StreamOrDevice s);
 using Axes = std::vector<int64_t>;
 
 // ---- elementwise (unary.def / binary.def generate most of these)
-#define UNARY(Class, name, rule, cplx) \
+#define UNARY(Class, name, rule, cplx, ...) \
   array name(const array& a, StreamOrDevice s = {});
 #include "ops/unary.def"
 #undef UNARY
-#define BINARY(Class, name, rule, cplx) \
+#define BINARY(Class, name, rule, cplx, ...) \
   array name(const array& a, const array& b, StreamOrDevice s = {});
 #include "ops/binary.def"
 #undef BINARY

@@ -2,6 +2,8 @@
 // dimensions; keepdims=False squeezes them afterwards (a free view).
 #include "ops/reduce.h"
 
+#include "ops/autodiff.h"
+
 #include "core/errors.h"
 #include "ops/ops.h"
 
@@ -158,6 +160,104 @@ array argmax(const array& a, std::optional<int64_t> axis, bool keepdims,
 array argmin(const array& a, std::optional<int64_t> axis, bool keepdims,
              StreamOrDevice s) {
   return arg_reduce(a, axis, keepdims, ArgReduce::ArgMin, "argmin", s);
+}
+
+}  // namespace ember
+
+// ---- transform rules
+
+namespace ember {
+
+namespace {
+
+Axes to_axes(const std::vector<int>& axes) { return Axes(axes.begin(), axes.end()); }
+
+// Where x attains the reduced extreme y, weighted so ties share equally.
+array extreme_weights(const array& x, const array& y, const std::vector<int>& axes,
+                      Stream s) {
+  array mask = astype(equal(x, y, s), x.dtype(), s);
+  return divide(mask, sum(mask, to_axes(axes), true, s), s);
+}
+
+}  // namespace
+
+std::vector<array> Reduce::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>&,
+                               const std::vector<array>& outputs) {
+  const array& x = primals[0];
+  array g = cotangents[0];
+  Stream s = stream();
+  switch (kind_) {
+    case Sum:
+      return {astype(broadcast_to(g, x.shape(), s), x.dtype(), s)};
+    case Prod:
+      // d prod / d x_i = prod / x_i (inputs here are nonzero in practice).
+      return {multiply(broadcast_to(g, x.shape(), s), divide(outputs[0], x, s), s)};
+    case Max:
+    case Min:
+      return {multiply(g, extreme_weights(x, outputs[0], axes_, s), s)};
+    default:
+      return {zeros_like(x, s)};
+  }
+}
+
+std::vector<array> Reduce::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>&) {
+  const array& x = primals[0];
+  const array& t = tangents[0];
+  Stream s = stream();
+  Axes ax = to_axes(axes_);
+  switch (kind_) {
+    case Sum:
+      return {sum(t, ax, true, s)};
+    case Prod: {
+      array y = prod(x, ax, true, s);
+      return {sum(multiply(t, divide(y, x, s), s), ax, true, s)};
+    }
+    case Max:
+    case Min: {
+      array y = kind_ == Max ? max(x, ax, true, s) : min(x, ax, true, s);
+      return {sum(multiply(t, extreme_weights(x, y, axes_, s), s), ax, true, s)};
+    }
+    default: {
+      Shape shape = x.shape();
+      for (int a : axes_) shape[a] = 1;
+      return {zeros(shape, bool_, s)};
+    }
+  }
+}
+
+std::pair<std::vector<array>, std::vector<int>> Reduce::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = moveaxis(inputs[0], axes[0], 0, stream());
+  Axes ax;
+  for (int a : axes_) ax.push_back(a + 1);
+  using Fn = array (*)(const array&, const Axes&, bool, StreamOrDevice);
+  constexpr Fn fns[] = {sum, prod, max, min, all, any};
+  return {{fns[kind_](x, ax, true, stream())}, {0}};
+}
+
+std::vector<array> ArgReduce::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>&,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+
+std::vector<array> ArgReduce::jvp(const std::vector<array>& primals,
+                                  const std::vector<array>&, const std::vector<int>&) {
+  Shape shape = primals[0].shape();
+  shape[axis_] = 1;
+  return {zeros(shape, uint32, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> ArgReduce::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = moveaxis(inputs[0], axes[0], 0, stream());
+  array out = kind_ == ArgMax ? argmax(x, axis_ + 1, true, stream())
+                              : argmin(x, axis_ + 1, true, stream());
+  return {{out}, {0}};
 }
 
 }  // namespace ember

@@ -12,6 +12,7 @@ class Reduce : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override;
+  EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Reduce*>(&o);
     return p && p->kind_ == kind_ && p->axes_ == axes_;
@@ -35,6 +36,7 @@ class ArgReduce : public UnaryOutputPrimitive {
   const char* name() const override {
     return kind_ == ArgMin ? "ArgMin" : "ArgMax";
   }
+  EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const ArgReduce*>(&o);
     return p && p->kind_ == kind_ && p->axis_ == axis_;

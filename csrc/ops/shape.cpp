@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "ops/ops.h"
+#include "ops/autodiff.h"
 #include "ops/shape.h"
 
 namespace ember {
@@ -245,9 +246,10 @@ array slice(const array& a, Shape start, Shape stop, Shape strides,
     whole = start[i] == 0 && strides[i] == 1;
   }
   if (whole) return a;
+  Shape out_shape = shape;
   return array(std::move(shape), a.dtype(),
                std::make_shared<Slice>(to_stream(s), std::move(start),
-                                       std::move(strides)),
+                                       std::move(strides), std::move(out_shape)),
                {a});
 }
 
@@ -352,6 +354,197 @@ Axes all_axes(const array& a) {
   Axes axes(a.ndim());
   std::iota(axes.begin(), axes.end(), 0);
   return axes;
+}
+
+}  // namespace ember
+
+// ---- transform rules
+
+namespace ember {
+
+namespace {
+
+// x with its batch axis first (a no-op for axis 0).
+array batch_first(const array& x, int axis, Stream s) {
+  return axis == 0 ? x : moveaxis(x, axis, 0, s);
+}
+
+// x batched first with batch size n: unbatched inputs are broadcast.
+array batch_first_or_broadcast(const array& x, int axis, int64_t n, Stream s) {
+  if (axis >= 0) return batch_first(x, axis, s);
+  Shape shape = x.shape();
+  shape.insert(shape.begin(), n);
+  return broadcast_to(expand_dims(x, {0}, s), shape, s);
+}
+
+template <typename T>
+std::vector<T> prepend(T first, const std::vector<T>& rest) {
+  std::vector<T> v{first};
+  v.insert(v.end(), rest.begin(), rest.end());
+  return v;
+}
+
+}  // namespace
+
+std::vector<array> Reshape::vjp(const std::vector<array>& primals,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>&, const std::vector<array>&) {
+  return {reshape(cotangents[0], primals[0].shape(), stream())};
+}
+std::vector<array> Reshape::jvp(const std::vector<array>&,
+                                const std::vector<array>& tangents,
+                                const std::vector<int>&) {
+  return {reshape(tangents[0], shape_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Reshape::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = batch_first(inputs[0], axes[0], stream());
+  return {{reshape(x, prepend(x.shape()[0], shape_), stream())}, {0}};
+}
+
+std::vector<array> Transpose::vjp(const std::vector<array>&,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  std::vector<int64_t> inverse(perm_.size());
+  for (size_t i = 0; i < perm_.size(); ++i) inverse[perm_[i]] = static_cast<int64_t>(i);
+  return {transpose(cotangents[0], inverse, stream())};
+}
+std::vector<array> Transpose::jvp(const std::vector<array>&,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {transpose(tangents[0], perm_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Transpose::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = batch_first(inputs[0], axes[0], stream());
+  std::vector<int64_t> perm{0};
+  for (auto p : perm_) perm.push_back(p + 1);
+  return {{transpose(x, perm, stream())}, {0}};
+}
+
+std::vector<array> Broadcast::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  return {unbroadcast(cotangents[0], primals[0].shape(), stream())};
+}
+std::vector<array> Broadcast::jvp(const std::vector<array>&,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {broadcast_to(tangents[0], shape_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Broadcast::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = batch_first(inputs[0], axes[0], stream());
+  // Pad the unbatched part to the target rank, right-aligned.
+  Shape padded{x.shape()[0]};
+  padded.insert(padded.end(), shape_.size() - (x.ndim() - 1), 1);
+  padded.insert(padded.end(), x.shape().begin() + 1, x.shape().end());
+  return {{broadcast_to(reshape(x, padded, stream()), prepend(x.shape()[0], shape_),
+                        stream())},
+          {0}};
+}
+
+std::vector<array> Slice::vjp(const std::vector<array>& primals,
+                              const std::vector<array>& cotangents,
+                              const std::vector<int>&, const std::vector<array>&) {
+  const array& x = primals[0];
+  return {array(x.shape(), cotangents[0].dtype(),
+                std::make_shared<SliceUpdate>(stream(), start_, strides_),
+                {zeros_like(x, stream()), cotangents[0]})};
+}
+std::vector<array> Slice::jvp(const std::vector<array>&,
+                              const std::vector<array>& tangents,
+                              const std::vector<int>&) {
+  return {array(shape_, tangents[0].dtype(),
+                std::make_shared<Slice>(stream(), start_, strides_, shape_),
+                {tangents[0]})};
+}
+std::pair<std::vector<array>, std::vector<int>> Slice::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = batch_first(inputs[0], axes[0], stream());
+  Shape shape = prepend(x.shape()[0], shape_);
+  return {{array(shape, x.dtype(),
+                 std::make_shared<Slice>(stream(), prepend<int64_t>(0, start_),
+                                         prepend<int64_t>(1, strides_), shape),
+                 {x})},
+          {0}};
+}
+
+std::vector<array> SliceUpdate::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums,
+                                    const std::vector<array>&) {
+  const array& g = cotangents[0];
+  const array& upd = primals[1];
+  std::vector<array> grads;
+  for (int i : argnums) {
+    if (i == 0) {
+      grads.push_back(array(g.shape(), g.dtype(),
+                            std::make_shared<SliceUpdate>(stream(), start_, strides_),
+                            {g, zeros_like(upd, stream())}));
+    } else {
+      grads.push_back(array(upd.shape(), g.dtype(),
+                            std::make_shared<Slice>(stream(), start_, strides_,
+                                                    upd.shape()),
+                            {g}));
+    }
+  }
+  return grads;
+}
+std::vector<array> SliceUpdate::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  array ts = zeros_like(primals[0], stream()), tu = zeros_like(primals[1], stream());
+  for (size_t k = 0; k < argnums.size(); ++k) (argnums[k] == 0 ? ts : tu) = tangents[k];
+  return {array(ts.shape(), ts.dtype(),
+                std::make_shared<SliceUpdate>(stream(), start_, strides_), {ts, tu})};
+}
+std::pair<std::vector<array>, std::vector<int>> SliceUpdate::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  int64_t n = batch_size(inputs, axes);
+  array src = batch_first_or_broadcast(inputs[0], axes[0], n, stream());
+  array upd = batch_first_or_broadcast(inputs[1], axes[1], n, stream());
+  // An unbatched source must become a real per-batch copy before updating.
+  if (axes[0] < 0) src = contiguous(src, false, stream());
+  return {{array(src.shape(), src.dtype(),
+                 std::make_shared<SliceUpdate>(stream(), prepend<int64_t>(0, start_),
+                                               prepend<int64_t>(1, strides_)),
+                 {src, upd})},
+          {0}};
+}
+
+std::vector<array> Concatenate::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums,
+                                    const std::vector<array>&) {
+  const array& g = cotangents[0];
+  std::vector<int64_t> offsets{0};
+  for (auto& p : primals) offsets.push_back(offsets.back() + p.shape()[axis_]);
+  std::vector<array> grads;
+  for (int i : argnums) {
+    Shape start(g.ndim(), 0), stop = g.shape(), step(g.ndim(), 1);
+    start[axis_] = offsets[i];
+    stop[axis_] = offsets[i + 1];
+    grads.push_back(slice(g, start, stop, step, stream()));
+  }
+  return grads;
+}
+std::vector<array> Concatenate::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  std::vector<array> ts;
+  for (auto& p : primals) ts.push_back(zeros_like(p, stream()));
+  for (size_t k = 0; k < argnums.size(); ++k) ts[argnums[k]] = tangents[k];
+  return {concatenate(ts, axis_, stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> Concatenate::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  int64_t n = batch_size(inputs, axes);
+  std::vector<array> xs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    xs.push_back(batch_first_or_broadcast(inputs[i], axes[i], n, stream()));
+  }
+  return {{concatenate(xs, axis_ + 1, stream())}, {0}};
 }
 
 }  // namespace ember

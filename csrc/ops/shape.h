@@ -18,6 +18,7 @@ namespace ember {
       return p && p->Member == Member;                                     \
     }                                                                      \
     const std::vector<int64_t>& params() const { return Member; }          \
+    EMBER_TRANSFORM_RULES                                                  \
                                                                            \
    private:                                                                \
     std::vector<int64_t> Member;                                           \
@@ -28,21 +29,23 @@ EMBER_SHAPE_PRIMITIVE(Transpose, perm_)
 EMBER_SHAPE_PRIMITIVE(Broadcast, shape_)
 #undef EMBER_SHAPE_PRIMITIVE
 
+// start is normalized (in range) and shape is the output's.
 class Slice : public UnaryOutputPrimitive {
  public:
-  Slice(Stream s, Shape start, Shape strides)
+  Slice(Stream s, Shape start, Shape strides, Shape shape)
       : UnaryOutputPrimitive(s), start_(std::move(start)),
-        strides_(std::move(strides)) {}
+        strides_(std::move(strides)), shape_(std::move(shape)) {}
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Slice"; }
+  EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Slice*>(&o);
     return p && p->start_ == start_ && p->strides_ == strides_;
   }
 
  private:
-  Shape start_, strides_;
+  Shape start_, strides_, shape_;
 };
 
 // A copy of the first input with `update` written over a strided region.
@@ -54,6 +57,7 @@ class SliceUpdate : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "SliceUpdate"; }
+  EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const SliceUpdate*>(&o);
     return p && p->start_ == start_ && p->strides_ == strides_;
@@ -69,6 +73,7 @@ class Concatenate : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Concatenate"; }
+  EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Concatenate*>(&o);
     return p && p->axis_ == axis_;

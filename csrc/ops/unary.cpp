@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "core/errors.h"
+#include "ops/autodiff.h"
 #include "ops/elementwise.h"
 #include "ops/ops.h"
 
@@ -51,15 +52,48 @@ array unary(const array& a, Rule rule, bool allow_complex, const char* name,
 
 }  // namespace
 
-#define UNARY(Class, name_, rule, cplx)                                 \
+#define NONDIFF array()
+#define UNARY(Class, name_, rule, cplx, deriv)                          \
   array name_(const array& a, StreamOrDevice s) {                       \
     return unary<Class>(a, Rule::rule, cplx, #name_, s);                \
-  }
+  }                                                                     \
+  array Class::derivative(const array& x, const array& y) const {       \
+    StreamOrDevice s = stream();                                        \
+    (void)s;                                                            \
+    (void)y;                                                            \
+    return deriv;                                                       \
+  }                                                                     \
+  array Class::apply(const array& x) const { return name_(x, stream()); }
 // abs gets a wrapper below; its generated builder is abs_impl.
 #define abs abs_impl
 #include "ops/unary.def"
 #undef abs
 #undef UNARY
+#undef NONDIFF
+
+std::vector<array> UnaryElementwise::vjp(const std::vector<array>& primals,
+                                         const std::vector<array>& cotangents,
+                                         const std::vector<int>&,
+                                         const std::vector<array>& outputs) {
+  const array& x = primals[0];
+  array d = derivative(x, outputs[0]);
+  if (!d.valid()) return {zeros_like(x, stream())};
+  return {multiply(cotangents[0], d, stream())};
+}
+
+std::vector<array> UnaryElementwise::jvp(const std::vector<array>& primals,
+                                         const std::vector<array>& tangents,
+                                         const std::vector<int>&) {
+  const array& x = primals[0];
+  array d = derivative(x, apply(x));
+  if (!d.valid()) return {zeros(x.shape(), tangents[0].dtype(), stream())};
+  return {multiply(tangents[0], d, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> UnaryElementwise::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{apply(inputs[0])}, {axes[0]}};
+}
 
 // |z| of a complex number is real.
 array abs(const array& a, StreamOrDevice s) {

@@ -27,3 +27,8 @@ _install(core)
 def _dtype_from_name(name):
     """Looks a dtype up by name; used to unpickle dtypes."""
     return getattr(core, "bool_" if name == "bool" else name)
+
+
+from mlx._transforms import _install as _install_transforms  # noqa: E402
+
+_install_transforms(core)

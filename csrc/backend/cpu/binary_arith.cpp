@@ -9,7 +9,7 @@
 
 namespace ember {
 
-#define BINARY(Class, name, rule, cplx) \
+#define BINARY(Class, name, rule, cplx, ...) \
   EMBER_KEEP_##rule(EMBER_BINARY_KERNEL(Class, name, rule, cplx))
 #include "ops/binary.def"
 #undef BINARY

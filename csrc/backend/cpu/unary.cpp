@@ -61,7 +61,7 @@ void unary_kernel(const array& in, array& out, const char* name) {
 }  // namespace
 }  // namespace cpu
 
-#define UNARY(Class, name, rule, cplx)                                    \
+#define UNARY(Class, name, rule, cplx, ...)                                    \
   void Class::eval_cpu(const std::vector<array>& inputs, array& out) {    \
     cpu::unary_kernel<cpu::Class##Op, cpu::Rule::rule, cpu::cplx>(         \
         inputs[0], out, #name);                                           \

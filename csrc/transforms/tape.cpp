@@ -1,0 +1,65 @@
+// The walk every transform starts with: which ops connect the traced inputs
+// to the outputs, in dependency order, without recursion.
+#include <algorithm>
+#include <unordered_set>
+
+#include "transforms/transforms.h"
+
+namespace ember {
+
+bool in_transform() { return array::tracing_depth() > 0; }
+
+namespace detail {
+
+TransformScope::TransformScope() { ++array::tracing_depth(); }
+TransformScope::~TransformScope() { --array::tracing_depth(); }
+
+bool Tape::depends_on(const array& a) const {
+  return std::binary_search(depends.begin(), depends.end(), a.node());
+}
+
+Tape build_tape(const std::vector<array>& outputs,
+                const std::vector<array>& sources) {
+  std::unordered_set<ArrayNode*> dep;
+  for (auto& s : sources) dep.insert(s.node());
+  std::unordered_set<OpNode*> visited;
+  struct Frame {
+    std::shared_ptr<OpNode> op;
+    size_t next;
+  };
+  std::vector<Frame> stack;
+  Tape tape;
+  std::unordered_set<ArrayNode*> source_nodes(dep);
+  auto visit = [&](const array& a) {
+    ArrayNode* n = a.node();
+    // Sources are leaves of the walk: their own op leads outside.
+    if (!n->op || source_nodes.count(n)) return;
+    if (visited.insert(n->op.get()).second) stack.push_back({n->op, 0});
+  };
+  for (auto& out : outputs) {
+    visit(out);
+    while (!stack.empty()) {
+      auto& top = stack.back();
+      if (top.next < top.op->inputs.size()) {
+        const array& in = top.op->inputs[top.next++];
+        visit(in);
+        continue;
+      }
+      std::shared_ptr<OpNode> op = std::move(top.op);
+      stack.pop_back();
+      bool depends = false;
+      for (auto& in : op->inputs) depends = depends || dep.count(in.node());
+      if (!depends) continue;
+      for (auto& w : op->outputs) {
+        if (auto n = w.lock()) dep.insert(n.get());
+      }
+      tape.ops.push_back(std::move(op));
+    }
+  }
+  tape.depends.assign(dep.begin(), dep.end());
+  std::sort(tape.depends.begin(), tape.depends.end());
+  return tape;
+}
+
+}  // namespace detail
+}  // namespace ember

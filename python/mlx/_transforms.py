@@ -1,0 +1,314 @@
+"""grad, value_and_grad, vjp, jvp and vmap over trees of arrays.
+
+The graph walks are in C++ (csrc/transforms); this module maps Python
+argument trees, argnums/argnames and auxiliary outputs onto them.
+"""
+
+from functools import wraps
+
+
+def _rebuild_seq(node, parts):
+    """A tuple or list of node's type holding parts (namedtuples included)."""
+    if hasattr(node, "_fields"):
+        return type(node)(*parts)
+    return type(node)(parts)
+
+
+def _flatten(tree):
+    """Leaves of a tree of lists, tuples and dicts, and a function that
+    builds a new tree of the same structure from new leaves."""
+    leaves = []
+
+    def build(node):
+        if isinstance(node, (list, tuple)):
+            parts = [build(x) for x in node]
+            return lambda it: _rebuild_seq(node, [p(it) for p in parts])
+        if isinstance(node, dict):
+            parts = {k: build(v) for k, v in node.items()}
+            return lambda it: {k: p(it) for k, p in parts.items()}
+        leaves.append(node)
+        return lambda it: next(it)
+
+    rebuild = build(tree)
+    return leaves, lambda new_leaves: rebuild(iter(new_leaves))
+
+
+def _fill(tree, leaves):
+    """Puts leaves into the tree: lists and dicts are updated in place, so
+    the function sees (and may change) the caller's containers, as in MLX;
+    tuples are rebuilt."""
+    it = iter(leaves)
+
+    def fill(node):
+        if isinstance(node, list):
+            for i, v in enumerate(node):
+                node[i] = fill(v)
+            return node
+        if isinstance(node, dict):
+            for k in node:
+                node[k] = fill(node[k])
+            return node
+        if isinstance(node, tuple):
+            return _rebuild_seq(node, [fill(v) for v in node])
+        return next(it)
+
+    return fill(tree)
+
+
+def _restore(tree, tracers, originals):
+    """Undoes _fill in the caller's lists and dicts: leaves that are still
+    tracers get their original arrays back; anything the function assigned
+    stays."""
+    back = {id(t): o for t, o in zip(tracers, originals)}
+
+    def walk(node):
+        if isinstance(node, list):
+            for i, v in enumerate(node):
+                node[i] = walk(v)
+        elif isinstance(node, dict):
+            for k in node:
+                node[k] = walk(node[k])
+        elif isinstance(node, tuple):
+            for v in node:
+                walk(v)
+        return back.get(id(node), node)
+
+    walk(tree)
+
+
+def _axes_for(prefix, tree, name):
+    """Broadcast a prefix tree of axes (int or None) onto the leaves of tree."""
+    if prefix is None or isinstance(prefix, int):
+        return [prefix] * len(_flatten(tree)[0])
+    if isinstance(prefix, (list, tuple)) and isinstance(tree, (list, tuple)):
+        if len(prefix) != len(tree):
+            raise ValueError(
+                f"[{name}] The axes tree has {len(prefix)} entries where the "
+                f"arguments have {len(tree)}."
+            )
+        return [a for p, t in zip(prefix, tree) for a in _axes_for(p, t, name)]
+    if isinstance(prefix, dict) and isinstance(tree, dict):
+        return [a for k, t in tree.items() for a in _axes_for(prefix[k], t, name)]
+    raise ValueError(f"[{name}] The axes tree does not match the arguments.")
+
+
+def _install(core):
+    array = core.array
+
+    def _normalize_argnums(argnums, argnames, name):
+        if isinstance(argnames, str):
+            argnames = [argnames]
+        argnames = list(argnames)
+        if argnums is None:
+            argnums = [] if argnames else 0
+        single = isinstance(argnums, int)
+        nums = [argnums] if single else list(argnums)
+        for n in nums:
+            if not isinstance(n, int):
+                raise TypeError(f"[{name}] argnums must be integers, got {n!r}.")
+            if n < 0:
+                raise ValueError(f"[{name}] argnums must be non-negative.")
+        if not nums and not argnames:
+            raise ValueError(f"[{name}] No argnums or argnames to differentiate.")
+        if len(set(nums)) != len(nums):
+            raise ValueError(f"[{name}] Repeated index in argnums.")
+        return nums, single, argnames
+
+    def _value_and_grad(fun, argnums, argnames, name, allow_aux):
+        nums, single, names = _normalize_argnums(argnums, argnames, name)
+
+        def call(*args, **kwargs):
+            for n in nums:
+                if n >= len(args):
+                    raise ValueError(
+                        f"[{name}] Cannot differentiate argument {n}: the "
+                        f"function was called with {len(args)} positional "
+                        "arguments."
+                    )
+            for k in names:
+                if k not in kwargs:
+                    raise ValueError(f"[{name}] Keyword argument '{k}' not given.")
+            diff = [args[n] for n in nums] + [kwargs[k] for k in names]
+            leaves, rebuild = _flatten(diff)
+            for leaf in leaves:
+                if not isinstance(leaf, array):
+                    raise ValueError(
+                        f"[{name}] Only arrays can be differentiated; got "
+                        f"{type(leaf).__name__}."
+                    )
+            result = []
+
+            def flat(xs):
+                trees = _fill(diff, xs)
+                new_args = list(args)
+                for i, n in enumerate(nums):
+                    new_args[n] = trees[i]
+                new_kwargs = dict(kwargs)
+                for i, k in enumerate(names):
+                    new_kwargs[k] = trees[len(nums) + i]
+                tracers.extend(xs)
+                out = fun(*new_args, **new_kwargs)
+                if isinstance(out, array):
+                    loss = out
+                elif (
+                    allow_aux
+                    and isinstance(out, (tuple, list))
+                    and out
+                    and isinstance(out[0], array)
+                ):
+                    loss = out[0]
+                else:
+                    what = (
+                        "a scalar array or a tuple whose first element is one"
+                        if allow_aux
+                        else "a scalar array"
+                    )
+                    raise ValueError(
+                        f"[{name}] The function must return {what}; got "
+                        f"{type(out).__name__}."
+                    )
+                if loss.size != 1:
+                    raise ValueError(
+                        f"[{name}] The loss must be a scalar; got shape "
+                        f"{loss.shape}."
+                    )
+                result.append(out)
+                return [loss]
+
+            tracers = []
+            try:
+                _, grads = core._vjp_flat(flat, leaves, [])
+            finally:
+                _restore(diff, tracers, leaves)
+            trees = rebuild(grads)
+            pos = trees[: len(nums)]
+            pos = pos[0] if single else tuple(pos)
+            if names:
+                kw = {k: trees[len(nums) + i] for i, k in enumerate(names)}
+                grads_out = (pos, kw)
+            else:
+                grads_out = pos
+            return result[-1], grads_out
+
+        return call
+
+    def value_and_grad(fun, argnums=None, argnames=[]):
+        """Returns a function computing fun's value and its gradient."""
+        inner = _value_and_grad(fun, argnums, argnames, "value_and_grad", True)
+
+        @wraps(fun)
+        def wrapper(*args, **kwargs):
+            return inner(*args, **kwargs)
+
+        return wrapper
+
+    def grad(fun, argnums=None, argnames=[]):
+        """Returns a function computing the gradient of a scalar function."""
+        inner = _value_and_grad(fun, argnums, argnames, "grad", False)
+
+        @wraps(fun)
+        def wrapper(*args, **kwargs):
+            return inner(*args, **kwargs)[1]
+
+        return wrapper
+
+    def _as_list(out, name):
+        if isinstance(out, array):
+            return [out]
+        if isinstance(out, (list, tuple)) and all(isinstance(o, array) for o in out):
+            return list(out)
+        raise ValueError(f"[{name}] The function must return an array or a list "
+                         "of arrays.")
+
+    def _check_arrays(xs, what, name):
+        if not isinstance(xs, (list, tuple)):
+            raise ValueError(f"[{name}] {what} must be a list or tuple of arrays.")
+        for x in xs:
+            if not isinstance(x, array):
+                raise ValueError(f"[{name}] {what} must contain only arrays.")
+        return list(xs)
+
+    def vjp(fun, primals, cotangents):
+        """Vector-Jacobian product of fun at primals with cotangents."""
+        primals = _check_arrays(primals, "primals", "vjp")
+        cotangents = _check_arrays(cotangents, "cotangents", "vjp")
+        outs, vjps = core._vjp_flat(
+            lambda xs: _as_list(fun(*xs), "vjp"), primals, cotangents
+        )
+        return outs, vjps
+
+    def jvp(fun, primals, tangents):
+        """Jacobian-vector product of fun at primals with tangents."""
+        primals = _check_arrays(primals, "primals", "jvp")
+        tangents = _check_arrays(tangents, "tangents", "jvp")
+        outs, jvps = core._jvp_flat(
+            lambda xs: _as_list(fun(*xs), "jvp"), primals, tangents
+        )
+        return outs, jvps
+
+    def vmap(fun, in_axes=0, out_axes=0):
+        """Returns fun vectorized over the given input and output axes."""
+
+        @wraps(fun)
+        def wrapper(*args):
+            args = list(args)
+            prefix = list(in_axes) if isinstance(in_axes, (list, tuple)) else in_axes
+            axes = _axes_for(prefix, args, "vmap")
+            leaves, rebuild = _flatten(args)
+            ins, in_ax, spots = [], [], []
+            for i, (leaf, ax) in enumerate(zip(leaves, axes)):
+                if isinstance(leaf, array):
+                    if ax is not None and ax < 0:
+                        ax += leaf.ndim
+                    spots.append(i)
+                    ins.append(leaf)
+                    in_ax.append(-1 if ax is None else ax)
+                elif ax is not None:
+                    raise ValueError(
+                        "[vmap] Only arrays can be mapped; got "
+                        f"{type(leaf).__name__} with axis {ax}."
+                    )
+            structure = []
+
+            def flat(xs):
+                new = list(leaves)
+                for i, x in zip(spots, xs):
+                    new[i] = x
+                out = fun(*rebuild(new))
+                out_leaves, out_rebuild = _flatten(out)
+                for o in out_leaves:
+                    if not isinstance(o, array):
+                        raise ValueError("[vmap] The function must return arrays.")
+                structure[:] = [out, out_rebuild]
+                return out_leaves
+
+            outs, out_batch = core._vmap_flat(flat, ins, in_ax)
+            out_tree, out_rebuild = structure
+            want = _axes_for(out_axes, out_tree, "vmap")
+            sizes = {x.shape[a] for x, a in zip(ins, in_ax) if a >= 0}
+            n = sizes.pop() if sizes else None
+            results = []
+            for o, have, w in zip(outs, out_batch, want):
+                if have < 0:
+                    if w is None:
+                        results.append(o)
+                        continue
+                    o = core.broadcast_to(core.expand_dims(o, 0), (n, *o.shape))
+                    have = 0
+                elif w is None:
+                    raise ValueError(
+                        "[vmap] An output that depends on the mapped inputs "
+                        "cannot have out_axes None."
+                    )
+                if w < 0:
+                    w += o.ndim
+                results.append(o if have == w else core.moveaxis(o, have, w))
+            return out_rebuild(results)
+
+        return wrapper
+
+    core.value_and_grad = value_and_grad
+    core.grad = grad
+    core.vjp = vjp
+    core.jvp = jvp
+    core.vmap = vmap
