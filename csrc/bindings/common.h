@@ -35,6 +35,7 @@ void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
 void init_printoptions(nb::module_& m);
 void init_transforms(nb::module_& m);
+void init_random(nb::module_& m);
 void init_indexing(nb::class_<array>& cls);
 void init_array_methods(nb::class_<array>& cls);
 

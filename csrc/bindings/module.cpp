@@ -26,4 +26,5 @@ NB_MODULE(core, m) {
   py::init_ops(m);
   py::init_printoptions(m);
   py::init_transforms(m);
+  py::init_random(m);
 }

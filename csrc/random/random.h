@@ -1,0 +1,59 @@
+// Counter-based random numbers: a key (two uint32 words) and an element
+// index go through Threefry-2x32, so the same key gives the same numbers on
+// every run, thread and stream. Distributions are built from random bits
+// with ordinary ops.
+#pragma once
+#include <optional>
+
+#include "core/primitive.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+// uint32 bits of the given shape from a key of shape (2,).
+class RandomBits : public UnaryOutputPrimitive {
+ public:
+  using UnaryOutputPrimitive::UnaryOutputPrimitive;
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "RandomBits"; }
+  bool is_equivalent(const Primitive& o) const override {
+    return dynamic_cast<const RandomBits*>(&o) != nullptr;
+  }
+  // Random bits have no gradient: the rule returns zeros for the key.
+  std::vector<array> vjp(const std::vector<array>& primals,
+                         const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+};
+
+namespace random {
+
+array key(uint64_t seed);
+array split(const array& key, int64_t num, StreamOrDevice s = {});
+array bits(const Shape& shape, const array& key, StreamOrDevice s = {});
+// Uniform in [low, high) in dtype (a floating type).
+array uniform(const array& low, const array& high, const Shape& shape,
+              Dtype dtype, const array& key, StreamOrDevice s = {});
+array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
+             const std::optional<array>& scale, const array& key,
+             StreamOrDevice s = {});
+// Integers in [low, high); an empty range gives low.
+array randint(const array& low, const array& high, const Shape& shape,
+              Dtype dtype, const array& key, StreamOrDevice s = {});
+array bernoulli(const array& p, const std::optional<Shape>& shape,
+                const array& key, StreamOrDevice s = {});
+array truncated_normal(const array& lower, const array& upper,
+                       const std::optional<Shape>& shape, Dtype dtype,
+                       const array& key, StreamOrDevice s = {});
+array gumbel(const Shape& shape, Dtype dtype, const array& key,
+             StreamOrDevice s = {});
+array laplace(const Shape& shape, Dtype dtype, double loc, double scale,
+              const array& key, StreamOrDevice s = {});
+array categorical(const array& logits, int64_t axis,
+                  const std::optional<Shape>& shape,
+                  std::optional<int64_t> num_samples, const array& key,
+                  StreamOrDevice s = {});
+
+}  // namespace random
+}  // namespace ember
