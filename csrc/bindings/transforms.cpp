@@ -5,6 +5,7 @@
 
 #include "bindings/common.h"
 #include "core/errors.h"
+#include "transforms/custom.h"
 #include "transforms/transforms.h"
 
 namespace ember::py {
@@ -34,9 +35,72 @@ nb::list to_list(const std::vector<array>& v) {
   return l;
 }
 
+std::vector<array> to_arrays_list(nb::handle seq, const char* what) {
+  std::vector<array> out;
+  for (nb::handle h : nb::borrow<nb::sequence>(seq)) {
+    if (!nb::isinstance<array>(h)) {
+      throw ValueError(std::string("[custom_function] ") + what +
+                       " must be arrays.");
+    }
+    out.push_back(nb::cast<array>(h));
+  }
+  return out;
+}
+
+// Python callables (or None) as the C++ rules of a custom function.
+CustomRules make_rules(nb::handle vjp_fn, nb::handle jvp_fn, nb::handle vmap_fn) {
+  CustomRules rules;
+  if (!vjp_fn.is_none()) {
+    nb::object f = nb::borrow(vjp_fn);
+    rules.vjp = [f](const std::vector<array>& p, const std::vector<array>& c,
+                    const std::vector<array>& o) {
+      nb::gil_scoped_acquire gil;
+      return to_arrays_list(f(to_list(p), to_list(c), to_list(o)), "vjp results");
+    };
+  }
+  if (!jvp_fn.is_none()) {
+    nb::object f = nb::borrow(jvp_fn);
+    rules.jvp = [f](const std::vector<array>& p, const std::vector<array>& t) {
+      nb::gil_scoped_acquire gil;
+      return to_arrays_list(f(to_list(p), to_list(t)), "jvp results");
+    };
+  }
+  if (!vmap_fn.is_none()) {
+    nb::object f = nb::borrow(vmap_fn);
+    rules.vmap = [f](const std::vector<array>& in, const std::vector<int>& axes) {
+      nb::gil_scoped_acquire gil;
+      nb::list ax;
+      for (int a : axes) ax.append(a);
+      nb::tuple r = nb::cast<nb::tuple>(f(to_list(in), ax));
+      std::vector<array> outs = to_arrays_list(r[0], "vmap results");
+      std::vector<int> out_axes = nb::cast<std::vector<int>>(r[1]);
+      return std::make_pair(outs, out_axes);
+    };
+  }
+  return rules;
+}
+
 }  // namespace
 
 void init_transforms(nb::module_& m) {
+  m.def("_custom_outputs",
+        [](std::vector<array> primals, std::vector<array> outputs,
+           nb::handle vjp_fn, nb::handle jvp_fn, nb::handle vmap_fn) {
+          return to_list(custom_outputs(primals, outputs,
+                                        make_rules(vjp_fn, jvp_fn, vmap_fn)));
+        },
+        "primals"_a, "outputs"_a, "vjp"_a.none(), "jvp"_a.none(), "vmap"_a.none(),
+        "Outputs of a function of primals with custom transform rules (each "
+        "a callable on flat lists of arrays, or None).");
+  m.def("_untraced",
+        [](const array& x) {
+          // A constant copy: nothing computed from it is traced, so its
+          // graph is freed at eval (checkpoint recomputes instead).
+          array y = stop_gradient(x);
+          y.node()->tracer = false;
+          return y;
+        },
+        "x"_a, "A stop_gradient copy that transforms do not trace through.");
   m.def("_vjp_flat",
         [](nb::callable f, std::vector<array> primals, std::vector<array> cts) {
           auto [outs, grads] = vjp(wrap(f), primals, cts);

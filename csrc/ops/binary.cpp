@@ -83,7 +83,8 @@ std::vector<array> BinaryElementwise::vjp(const std::vector<array>& primals,
     if (!d.valid()) {
       grads.push_back(zeros_like(x, stream()));
     } else {
-      array g = multiply(cotangents[0], d, stream());
+      array dc = is_complex(d.dtype()) ? conjugate(d, stream()) : d;
+      array g = multiply(cotangents[0], dc, stream());
       grads.push_back(astype(unbroadcast(g, x.shape(), stream()), x.dtype(), stream()));
     }
   }

@@ -80,6 +80,23 @@ class BinaryElementwise : public UnaryOutputPrimitive {
 #include "ops/binary.def"
 #undef BINARY
 
+// The real (or imaginary) part of a complex64 array, as float32.
+class ComplexPart : public UnaryOutputPrimitive {
+ public:
+  ComplexPart(Stream s, bool imag) : UnaryOutputPrimitive(s), imag_(imag) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return imag_ ? "Imag" : "Real"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const ComplexPart*>(&o);
+    return p && p->imag_ == imag_;
+  }
+  EMBER_TRANSFORM_RULES
+
+ private:
+  bool imag_;
+};
+
 // where(cond, x, y)
 class Select : public UnaryOutputPrimitive {
  public:

@@ -193,7 +193,11 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
       return {astype(broadcast_to(g, x.shape(), s), x.dtype(), s)};
     case Prod:
       // d prod / d x_i = prod / x_i (inputs here are nonzero in practice).
-      return {multiply(broadcast_to(g, x.shape(), s), divide(outputs[0], x, s), s)};
+    {
+      array d = divide(outputs[0], x, s);
+      if (is_complex(d.dtype())) d = conjugate(d, s);
+      return {multiply(broadcast_to(g, x.shape(), s), d, s)};
+    }
     case Max:
     case Min:
       return {multiply(g, extreme_weights(x, outputs[0], axes_, s), s)};

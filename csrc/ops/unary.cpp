@@ -78,6 +78,8 @@ std::vector<array> UnaryElementwise::vjp(const std::vector<array>& primals,
   const array& x = primals[0];
   array d = derivative(x, outputs[0]);
   if (!d.valid()) return {zeros_like(x, stream())};
+  // For complex inputs the pullback is g * conj(f'(z)).
+  if (is_complex(d.dtype())) d = conjugate(d, stream());
   return {multiply(cotangents[0], d, stream())};
 }
 
@@ -114,26 +116,38 @@ array round(const array& a, int decimals, StreamOrDevice s) {
   return divide(round(multiply(a, scale, s), s), scale, s);
 }
 
-namespace {
-
-// Part k (0 real, 1 imaginary) of a complex array, through a float32 view of
-// its (real, imag) pairs.
-array complex_part(const array& a, int k, StreamOrDevice s) {
-  Shape shape = a.shape();
-  array flat = reshape(a, {a.size()}, s);
-  array pairs = reshape(view(flat, float32, s), {a.size(), 2}, s);
-  array part = slice(pairs, {0, k}, {a.size(), k + 1}, {1, 1}, s);
-  return reshape(part, shape, s);
-}
-
-}  // namespace
-
 array real(const array& a, StreamOrDevice s) {
-  return a.dtype() == complex64 ? complex_part(a, 0, s) : a;
+  if (a.dtype() != complex64) return a;
+  return array(a.shape(), float32, std::make_shared<ComplexPart>(to_stream(s), false),
+               {a});
 }
 
 array imag(const array& a, StreamOrDevice s) {
-  return a.dtype() == complex64 ? complex_part(a, 1, s) : zeros_like(a, s);
+  if (a.dtype() != complex64) return zeros_like(a, s);
+  return array(a.shape(), float32, std::make_shared<ComplexPart>(to_stream(s), true),
+               {a});
+}
+
+std::vector<array> ComplexPart::vjp(const std::vector<array>&,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>&,
+                                    const std::vector<array>&) {
+  // real(z) pulls back to g, imag(z) to i*g.
+  array g = astype(cotangents[0], complex64, stream());
+  if (imag_) g = multiply(g, array(complex64_t(0.0f, 1.0f)), stream());
+  return {g};
+}
+
+std::vector<array> ComplexPart::jvp(const std::vector<array>&,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>&) {
+  return {imag_ ? imag(tangents[0], stream()) : real(tangents[0], stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> ComplexPart::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = inputs[0];
+  return {{imag_ ? imag(x, stream()) : real(x, stream())}, {axes[0]}};
 }
 
 array isfinite(const array& a, StreamOrDevice s) {

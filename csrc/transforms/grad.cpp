@@ -110,7 +110,8 @@ std::pair<std::vector<array>, std::vector<array>> vjp_given(
     }
     auto grads = op.primitive->vjp(op.inputs, cts, argnums, outs);
     for (size_t k = 0; k < argnums.size(); ++k) {
-      accumulate(cot, op.inputs[argnums[k]], grads[k]);
+      // An empty gradient means "none flows to this input".
+      if (grads[k].valid()) accumulate(cot, op.inputs[argnums[k]], grads[k]);
     }
   }
   std::vector<array> result;

@@ -30,5 +30,7 @@ def _dtype_from_name(name):
 
 
 from mlx._transforms import _install as _install_transforms  # noqa: E402
+from mlx._transforms import _install_custom  # noqa: E402
 
 _install_transforms(core)
+_install_custom(core)

@@ -88,6 +88,11 @@ def _axes_for(prefix, tree, name):
             )
         return [a for p, t in zip(prefix, tree) for a in _axes_for(p, t, name)]
     if isinstance(prefix, dict) and isinstance(tree, dict):
+        if set(prefix) != set(tree):
+            raise ValueError(
+                f"[{name}] The axes tree keys {sorted(prefix)} do not match the "
+                f"keys {sorted(tree)}."
+            )
         return [a for k, t in tree.items() for a in _axes_for(prefix[k], t, name)]
     raise ValueError(f"[{name}] The axes tree does not match the arguments.")
 
@@ -252,7 +257,12 @@ def _install(core):
         @wraps(fun)
         def wrapper(*args):
             args = list(args)
-            prefix = list(in_axes) if isinstance(in_axes, (list, tuple)) else in_axes
+            # A list or tuple gives one entry per argument; anything else
+            # applies to every argument.
+            if isinstance(in_axes, (list, tuple)):
+                prefix = list(in_axes)
+            else:
+                prefix = [in_axes] * len(args)
             axes = _axes_for(prefix, args, "vmap")
             leaves, rebuild = _flatten(args)
             ins, in_ax, spots = [], [], []
@@ -312,3 +322,132 @@ def _install(core):
     core.vjp = vjp
     core.jvp = jvp
     core.vmap = vmap
+
+
+def _install_custom(core):
+    array = core.array
+
+    def _leaf_arrays(tree):
+        leaves, rebuild = _flatten(tree)
+        spots = [i for i, x in enumerate(leaves) if isinstance(x, array)]
+        return leaves, rebuild, spots
+
+    def _as_tuple(x):
+        return tuple(x) if isinstance(x, (list, tuple)) else (x,)
+
+    class custom_function:
+        """Wraps a function so its vjp, jvp and vmap can be given by hand."""
+
+        def __init__(self, f):
+            self.fun = f
+            self._vjp = self._jvp = self._vmap = None
+            wraps(f)(self)
+
+        def vjp(self, f):
+            """Sets the custom vjp: f(primals, cotangents, outputs)."""
+            self._vjp = f
+            return f
+
+        def jvp(self, f):
+            """Sets the custom jvp: f(primals, tangents)."""
+            self._jvp = f
+            return f
+
+        def vmap(self, f):
+            """Sets the custom vmap: f(inputs, axes) -> (outputs, axes)."""
+            self._vmap = f
+            return f
+
+        def __call__(self, *args, **kwargs):
+            leaves, rebuild, spots = _leaf_arrays(list(args))
+            outs = self.fun(*args, **kwargs)
+            out_leaves, out_rebuild = _flatten(outs)
+            for o in out_leaves:
+                if not isinstance(o, array):
+                    raise ValueError(
+                        "[custom_function] The function must return arrays."
+                    )
+            single = isinstance(outs, array)
+
+            def with_arrays(xs):
+                new = list(leaves)
+                for i, x in zip(spots, xs):
+                    new[i] = x
+                return tuple(rebuild(new))
+
+            def out_tree(xs):
+                return xs[0] if single else out_rebuild(xs)
+
+            def vjp_rule(primals, cotangents, outputs):
+                grads = self._vjp(
+                    with_arrays(primals), out_tree(cotangents), out_tree(outputs)
+                )
+                flat = _flatten(list(_as_tuple(grads)))[0]
+                return [
+                    g if isinstance(g, array) else core.zeros_like(p)
+                    for g, p in zip(flat, primals)
+                ]
+
+            def jvp_rule(primals, tangents):
+                res = self._jvp(with_arrays(primals), with_arrays(tangents))
+                return _flatten(res)[0]
+
+            def vmap_rule(inputs, axes):
+                ax = [None if a < 0 else a for a in axes]
+                res, res_axes = self._vmap(with_arrays(inputs), with_arrays(ax))
+                flat_res = _flatten(res)[0]
+                flat_axes = _axes_for(res_axes, res, "custom_function")
+                return flat_res, [-1 if a is None else a for a in flat_axes]
+
+            prims = [leaves[i] for i in spots]
+            new_outs = core._custom_outputs(
+                prims,
+                out_leaves,
+                vjp_rule if self._vjp else None,
+                jvp_rule if self._jvp else None,
+                vmap_rule if self._vmap else None,
+            )
+            return out_tree(new_outs)
+
+    def checkpoint(fun):
+        """Returns fun that recomputes its intermediates for the backward
+        pass instead of keeping them."""
+
+        @wraps(fun)
+        def wrapper(*args, **kwargs):
+            leaves, rebuild, spots = _leaf_arrays(list(args))
+
+            def with_arrays(xs):
+                new = list(leaves)
+                for i, x in zip(spots, xs):
+                    new[i] = x
+                return rebuild(new)
+
+            prims = [leaves[i] for i in spots]
+            # Forward on untraced copies: its graph is freed once evaluated.
+            outs = fun(*with_arrays([core._untraced(p) for p in prims]), **kwargs)
+            out_leaves, out_rebuild = _flatten(outs)
+
+            def flat(*xs):
+                return _flatten(fun(*with_arrays(list(xs)), **kwargs))[0]
+
+            def vjp_rule(primals, cotangents, outputs):
+                return core.vjp(flat, primals, cotangents)[1]
+
+            def jvp_rule(primals, tangents):
+                return core.jvp(flat, primals, tangents)[1]
+
+            def vmap_rule(inputs, axes):
+                ax = [None if a < 0 else a for a in axes]
+                outs = core.vmap(flat, in_axes=ax)(*inputs)
+                return outs, [0] * len(outs)
+
+            new_outs = core._custom_outputs(
+                prims, out_leaves, vjp_rule, jvp_rule, vmap_rule
+            )
+            return out_rebuild(new_outs)
+
+        return wrapper
+
+    core.custom_function = custom_function
+    core.checkpoint = checkpoint

@@ -69,6 +69,21 @@ void unary_kernel(const array& in, array& out, const char* name) {
 #include "ops/unary.def"
 #undef UNARY
 
+void ComplexPart::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  out.set_data(allocate(out.nbytes()));
+  const complex64_t* src = in.data<complex64_t>();
+  float* dst = out.data<float>();
+  bool im = imag_;
+  auto plan = cpu::make_plan<2>(in.shape(), {out.strides(), in.strides()});
+  cpu::run_plan<2>(plan, [&](auto off, int64_t n, auto st) {
+    for (int64_t i = 0; i < n; ++i) {
+      complex64_t z = src[off[1] + i * st[1]];
+      dst[off[0] + i * st[0]] = im ? z.imag() : z.real();
+    }
+  });
+}
+
 namespace cpu {
 
 // Inverse error function: a rational first guess refined by Newton steps on

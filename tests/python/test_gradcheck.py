@@ -1,0 +1,351 @@
+"""Gradient checks for every differentiable op: one table row per op.
+
+Every row is checked, for each combination of input shapes it lists, three
+ways: mx.vjp against central finite differences in float64, mx.jvp against
+the same differences along a random direction, and mx.grad of the summed
+outputs against the vjp with cotangents of ones.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+from oracle import assert_close
+
+F64 = mx.float64
+EPS = 1e-6
+RTOL = ATOL = 1e-5
+
+
+@dataclass
+class Op:
+    """One row of the table.
+
+    Args:
+        name: the test id.
+        fn: maps float64 mx arrays to an array or a list of arrays.
+        shapes: combinations of input shapes, one tuple of shapes each.
+        domain: (low, high) for every input, or a list with one per input,
+            chosen so that fn is smooth there.
+        note: why the domain or the function looks the way it does.
+        signed: draw magnitudes from the domain and give them random signs.
+        eps: finite-difference step (larger only where the op rounds).
+    """
+
+    name: str
+    fn: Callable
+    shapes: list
+    domain: tuple | list = (-1.0, 1.0)
+    note: str = ""
+    signed: bool = False
+    eps: float = EPS
+
+
+UNARY = [((),), ((5,),), ((3, 4),), ((2, 3, 2),)]
+BINARY = [
+    ((3, 4), (3, 4)),
+    ((3, 4), (4,)),
+    ((2, 1, 3), (1, 4, 1)),
+    ((), (3,)),
+    ((2, 3), ()),
+]
+CUBE = [((2, 3, 4),)]
+# Broadcasts against the (4,) condition of `where`.
+WHERE_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), ()), ((4,), (3, 1))]
+CONDITION = mx.array([True, False, False, True])
+CLIP_DOMAIN = [(-1.0, 1.0), (-0.6, -0.2), (0.2, 0.6)]
+MATMUL_SHAPES = [
+    ((3, 4), (4, 5)),
+    ((4,), (4, 5)),
+    ((3, 4), (4,)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 1, 3, 4), (3, 4, 2)),
+]
+
+
+def unary(name, low=-1.0, high=1.0, note="", **opts):
+    return Op(name, getattr(mx, name), UNARY, (low, high), note, **opts)
+
+
+def binary(name, domain=(-1.0, 1.0), note="", **opts):
+    return Op(name, getattr(mx, name), BINARY, domain, note, **opts)
+
+
+def setitem_then_scale(a, b):
+    x = mx.zeros((4, 3), dtype=F64)
+    x[1:3] = a
+    return x * b
+
+
+def prod_with_zero(a):
+    """Row 0 holds an exact zero (a[0, 0] - a[0, 0])."""
+    return mx.prod(a - a[0, 0], axis=1)
+
+
+def concatenate3(a, b, c):
+    return mx.concatenate([a, b, c], axis=1)
+
+
+def round_trip(a):
+    """float64 -> float32 -> float64: linear up to rounding, so FD with a
+    step of 0.25 is exact to about 1e-7."""
+    return a.astype(mx.float32).astype(F64)
+
+
+def reductions():
+    """sum ... logsumexp over None, one axis, a negative axis and a tuple."""
+    # name, domain, signed
+    families = [
+        ("sum", (-1.0, 1.0), False),
+        ("prod", (0.5, 1.5), True),
+        ("max", (-1.0, 1.0), False),
+        ("min", (-1.0, 1.0), False),
+        ("mean", (-1.0, 1.0), False),
+        ("var", (-1.0, 1.0), False),
+        ("std", (-1.0, 1.0), False),
+        ("logsumexp", (-3.0, 3.0), False),
+    ]
+    rows = []
+    for name, domain, signed in families:
+        for axis in (None, 1, -1, (0, 2)):
+            for keepdims in (False, True):
+                fn = partial(getattr(mx, name), axis=axis, keepdims=keepdims)
+                label = f"{name}[axis={axis},keepdims={keepdims}]"
+                rows.append(Op(label, fn, CUBE, domain, signed=signed))
+    for axis in (None, 0, -1, (0, 2)):
+        fn = partial(mx.softmax, axis=axis)
+        rows.append(Op(f"softmax[axis={axis}]", fn, CUBE, (-3.0, 3.0)))
+    return rows
+
+
+OPS = [
+    # Unary elementwise.
+    unary("abs", 0.1, 2.0, "kink at 0", signed=True),
+    unary("negative"),
+    unary("square", -2.0, 2.0),
+    unary("sqrt", 0.1, 3.0),
+    unary("rsqrt", 0.2, 3.0),
+    unary("reciprocal", 0.2, 2.0, "pole at 0", signed=True),
+    unary("exp", -3.0, 3.0),
+    unary("expm1", -2.0, 2.0),
+    unary("log", 0.1, 3.0),
+    unary("log1p", -0.8, 3.0),
+    unary("log2", 0.1, 3.0),
+    unary("log10", 0.1, 3.0),
+    unary("sin", -3.0, 3.0),
+    unary("cos", -3.0, 3.0),
+    unary("tan", -1.2, 1.2),
+    unary("arcsin", -0.9, 0.9),
+    unary("arccos", -0.9, 0.9),
+    unary("arctan", -3.0, 3.0),
+    unary("sinh", -2.0, 2.0),
+    unary("cosh", -2.0, 2.0),
+    unary("tanh", -2.0, 2.0),
+    unary("arcsinh", -3.0, 3.0),
+    unary("arccosh", 1.1, 3.0),
+    unary("arctanh", -0.9, 0.9),
+    unary("erf", -2.0, 2.0),
+    unary("erfinv", -0.9, 0.9),
+    unary("sigmoid", -4.0, 4.0),
+    unary("conjugate", note="real input: the identity"),
+    # Binary elementwise, with broadcasting.
+    binary("add"),
+    binary("subtract"),
+    binary("multiply"),
+    binary("divide", [(-1.0, 1.0), (0.5, 2.0)], "pole at b = 0", signed=True),
+    binary("power", [(0.2, 2.0), (-2.0, 2.0)], "positive base"),
+    binary("maximum", note="continuous inputs are never tied"),
+    binary("minimum", note="continuous inputs are never tied"),
+    binary("arctan2", [(0.5, 2.0), (-2.0, 2.0)], "away from the origin and cut"),
+    binary("logaddexp", (-3.0, 3.0)),
+    # a / b stays in (2.09, 2.8) or (-2.8, -2.09), away from the jumps of floor.
+    binary("remainder", [(2.2, 2.8), (1.0, 1.05)]),
+    Op("remainder[a<0]", mx.remainder, BINARY, [(-2.8, -2.2), (1.0, 1.05)]),
+    Op("where", partial(mx.where, CONDITION), WHERE_SHAPES, note="fixed condition"),
+    # Reductions.
+    *reductions(),
+    Op("var[ddof=1]", partial(mx.var, axis=1, ddof=1), CUBE),
+    Op("std[ddof=1]", partial(mx.std, axis=(0, 2), ddof=1), CUBE),
+    Op("prod[zero]", prod_with_zero, [((3, 4),)], note="the gradient is not prod / x"),
+    # Shape ops.
+    Op("reshape", lambda a: mx.reshape(a, (4, -1)), CUBE),
+    Op("transpose", lambda a: mx.transpose(a, (2, 0, 1)), CUBE),
+    Op("transpose[default]", mx.transpose, CUBE),
+    Op("swapaxes", lambda a: mx.swapaxes(a, 0, 2), CUBE),
+    Op("moveaxis", lambda a: mx.moveaxis(a, 0, -1), CUBE),
+    Op("squeeze", lambda a: mx.squeeze(a, 1), [((2, 1, 3, 1),)]),
+    Op("squeeze[all]", mx.squeeze, [((2, 1, 3, 1),)]),
+    Op("expand_dims", lambda a: mx.expand_dims(a, (0, 2)), [((3, 4),)]),
+    Op("broadcast_to", lambda a: mx.broadcast_to(a, (2, 3, 5, 4)), [((3, 1, 4),)]),
+    Op("flatten", lambda a: mx.flatten(a, 1, 2), CUBE),
+    Op("flatten[all]", mx.flatten, CUBE),
+    Op("concatenate", concatenate3, [((2, 3), (2, 1), (2, 4))]),
+    Op("stack", lambda a, b: mx.stack([a, b], axis=1), [((2, 3), (2, 3))]),
+    Op("split", lambda a: mx.split(a, 3, axis=1), [((2, 6),)], note="every piece"),
+    Op("split[indices]", lambda a: mx.split(a, [1, 4], axis=1), [((2, 6),)]),
+    Op("split[piece 1]", lambda a: mx.split(a, 3)[1], [((6, 2),)], note="rest unused"),
+    Op("getitem[1:3,::-1]", lambda a: a[1:3, ::-1], [((4, 5),)]),
+    Op("getitem[None,0]", lambda a: a[None, 0], [((4, 5),)]),
+    Op("setitem", setitem_then_scale, [((2, 3), (4, 3)), ((3,), (3,))]),
+    Op("astype", round_trip, [((3, 4),)], note="rounds: a coarse step", eps=0.25),
+    Op("matmul", mx.matmul, MATMUL_SHAPES),
+    Op("clip", lambda a: mx.clip(a, -0.5, 0.5), UNARY, (-1.0, 1.0)),
+    Op("clip[array bounds]", mx.clip, [((3, 4), (4,), ())], CLIP_DOMAIN),
+]
+
+CASES = [(op, shapes) for op in OPS for shapes in op.shapes]
+IDS = [f"{op.name}-{'&'.join(map(str, shapes))}" for op, shapes in CASES]
+
+
+def as_list(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def to_mx(xs):
+    return [mx.array(x, dtype=F64) for x in xs]
+
+
+def flat(arrays):
+    return np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in arrays])
+
+
+def unflat(vector, shapes):
+    """Splits a flat vector into arrays of the given shapes."""
+    sizes = [int(np.prod(s)) for s in shapes]
+    parts = np.split(vector, np.cumsum(sizes)[:-1])
+    return [p.reshape(s) for p, s in zip(parts, shapes)]
+
+
+def make_inputs(rng, op, shapes):
+    domains = op.domain if isinstance(op.domain, list) else [op.domain] * len(shapes)
+    xs = []
+    for shape, (low, high) in zip(shapes, domains):
+        x = rng.uniform(low, high, shape)
+        if op.signed:
+            x = x * rng.choice([-1.0, 1.0], shape)
+        # 0-d inputs must be arrays (not numpy scalars) to be perturbed in place.
+        xs.append(np.asarray(x, dtype=np.float64))
+    return xs
+
+
+def fd_jacobian(op, xs):
+    """Central differences in float64: column k is d(outputs) / d(input k)."""
+    columns = []
+    for i, x in enumerate(xs):
+        for j in range(x.size):
+            values = []
+            for step in (op.eps, -op.eps):
+                moved = [y.copy() for y in xs]
+                moved[i].reshape(-1)[j] += step
+                values.append(flat(as_list(op.fn(*to_mx(moved)))))
+            columns.append((values[0] - values[1]) / (2 * op.eps))
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("op, shapes", CASES, ids=IDS)
+def test_vjp(rng, op, shapes):
+    xs = make_inputs(rng, op, shapes)
+    expected = as_list(op.fn(*to_mx(xs)))
+    cotangents = [rng.standard_normal(o.shape) for o in expected]
+    outs, vjps = mx.vjp(op.fn, to_mx(xs), to_mx(cotangents))
+    assert len(outs) == len(expected)
+    for out, want in zip(outs, expected):
+        assert_close(out, np.array(want))
+    want = unflat(flat(cotangents) @ fd_jacobian(op, xs), shapes)
+    assert len(vjps) == len(xs)
+    for got, w in zip(vjps, want):
+        assert got.dtype == F64
+        assert_close(got, w, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("op, shapes", CASES, ids=IDS)
+def test_jvp(rng, op, shapes):
+    xs = make_inputs(rng, op, shapes)
+    tangents = [rng.standard_normal(s) for s in shapes]
+    outs, jvps = mx.jvp(op.fn, to_mx(xs), to_mx(tangents))
+    out_shapes = [tuple(o.shape) for o in outs]
+    want = unflat(fd_jacobian(op, xs) @ flat(tangents), out_shapes)
+    assert len(jvps) == len(outs)
+    for got, w in zip(jvps, want):
+        assert got.dtype == F64
+        assert_close(got, w, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("op, shapes", CASES, ids=IDS)
+def test_grad_is_vjp_with_ones(rng, op, shapes):
+    xs = to_mx(make_inputs(rng, op, shapes))
+
+    def total(*args):
+        return sum(mx.sum(o) for o in as_list(op.fn(*args)))
+
+    argnums = tuple(range(len(xs)))
+    grads = mx.grad(total, argnums=argnums)(*xs)
+    value, grads_too = mx.value_and_grad(total, argnums=argnums)(*xs)
+    outs = as_list(op.fn(*xs))
+    _, vjps = mx.vjp(op.fn, xs, [mx.ones_like(o) for o in outs])
+    assert_close(value, np.array(total(*xs)))
+    assert len(grads) == len(grads_too) == len(vjps)
+    for g, g_too, v in zip(grads, grads_too, vjps):
+        assert_close(g, np.array(v))
+        assert_close(g_too, np.array(v))
+
+
+# name, f'' in numpy
+SECOND_DERIVATIVES = [
+    ("sin", lambda x: -np.sin(x)),
+    ("cos", lambda x: -np.cos(x)),
+    ("exp", np.exp),
+    ("tanh", lambda x: -2 * np.tanh(x) / np.cosh(x) ** 2),
+]
+
+
+@pytest.mark.parametrize("name, second", SECOND_DERIVATIVES)
+def test_second_derivative(rng, name, second):
+    x_np = rng.uniform(-2.0, 2.0, (3, 4))
+    fn = getattr(mx, name)
+    # The first derivative is elementwise, so the gradient of its sum is f''.
+    first = mx.grad(lambda x: mx.sum(fn(x)))
+    got = mx.grad(lambda x: mx.sum(first(x)))(mx.array(x_np, dtype=F64))
+    assert_close(got, second(x_np))
+
+
+@pytest.mark.parametrize("name, second", SECOND_DERIVATIVES)
+def test_second_derivative_of_scalar(name, second):
+    fn = getattr(mx, name)
+    got = mx.grad(mx.grad(fn))(mx.array(0.7, dtype=F64))
+    assert_close(got, second(np.float64(0.7)))
+
+
+def test_stop_gradient(rng):
+    x_np = rng.uniform(-1.0, 1.0, (3, 4))
+    x = mx.array(x_np, dtype=F64)
+    zero = mx.grad(lambda a: mx.sum(mx.stop_gradient(a) * 3.0))(x)
+    assert_close(zero, np.zeros((3, 4)))
+    # Only the path that is not stopped contributes: d/da sum(sg(a) * a) = a.
+    one_path = mx.grad(lambda a: mx.sum(mx.stop_gradient(a) * a))(x)
+    assert_close(one_path, x_np)
+    _, jvps = mx.jvp(mx.stop_gradient, [x], [mx.ones_like(x)])
+    assert_close(jvps[0], np.zeros((3, 4)))
+
+
+def test_astype_gradient_keeps_input_dtype(rng):
+    x_np = rng.uniform(-1.0, 1.0, (5,)).astype(np.float32)
+    x = mx.array(x_np)
+    g = mx.grad(lambda a: mx.sum(mx.square(a.astype(F64))))(x)
+    assert g.dtype == mx.float32
+    assert_close(g, 2.0 * x_np.astype(np.float64))
+    g64 = mx.grad(lambda a: mx.sum(mx.square(a.astype(mx.float32))))(x.astype(F64))
+    assert g64.dtype == F64
+    assert_close(g64, 2.0 * x_np.astype(np.float64), rtol=1e-6, atol=1e-6)
+
+
+def test_grad_of_non_scalar_raises():
+    x = mx.array([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError):
+        mx.grad(mx.sin)(x)
+    with pytest.raises(ValueError):
+        mx.grad(lambda a: a * 2.0)(mx.ones((2, 2)))
