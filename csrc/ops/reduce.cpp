@@ -172,6 +172,21 @@ namespace {
 
 Axes to_axes(const std::vector<int>& axes) { return Axes(axes.begin(), axes.end()); }
 
+// d prod / d x_i, the product of the other elements, without dividing by
+// a zero: with one zero only that position has a nonzero derivative.
+array prod_derivative(const array& x, const std::vector<int>& axes, Stream s) {
+  Axes ax = to_axes(axes);
+  array is_zero = equal(x, scalar_like(x, 0.0), s);
+  array zeros_count = sum(astype(is_zero, int32, s), ax, true, s);
+  array nonzero_prod = prod(where(is_zero, scalar_like(x, 1.0), x, s), ax, true, s);
+  array none = divide(nonzero_prod, where(is_zero, scalar_like(x, 1.0), x, s), s);
+  array one = where(is_zero, nonzero_prod, zeros_like(x, s), s);
+  array zero = zeros_like(x, s);
+  array count = broadcast_to(zeros_count, x.shape(), s);
+  return where(equal(count, array(0), s), none,
+               where(equal(count, array(1), s), one, zero, s), s);
+}
+
 // Where x attains the reduced extreme y, weighted so ties share equally.
 array extreme_weights(const array& x, const array& y, const std::vector<int>& axes,
                       Stream s) {
@@ -192,9 +207,9 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
     case Sum:
       return {astype(broadcast_to(g, x.shape(), s), x.dtype(), s)};
     case Prod:
-      // d prod / d x_i = prod / x_i (inputs here are nonzero in practice).
     {
-      array d = divide(outputs[0], x, s);
+      // Complex pullbacks use the conjugate derivative.
+      array d = prod_derivative(x, axes_, s);
       if (is_complex(d.dtype())) d = conjugate(d, s);
       return {multiply(broadcast_to(g, x.shape(), s), d, s)};
     }
@@ -216,10 +231,8 @@ std::vector<array> Reduce::jvp(const std::vector<array>& primals,
   switch (kind_) {
     case Sum:
       return {sum(t, ax, true, s)};
-    case Prod: {
-      array y = prod(x, ax, true, s);
-      return {sum(multiply(t, divide(y, x, s), s), ax, true, s)};
-    }
+    case Prod:
+      return {sum(multiply(t, prod_derivative(x, axes_, s), s), ax, true, s)};
     case Max:
     case Min: {
       array y = kind_ == Max ? max(x, ax, true, s) : min(x, ax, true, s);
