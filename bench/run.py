@@ -78,6 +78,12 @@ class MlxBackend:
     def matmul(self, a, b):
         return a @ b
 
+    def sin(self, x):
+        return self.mx.sin(x)
+
+    def grad(self, f, x):
+        return self.mx.grad(f)(x)
+
 
 class TorchBackend:
     """PyTorch eager on the CPU: every op runs when called."""
@@ -110,6 +116,13 @@ class TorchBackend:
 
     def matmul(self, a, b):
         return a @ b
+
+    def sin(self, x):
+        return self.torch.sin(x)
+
+    def grad(self, f, x):
+        x = x.detach().requires_grad_(True)
+        return self.torch.autograd.grad(f(x), x)[0]
 
 
 def _random(shape, seed=0):
@@ -196,6 +209,22 @@ def case_dispatch(be):
     return run, lambda seconds: seconds / steps * 1e6, "us/op"
 
 
+def case_grad_chain(be):
+    """Gradient of a scalar function through 50 elementwise ops, 16 elements."""
+    ops = 50
+    x0 = be.array(np.ones(16, np.float32))
+
+    def f(x):
+        for i in range(ops):
+            x = be.sin(x) * 1.01 if i % 2 else x + 0.5
+        return be.sum(x)
+
+    def run():
+        be.force(be.grad(f, x0))
+
+    return run, lambda seconds: seconds / ops * 1e6, "us/op"
+
+
 CASES = {
     "add": case_add,
     "gelu": case_gelu,
@@ -205,6 +234,7 @@ CASES = {
     "matmul_1024": _matmul_case(1024),
     "matmul_2048": _matmul_case(2048),
     "dispatch": case_dispatch,
+    "grad_chain": case_grad_chain,
 }
 def time_case(setup, be, repeat, warmup):
     run, metric, unit = setup(be)
