@@ -316,7 +316,7 @@ void init_array(nb::module_& m) {
   cls.def("__invert__", [](const array& a) {
     return a.dtype() == bool_ ? logical_not(a) : bitwise_invert(a);
   });
-  init_indexing(cls);
+  init_indexing(m, cls);
   init_array_methods(cls);
 }
 

@@ -1,6 +1,11 @@
-// Basic indexing: integers, slices (any step), None and Ellipsis, as views.
+// Indexing from Python. Integers, slices, None and Ellipsis are views;
+// array and list indices follow numpy's advanced-indexing rules through
+// gather (reads) and scatter (writes and .at[] updates).
+#include <algorithm>
+
 #include "bindings/common.h"
 #include "core/errors.h"
+#include "ops/indexing.h"
 
 namespace ember::py {
 
@@ -12,14 +17,8 @@ bool as_int_index(nb::handle h, int64_t& out) {
     out = nb::cast<int64_t>(h);
     return true;
   }
-  if (nb::isinstance<array>(h)) {
-    array a = nb::cast<array>(h);
-    if (a.ndim() == 0 && is_integral(a.dtype())) {
-      out = nb::cast<int64_t>(to_scalar(a));
-      return true;
-    }
-  }
-  if (nb::hasattr(h, "__index__") && !nb::isinstance<array>(h)) {
+  if (!nb::isinstance<array>(h) && !PyBool_Check(h.ptr()) &&
+      nb::hasattr(h, "__index__") && !nb::hasattr(h, "__array__")) {
     out = nb::cast<int64_t>(h.attr("__index__")());
     return true;
   }
@@ -95,23 +94,216 @@ BasicIndex parse_index(const array& a, nb::handle index) {
       ++dim;
       continue;
     }
-    throw IndexError(
-        "[index] Only integers, slices, None and Ellipsis are supported "
-        "as indices so far; array and list indices are not.");
+    throw IndexError("[index] Unsupported index type " +
+                     nb::cast<std::string>(nb::str(h.type().attr("__name__"))) +
+                     ".");
   }
   for (; dim < a.ndim(); ++dim) out_shape.push_back(a.shape()[dim]);
   return {std::move(start), std::move(stop), std::move(step),
           std::move(out_shape)};
 }
 
+bool is_advanced(nb::handle h) {
+  return nb::isinstance<array>(h) || PyList_Check(h.ptr()) ||
+         (!PyTuple_Check(h.ptr()) && nb::hasattr(h, "__array__")) ||
+         PyBool_Check(h.ptr());
+}
+
+std::vector<nb::handle> index_items(nb::handle index) {
+  std::vector<nb::handle> items;
+  if (PyTuple_Check(index.ptr())) {
+    for (nb::handle h : nb::borrow<nb::tuple>(index)) items.push_back(h);
+  } else {
+    items.push_back(index);
+  }
+  return items;
+}
+
+// An index with arrays in it, resolved against x: x itself has the None
+// axes inserted, and every axis is a slice or an advanced (array) index.
+struct AdvancedIndex {
+  array x;
+  Shape start, stop, step;      // slices; full range on advanced axes
+  std::vector<int> adv_axes;    // axes indexed by arrays
+  std::vector<array> adv;       // their index arrays
+  Shape b;                      // broadcast shape of the index arrays
+  bool in_place = false;        // advanced axes adjacent: numpy keeps them there
+};
+
+AdvancedIndex parse_advanced(const array& a, nb::handle index) {
+  auto items = index_items(index);
+  int consumed = 0;
+  for (auto h : items) consumed += !(h.is_none() || h.ptr() == Py_Ellipsis);
+  if (consumed > a.ndim()) {
+    throw IndexError("[index] Too many indices for array with " +
+                     std::to_string(a.ndim()) + " dimensions.");
+  }
+  AdvancedIndex r;
+  r.x = a;
+  std::vector<nb::handle> entries;  // one per axis of r.x; invalid = full slice
+  int dim = 0;
+  for (auto h : items) {
+    if (h.is_none()) {
+      r.x = expand_dims(r.x, {dim});
+      entries.push_back(nb::handle());
+      ++dim;
+    } else if (h.ptr() == Py_Ellipsis) {
+      for (int k = 0; k < a.ndim() - consumed; ++k, ++dim) entries.push_back(nb::handle());
+    } else {
+      entries.push_back(h);
+      ++dim;
+    }
+  }
+  while (static_cast<int>(entries.size()) < r.x.ndim()) entries.push_back(nb::handle());
+  int nd = r.x.ndim();
+  r.start.assign(nd, 0);
+  r.stop = r.x.shape();
+  r.step.assign(nd, 1);
+  for (int d = 0; d < nd; ++d) {
+    nb::handle h = entries[d];
+    int64_t n = r.x.shape()[d];
+    if (!h.is_valid()) continue;
+    if (PySlice_Check(h.ptr())) {
+      Py_ssize_t b, e, st;
+      if (PySlice_Unpack(h.ptr(), &b, &e, &st) < 0) throw nb::python_error();
+      PySlice_AdjustIndices(n, &b, &e, st);
+      r.start[d] = b;
+      r.stop[d] = e < 0 ? -(n + 1) : e;
+      r.step[d] = st;
+      continue;
+    }
+    array idx = PyLong_Check(h.ptr()) ? array(nb::cast<int64_t>(h)) : to_array(h);
+    if (idx.dtype() == bool_) {
+      throw IndexError("[index] Boolean arrays as indices are only supported "
+                       "for assignment (a[mask] = value).");
+    }
+    if (!is_integral(idx.dtype())) {
+      throw IndexError(std::string("[index] Index arrays must be integers; got ") +
+                       dtype_name(idx.dtype()) + ".");
+    }
+    r.adv_axes.push_back(d);
+    r.adv.push_back(idx);
+    r.b = broadcast_shapes(r.b, idx.shape(), "index");
+  }
+  r.in_place = !r.adv_axes.empty() &&
+               r.adv_axes.back() - r.adv_axes.front() + 1 ==
+                   static_cast<int>(r.adv_axes.size());
+  return r;
+}
+
+// Permutation taking (B, other axes...) to numpy's result order, where the
+// B block sits at the first advanced axis when the advanced axes are adjacent.
+std::vector<int64_t> result_perm(const AdvancedIndex& r, int result_ndim) {
+  int nb_dims = static_cast<int>(r.b.size());
+  int p = r.in_place ? r.adv_axes.front() : 0;
+  std::vector<int64_t> perm;
+  for (int i = 0; i < p; ++i) perm.push_back(nb_dims + i);
+  for (int i = 0; i < nb_dims; ++i) perm.push_back(i);
+  for (int i = nb_dims + p; i < result_ndim; ++i) perm.push_back(i);
+  return perm;
+}
+
 array get_item(const array& a, nb::handle index) {
-  BasicIndex ix = parse_index(a, index);
-  return reshape(slice(a, ix.start, ix.stop, ix.step), ix.out_shape);
+  auto items = index_items(index);
+  bool advanced = false;
+  for (auto h : items) advanced |= is_advanced(h);
+  if (!advanced) {
+    BasicIndex ix = parse_index(a, index);
+    return reshape(slice(a, ix.start, ix.stop, ix.step), ix.out_shape);
+  }
+  AdvancedIndex r = parse_advanced(a, index);
+  array y = slice(r.x, r.start, r.stop, r.step);
+  Shape sizes = y.shape();
+  for (int d : r.adv_axes) sizes[d] = 1;
+  array g = gather(y, r.adv, r.adv_axes, sizes);
+  Axes drop;
+  for (int d : r.adv_axes) drop.push_back(static_cast<int64_t>(r.b.size()) + d);
+  g = squeeze(g, drop);
+  return transpose(g, result_perm(r, g.ndim()));
+}
+
+// Index arrays for every axis of x (advanced ones, and aranges for the
+// sliced ones) laid out as B + S, and the updates in that layout.
+void scatter_parts(const AdvancedIndex& r, const array& value,
+                   std::vector<array>& idx, std::vector<int>& axes, array& upd) {
+  array y = slice(r.x, r.start, r.stop, r.step);
+  Shape s_shape;
+  std::vector<int> s_axes;
+  for (int d = 0; d < r.x.ndim(); ++d) {
+    if (std::find(r.adv_axes.begin(), r.adv_axes.end(), d) == r.adv_axes.end()) {
+      s_axes.push_back(d);
+      s_shape.push_back(y.shape()[d]);
+    }
+  }
+  int nbd = static_cast<int>(r.b.size()), ns = static_cast<int>(s_shape.size());
+  for (size_t k = 0; k < r.adv.size(); ++k) {
+    Shape sh = r.b;
+    sh.insert(sh.end(), ns, 1);
+    Shape padded(nbd - r.adv[k].ndim(), 1);
+    padded.insert(padded.end(), r.adv[k].shape().begin(), r.adv[k].shape().end());
+    padded.insert(padded.end(), ns, 1);
+    idx.push_back(reshape(r.adv[k], padded));
+    axes.push_back(r.adv_axes[k]);
+  }
+  for (int j = 0; j < ns; ++j) {
+    int d = s_axes[j];
+    Shape sh(nbd + ns, 1);
+    sh[nbd + j] = s_shape[j];
+    array ar = arange(static_cast<double>(r.start[d]),
+                      static_cast<double>(r.start[d] + s_shape[j] * r.step[d]),
+                      static_cast<double>(r.step[d]), int64);
+    if (s_shape[j] == 0) ar = zeros({0}, int64);
+    idx.push_back(reshape(ar, sh));
+    axes.push_back(d);
+  }
+  // The value broadcasts against numpy's result shape, then goes to B + S.
+  Shape bs = r.b;
+  bs.insert(bs.end(), s_shape.begin(), s_shape.end());
+  auto perm = result_perm(r, static_cast<int>(bs.size()));
+  Shape numpy_shape;
+  for (auto p : perm) numpy_shape.push_back(bs[p]);
+  array v = value;
+  while (v.ndim() > static_cast<int>(numpy_shape.size()) && v.shape()[0] == 1) {
+    v = squeeze(v, {0});
+  }
+  v = broadcast_to(v, numpy_shape);
+  std::vector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+  v = transpose(v, inverse);
+  Shape ushape = bs;
+  ushape.insert(ushape.end(), r.x.ndim(), 1);
+  upd = reshape(v, ushape);
+}
+
+// a with the indexed elements combined with value by kind.
+array scatter_index(const array& a, nb::handle index, const array& value,
+                    Scatter::Kind kind) {
+  AdvancedIndex r = parse_advanced(a, index);
+  std::vector<array> idx;
+  std::vector<int> axes;
+  array upd;
+  scatter_parts(r, astype(value, a.dtype()), idx, axes, upd);
+  return reshape(scatter(r.x, idx, upd, axes, kind), a.shape());
 }
 
 void set_item(array& a, nb::handle index, nb::handle value) {
-  BasicIndex ix = parse_index(a, index);
+  auto items = index_items(index);
   array v = scalar_to_array(value, a.dtype());
+  // a[mask] = v with a boolean mask of a's shape.
+  if (items.size() == 1 && nb::isinstance<array>(items[0])) {
+    array m = nb::cast<array>(items[0]);
+    if (m.dtype() == bool_) {
+      a = where(m, astype(v, a.dtype()), a);
+      return;
+    }
+  }
+  bool advanced = false;
+  for (auto h : items) advanced |= is_advanced(h);
+  if (advanced) {
+    a = scatter_index(a, index, v, Scatter::None);
+    return;
+  }
+  BasicIndex ix = parse_index(a, index);
   // Leading unit axes of the value beyond the indexed shape are dropped.
   while (v.ndim() > static_cast<int>(ix.out_shape.size()) && v.shape()[0] == 1) {
     v = squeeze(v, {0});
@@ -121,14 +313,103 @@ void set_item(array& a, nb::handle index, nb::handle value) {
   a = slice_update(a, reshape(v, region), ix.start, ix.stop, ix.step);
 }
 
+// a.at[index]: out-of-place updates that accumulate on repeated indices.
+struct ArrayAt {
+  array a;
+  nb::object index;
+};
+
+array at_update(const ArrayAt& at, nb::handle value, Scatter::Kind kind,
+                bool negate, bool invert) {
+  if (!at.index.is_valid()) {
+    throw ValueError("[at] Index the .at property first: a.at[index].add(v).");
+  }
+  array v = scalar_to_array(value, at.a.dtype());
+  if (negate) v = negative(v);
+  if (invert) v = reciprocal(v);
+  return scatter_index(at.a, at.index, v, kind);
+}
+
 }  // namespace
 
-void init_indexing(nb::class_<array>& cls) {
+void init_indexing(nb::module_& m, nb::class_<array>& cls) {
+  nb::class_<ArrayAt>(m, "ArrayAt", "Out-of-place updates of an array at an index.")
+      .def("__getitem__",
+           [](ArrayAt& at, nb::object index) {
+             return ArrayAt{at.a, std::move(index)};
+           },
+           "indices"_a.none())
+      .def("add", [](const ArrayAt& at, nb::handle v) {
+        return at_update(at, v, Scatter::Add, false, false);
+      }, "value"_a, "Add value at the index (repeated indices accumulate).")
+      .def("subtract", [](const ArrayAt& at, nb::handle v) {
+        return at_update(at, v, Scatter::Add, true, false);
+      }, "value"_a, "Subtract value at the index.")
+      .def("multiply", [](const ArrayAt& at, nb::handle v) {
+        return at_update(at, v, Scatter::Prod, false, false);
+      }, "value"_a, "Multiply by value at the index.")
+      .def("divide", [](const ArrayAt& at, nb::handle v) {
+        return at_update(at, v, Scatter::Prod, false, true);
+      }, "value"_a, "Divide by value at the index.")
+      .def("maximum", [](const ArrayAt& at, nb::handle v) {
+        return at_update(at, v, Scatter::Max, false, false);
+      }, "value"_a, "Maximum with value at the index.")
+      .def("minimum", [](const ArrayAt& at, nb::handle v) {
+        return at_update(at, v, Scatter::Min, false, false);
+      }, "value"_a, "Minimum with value at the index.");
+  cls.def_prop_ro("at", [](const array& a) { return ArrayAt{a, nb::object()}; },
+                  "Out-of-place updates: a.at[index].add(value), ...");
   cls.def("__getitem__", &get_item, "index"_a.none(),
           "Index the array with integers, slices, None and Ellipsis.");
   cls.def("__setitem__", &set_item, "index"_a.none(), "value"_a.none(),
           "Write into the indexed part of the array (the Python object is "
           "rebound to the updated array).");
+}
+
+}  // namespace ember::py
+
+namespace ember::py {
+
+void init_indexing_ops(nb::module_& m) {
+  m.def("take",
+        [](nb::handle a, nb::handle indices, nb::handle axis, nb::handle s) {
+          array x = to_array(a);
+          array idx = to_array(indices);
+          if (axis.is_none()) return take(x, idx, to_sod(s));
+          return take(x, idx, nb::cast<int64_t>(axis), to_sod(s));
+        },
+        "a"_a, "indices"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "Elements of a at the given indices along an axis (of the flattened "
+        "array if axis is None).");
+  m.def("take_along_axis",
+        [](nb::handle a, nb::handle indices, nb::handle axis, nb::handle s) {
+          array x = to_array(a);
+          array idx = to_array(indices);
+          if (axis.is_none()) {
+            return take_along_axis(reshape(x, {-1}), reshape(idx, {-1}), 0, to_sod(s));
+          }
+          return take_along_axis(x, idx, nb::cast<int64_t>(axis), to_sod(s));
+        },
+        "a"_a, "indices"_a, "axis"_a.none() = -1, nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "Elements of a picked along an axis by indices of the same rank.");
+  m.def("put_along_axis",
+        [](nb::handle a, nb::handle indices, nb::handle values, nb::handle axis,
+           nb::handle s) {
+          array x = to_array(a);
+          array idx = to_array(indices);
+          array v = scalar_to_array(values, x.dtype());
+          if (axis.is_none()) {
+            return reshape(put_along_axis(reshape(x, {-1}), reshape(idx, {-1}), v, 0,
+                                          to_sod(s)),
+                           x.shape());
+          }
+          return put_along_axis(x, idx, v, nb::cast<int64_t>(axis), to_sod(s));
+        },
+        "a"_a, "indices"_a, "values"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "a with values written along an axis at the given indices.");
 }
 
 }  // namespace ember::py

@@ -538,6 +538,7 @@ void init_ops(nb::module_& m) {
   bind_shape(m);
   bind_reduce(m);
   bind_eval(m);
+  init_indexing_ops(m);
 }
 
 void init_array_methods(nb::class_<array>& cls) {
