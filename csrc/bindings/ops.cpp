@@ -4,6 +4,7 @@
 
 #include "bindings/common.h"
 #include "core/errors.h"
+#include "ops/scan.h"
 
 namespace ember::py {
 
@@ -473,6 +474,109 @@ void bind_reduce(nb::module_& m) {
         "stream"_a.none() = nb::none(), "Softmax over the given axes.");
 }
 
+void bind_scan_sort(nb::module_& m) {
+  using ScanFn = array (*)(const array&, int64_t, bool, bool, StreamOrDevice);
+  struct Row {
+    const char* name;
+    ScanFn fn;
+    bool has_dtype;
+    const char* doc;
+  };
+  const Row rows[] = {
+      {"cumsum", cumsum, true, "Cumulative sum along an axis."},
+      {"cumprod", cumprod, true, "Cumulative product along an axis."},
+      {"cummax", cummax, false, "Cumulative maximum along an axis."},
+      {"cummin", cummin, false, "Cumulative minimum along an axis."},
+      {"logcumsumexp", logcumsumexp, false,
+       "Cumulative log(sum(exp(a))) along an axis."},
+  };
+  for (const Row& r : rows) {
+    ScanFn fn = r.fn;
+    auto call = [fn](nb::handle a, nb::handle axis, bool reverse, bool inclusive,
+                     nb::handle dtype, nb::handle s) {
+      array x = ARR(a);
+      if (!dtype.is_none()) x = astype(x, nb::cast<Dtype>(dtype));
+      if (axis.is_none()) return fn(reshape(x, {-1}), 0, reverse, inclusive, SOD);
+      return fn(x, nb::cast<int64_t>(axis), reverse, inclusive, SOD);
+    };
+    if (r.has_dtype) {
+      m.def(r.name, call, "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
+            "reverse"_a = false, "inclusive"_a = true, "dtype"_a.none() = nb::none(),
+            "stream"_a.none() = nb::none(), r.doc);
+    } else {
+      m.def(r.name,
+            [call](nb::handle a, nb::handle axis, bool reverse, bool inclusive,
+                   nb::handle s) {
+              return call(a, axis, reverse, inclusive, nb::none(), s);
+            },
+            "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "reverse"_a = false,
+            "inclusive"_a = true, "stream"_a.none() = nb::none(), r.doc);
+    }
+  }
+  m.attr("cumulative_sum") = m.attr("cumsum");
+  m.attr("cumulative_prod") = m.attr("cumprod");
+  // axis=None sorts the flattened array.
+  auto with_axis = [](nb::handle a, nb::handle axis, auto&& f) {
+    array x = ARR(a);
+    if (axis.is_none()) return f(reshape(x, {-1}), int64_t(0));
+    return f(x, nb::cast<int64_t>(axis));
+  };
+  m.def("sort",
+        [with_axis](nb::handle a, nb::handle axis, nb::handle s) {
+          return with_axis(a, axis, [&](const array& x, int64_t ax) { return sort(x, ax, SOD); });
+        },
+        "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Sorted copy along an axis (NaNs last).");
+  m.def("argsort",
+        [with_axis](nb::handle a, nb::handle axis, nb::handle s) {
+          return with_axis(a, axis, [&](const array& x, int64_t ax) { return argsort(x, ax, SOD); });
+        },
+        "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Indices that sort the array along an axis (stable).");
+  m.def("partition",
+        [with_axis](nb::handle a, int64_t kth, nb::handle axis, nb::handle s) {
+          return with_axis(a, axis, [&](const array& x, int64_t ax) {
+            int64_t n = x.shape()[normalize_axis(ax, x.ndim(), "partition")];
+            if (kth < -n || kth >= n) throw ValueError("[partition] kth out of range.");
+            // A full sort is a valid partition around every kth.
+            return sort(x, ax, SOD);
+          });
+        },
+        "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "Rearranged so the kth element is in sorted position, smaller ones before it.");
+  m.def("argpartition",
+        [with_axis](nb::handle a, int64_t kth, nb::handle axis, nb::handle s) {
+          return with_axis(a, axis, [&](const array& x, int64_t ax) {
+            int64_t n = x.shape()[normalize_axis(ax, x.ndim(), "argpartition")];
+            if (kth < -n || kth >= n) throw ValueError("[argpartition] kth out of range.");
+            return argsort(x, ax, SOD);
+          });
+        },
+        "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Indices that partition the array.");
+  m.def("topk",
+        [with_axis](nb::handle a, int64_t k, nb::handle axis, nb::handle s) {
+          return with_axis(a, axis, [&](const array& x, int64_t ax) { return topk(x, k, ax, SOD); });
+        },
+        "a"_a, "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "The k largest elements along an axis.");
+  m.def("degrees",
+        [](nb::handle a, nb::handle s) {
+          array x = ARR(a);
+          Dtype t = is_inexact(x.dtype()) ? x.dtype() : float32;
+          return multiply(astype(x, t), array::scalar(180.0 / M_PI, t), SOD);
+        },
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Radians to degrees.");
+  m.def("radians",
+        [](nb::handle a, nb::handle s) {
+          array x = ARR(a);
+          Dtype t = is_inexact(x.dtype()) ? x.dtype() : float32;
+          return multiply(astype(x, t), array::scalar(M_PI / 180.0, t), SOD);
+        },
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Degrees to radians.");
+}
+
 void bind_eval(nb::module_& m) {
   m.def("get_array_buffer_size",
         [](nb::args args) {
@@ -538,6 +642,7 @@ void init_ops(nb::module_& m) {
   bind_shape(m);
   bind_reduce(m);
   bind_eval(m);
+  bind_scan_sort(m);
   init_indexing_ops(m);
 }
 
@@ -645,6 +750,18 @@ void init_array_methods(nb::class_<array>& cls) {
   EMBER_UNARY_METHOD(conjugate)
 #undef EMBER_UNARY_METHOD
   cls.attr("conj") = cls.attr("conjugate");
+  for (const char* name : {"cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"}) {
+    std::string n = name;
+    cls.def(name,
+            [n](const array& a, nb::handle axis, bool reverse, bool inclusive,
+                nb::handle s) {
+              nb::object f = nb::module_::import_("mlx.core").attr(n.c_str());
+              return nb::cast<array>(f(a, axis, "reverse"_a = reverse,
+                                       "inclusive"_a = inclusive, "stream"_a = s));
+            },
+            "axis"_a.none() = nb::none(), nb::kw_only(), "reverse"_a = false,
+            "inclusive"_a = true, "stream"_a.none() = nb::none());
+  }
   cls.def_prop_ro("real", [](const array& a) { return real(a); },
                   "The real part.");
   cls.def_prop_ro("imag", [](const array& a) { return imag(a); },

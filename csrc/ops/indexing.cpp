@@ -163,6 +163,12 @@ array take_along_axis(const array& a, const array& indices, int64_t axis,
 
 array put_along_axis(const array& a, const array& indices, const array& values,
                      int64_t axis, StreamOrDevice s) {
+  return scatter_along_axis(a, indices, values, axis, Scatter::None, s);
+}
+
+array scatter_along_axis(const array& a, const array& indices,
+                         const array& values, int64_t axis, Scatter::Kind kind,
+                         StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "put_along_axis");
   auto idx = along_axis_indices(a, indices, ax, "put_along_axis", s);
   Shape b;
@@ -170,7 +176,7 @@ array put_along_axis(const array& a, const array& indices, const array& values,
   Shape upd_shape = b;
   upd_shape.insert(upd_shape.end(), a.ndim(), 1);
   array upd = reshape(broadcast_to(astype(values, a.dtype(), s), b, s), upd_shape, s);
-  return scatter(a, idx, upd, iota_axes(a.ndim()), Scatter::None, s);
+  return scatter(a, idx, upd, iota_axes(a.ndim()), kind, s);
 }
 
 // ---- transform rules
@@ -310,9 +316,11 @@ std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(
     array x = inputs[i];
     idx.push_back(axes[i] >= 0 ? moveaxis(x, axes[i], 0, s) : expand_dims(x, {0}, s));
   }
-  Shape bshape{n};
+  // Every index array now leads with n or 1; the broadcast leads with n.
+  Shape bshape;
   for (auto& x : idx) bshape = broadcast_shapes(bshape, x.shape(), "scatter");
-  if (idx.empty()) bshape = {n};
+  if (bshape.empty()) bshape = {n};
+  bshape[0] = n;
   Shape iota_shape(bshape.size(), 1);
   iota_shape[0] = n;
   idx.insert(idx.begin(), reshape(arange(0, n, 1, int64, s), iota_shape, s));
@@ -321,7 +329,7 @@ std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(
   // Updates: B' + slice with a batch slice axis of size 1 after B'.
   const array& u = inputs.back();
   int ua = axes.back();
-  int src_rank = inputs[0].ndim();
+  int src_rank = inputs[0].ndim() - (axes[0] >= 0 ? 1 : 0);
   array upd = ua >= 0 ? moveaxis(u, ua, 0, s) : expand_dims(u, {0}, s);
   int ub = upd.ndim() - src_rank;  // index dims (with batch) in updates
   // Pad index dims to B' rank, then insert the batch slice axis.

@@ -64,5 +64,9 @@ array take_along_axis(const array& a, const array& indices, int64_t axis,
                       StreamOrDevice s = {});
 array put_along_axis(const array& a, const array& indices, const array& values,
                      int64_t axis, StreamOrDevice s = {});
+// put_along_axis that combines with the existing values by kind.
+array scatter_along_axis(const array& a, const array& indices,
+                         const array& values, int64_t axis, Scatter::Kind kind,
+                         StreamOrDevice s = {});
 
 }  // namespace ember

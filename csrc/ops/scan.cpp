@@ -1,0 +1,177 @@
+// Builders and transform rules of scans and sorting. sort is argsort
+// followed by a gather, so its gradient and batching come from Gather.
+#include "ops/scan.h"
+
+#include "core/errors.h"
+#include "ops/autodiff.h"
+#include "ops/indexing.h"
+
+namespace ember {
+
+const char* Scan::name() const {
+  constexpr const char* names[] = {"CumSum", "CumProd", "CumMax", "CumMin",
+                                   "CumLogSumExp"};
+  return names[kind_];
+}
+
+namespace {
+
+array scan(const array& a, int64_t axis, bool reverse, bool inclusive,
+           Scan::Kind kind, const char* name, StreamOrDevice s) {
+  if (a.ndim() == 0) {
+    throw ValueError(std::string("[") + name + "] Needs at least one dimension.");
+  }
+  int ax = normalize_axis(axis, a.ndim(), name);
+  Dtype t = a.dtype();
+  if (kind == Scan::Sum || kind == Scan::Prod) {
+    if (t == bool_ || t == int8 || t == int16 || t == uint8 || t == uint16) {
+      t = is_unsigned(t) ? uint32 : int32;
+    }
+  } else if (kind == Scan::LogAddExp && !is_inexact(t)) {
+    t = float32;
+  }
+  return array(a.shape(), t,
+               std::make_shared<Scan>(to_stream(s), kind, ax, reverse, inclusive),
+               {astype(a, t, s)});
+}
+
+}  // namespace
+
+array cumsum(const array& a, int64_t axis, bool reverse, bool inclusive,
+             StreamOrDevice s) {
+  return scan(a, axis, reverse, inclusive, Scan::Sum, "cumsum", s);
+}
+array cumprod(const array& a, int64_t axis, bool reverse, bool inclusive,
+              StreamOrDevice s) {
+  return scan(a, axis, reverse, inclusive, Scan::Prod, "cumprod", s);
+}
+array cummax(const array& a, int64_t axis, bool reverse, bool inclusive,
+             StreamOrDevice s) {
+  return scan(a, axis, reverse, inclusive, Scan::Max, "cummax", s);
+}
+array cummin(const array& a, int64_t axis, bool reverse, bool inclusive,
+             StreamOrDevice s) {
+  return scan(a, axis, reverse, inclusive, Scan::Min, "cummin", s);
+}
+array logcumsumexp(const array& a, int64_t axis, bool reverse, bool inclusive,
+                   StreamOrDevice s) {
+  return scan(a, axis, reverse, inclusive, Scan::LogAddExp, "logcumsumexp", s);
+}
+
+array argsort(const array& a, int64_t axis, StreamOrDevice s) {
+  if (a.ndim() == 0) throw ValueError("[argsort] Needs at least one dimension.");
+  int ax = normalize_axis(axis, a.ndim(), "argsort");
+  return array(a.shape(), uint32, std::make_shared<ArgSort>(to_stream(s), ax), {a});
+}
+
+array sort(const array& a, int64_t axis, StreamOrDevice s) {
+  return take_along_axis(a, argsort(a, axis, s), axis, s);
+}
+
+array topk(const array& a, int64_t k, int64_t axis, StreamOrDevice s) {
+  if (a.ndim() == 0) throw ValueError("[topk] Needs at least one dimension.");
+  int ax = normalize_axis(axis, a.ndim(), "topk");
+  int64_t n = a.shape()[ax];
+  if (k < 0 || k > n) {
+    throw ValueError("[topk] k=" + std::to_string(k) + " must be in [0, " +
+                     std::to_string(n) + "].");
+  }
+  array sorted = sort(a, ax, s);
+  Shape start(a.ndim(), 0), stop = a.shape(), step(a.ndim(), 1);
+  start[ax] = n - k;
+  return slice(sorted, start, stop, step, s);
+}
+
+// ---- transform rules
+
+std::vector<array> Scan::vjp(const std::vector<array>& primals,
+                             const std::vector<array>& cotangents,
+                             const std::vector<int>&,
+                             const std::vector<array>& outputs) {
+  const array& x = primals[0];
+  const array& g = cotangents[0];
+  const array& y = outputs[0];
+  Stream s = stream();
+  switch (kind_) {
+    case Sum:
+      return {cumsum(g, axis_, !reverse_, inclusive_, s)};
+    case Prod: {
+      // d y_j / d x_i = y_j / x_i for i within the prefix of j.
+      array gy = cumsum(multiply(g, y, s), axis_, !reverse_, inclusive_, s);
+      return {divide(gy, x, s)};
+    }
+    case LogAddExp: {
+      // d y_j / d x_i = exp(x_i - y_j) within the prefix.
+      array gy = cumsum(multiply(g, exp(negative(y, s), s), s), axis_, !reverse_,
+                        inclusive_, s);
+      return {multiply(gy, exp(x, s), s)};
+    }
+    default: {
+      // Each output copies one input: the position (latest, in scan order)
+      // where the running extreme was attained. g goes back there.
+      if (!inclusive_) {
+        throw ValueError(std::string("[") + name() + "] No gradient for the "
+                         "exclusive form.");
+      }
+      int64_t n = x.shape()[axis_];
+      Shape sh(x.ndim(), 1);
+      sh[axis_] = n;
+      array pos = broadcast_to(reshape(arange(0, n, 1, int64, s), sh, s), x.shape(), s);
+      array fill = array::scalar(reverse_ ? static_cast<double>(n) : -1.0, int64);
+      array marked = where(equal(x, y, s), pos, fill, s);
+      array src = reverse_ ? cummin(marked, axis_, true, true, s)
+                           : cummax(marked, axis_, false, true, s);
+      return {scatter_along_axis(zeros_like(x, s), src, g, axis_, Scatter::Add, s)};
+    }
+  }
+}
+
+std::vector<array> Scan::jvp(const std::vector<array>& primals,
+                             const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  const array& x = primals[0];
+  const array& t = tangents[0];
+  Stream s = stream();
+  array y = array(x.shape(), x.dtype(),
+                  std::make_shared<Scan>(s, kind_, axis_, reverse_, inclusive_), {x});
+  switch (kind_) {
+    case Sum:
+      return {cumsum(t, axis_, reverse_, inclusive_, s)};
+    case Prod:
+      return {multiply(y, cumsum(divide(t, x, s), axis_, reverse_, inclusive_, s), s)};
+    case LogAddExp:
+      return {multiply(exp(negative(y, s), s),
+                       cumsum(multiply(t, exp(x, s), s), axis_, reverse_, inclusive_, s),
+                       s)};
+    default:
+      throw ValueError(std::string("[") + name() + "] No forward-mode rule.");
+  }
+}
+
+std::pair<std::vector<array>, std::vector<int>> Scan::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = moveaxis(inputs[0], axes[0], 0, stream());
+  return {{array(x.shape(), x.dtype(),
+                 std::make_shared<Scan>(stream(), kind_, axis_ + 1, reverse_, inclusive_),
+                 {x})},
+          {0}};
+}
+
+std::vector<array> ArgSort::vjp(const std::vector<array>& primals,
+                                const std::vector<array>&, const std::vector<int>&,
+                                const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+
+std::vector<array> ArgSort::jvp(const std::vector<array>& primals,
+                                const std::vector<array>&, const std::vector<int>&) {
+  return {zeros(primals[0].shape(), uint32, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> ArgSort::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  array x = moveaxis(inputs[0], axes[0], 0, stream());
+  return {{argsort(x, axis_ + 1, stream())}, {0}};
+}
+
+}  // namespace ember

@@ -1,0 +1,62 @@
+// Cumulative reductions along an axis, and sorting. Kernels:
+// backend/cpu/scan.cpp.
+#pragma once
+#include "core/primitive.h"
+#include "ops/ops.h"
+
+namespace ember {
+
+class Scan : public UnaryOutputPrimitive {
+ public:
+  enum Kind { Sum, Prod, Max, Min, LogAddExp };
+  Scan(Stream s, Kind kind, int axis, bool reverse, bool inclusive)
+      : UnaryOutputPrimitive(s), kind_(kind), axis_(axis), reverse_(reverse),
+        inclusive_(inclusive) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override;
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const Scan*>(&o);
+    return p && p->kind_ == kind_ && p->axis_ == axis_ &&
+           p->reverse_ == reverse_ && p->inclusive_ == inclusive_;
+  }
+  EMBER_TRANSFORM_RULES
+
+ private:
+  Kind kind_;
+  int axis_;
+  bool reverse_, inclusive_;
+};
+
+// Stable indices (uint32) that sort each line along the axis; NaNs last.
+class ArgSort : public UnaryOutputPrimitive {
+ public:
+  ArgSort(Stream s, int axis) : UnaryOutputPrimitive(s), axis_(axis) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "ArgSort"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const ArgSort*>(&o);
+    return p && p->axis_ == axis_;
+  }
+  EMBER_TRANSFORM_RULES
+
+ private:
+  int axis_;
+};
+
+array cumsum(const array& a, int64_t axis, bool reverse, bool inclusive,
+             StreamOrDevice s = {});
+array cumprod(const array& a, int64_t axis, bool reverse, bool inclusive,
+              StreamOrDevice s = {});
+array cummax(const array& a, int64_t axis, bool reverse, bool inclusive,
+             StreamOrDevice s = {});
+array cummin(const array& a, int64_t axis, bool reverse, bool inclusive,
+             StreamOrDevice s = {});
+array logcumsumexp(const array& a, int64_t axis, bool reverse, bool inclusive,
+                   StreamOrDevice s = {});
+array argsort(const array& a, int64_t axis, StreamOrDevice s = {});
+array sort(const array& a, int64_t axis, StreamOrDevice s = {});
+array topk(const array& a, int64_t k, int64_t axis, StreamOrDevice s = {});
+
+}  // namespace ember
