@@ -6,6 +6,7 @@
 #include "bindings/common.h"
 #include "core/errors.h"
 #include "ops/indexing.h"
+#include "ops/scan.h"
 
 namespace ember::py {
 
@@ -286,14 +287,37 @@ array scatter_index(const array& a, nb::handle index, const array& value,
   return reshape(scatter(r.x, idx, upd, axes, kind), a.shape());
 }
 
+// Indices into a flat array of size n, clamped so masked-out positions
+// (whose value is discarded) stay in bounds.
+array clip_index(const array& pos, int64_t n) {
+  return minimum(maximum(pos, array(0)), array(static_cast<int32_t>(std::max<int64_t>(n - 1, 0))));
+}
+
 void set_item(array& a, nb::handle index, nb::handle value) {
   auto items = index_items(index);
   array v = scalar_to_array(value, a.dtype());
-  // a[mask] = v with a boolean mask of a's shape.
+  // a[mask] = v with a boolean mask: v broadcasts to a, or gives one
+  // value per true element, in order.
   if (items.size() == 1 && nb::isinstance<array>(items[0])) {
     array m = nb::cast<array>(items[0]);
     if (m.dtype() == bool_) {
-      a = where(m, astype(v, a.dtype()), a);
+      v = astype(v, a.dtype());
+      Shape b;
+      try {
+        b = broadcast_shapes(v.shape(), a.shape(), "setitem");
+      } catch (const ValueError&) {
+        b.clear();
+      }
+      if (b == a.shape() && v.size() <= a.size()) {
+        a = where(m, v, a);
+        return;
+      }
+      array flat_m = reshape(broadcast_to(m, a.shape()), {-1});
+      array flat_v = reshape(v, {-1});
+      array pos = subtract(cumsum(astype(flat_m, int32), 0, false, true), array(1));
+      pos = clip_index(pos, flat_v.size());
+      array picked = reshape(take(flat_v, pos, 0), a.shape());
+      a = where(m, picked, a);
       return;
     }
   }

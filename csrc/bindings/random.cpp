@@ -2,6 +2,8 @@
 // mx.random.state (a list, so compile can capture it as state).
 #include "bindings/common.h"
 #include "core/errors.h"
+#include "ops/indexing.h"
+#include "ops/scan.h"
 #include "random/random.h"
 
 namespace ember::py {
@@ -135,6 +137,22 @@ void init_random(nb::module_& parent) {
         "shape"_a = nb::list(), "dtype"_a.none() = nb::none(), "loc"_a = 0.0,
         "scale"_a = 1.0, "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Samples of the Laplace distribution.");
+  m.def("permutation",
+        [](nb::handle x, int64_t axis, nb::handle key, nb::handle s) {
+          array k = key_or_next(key);
+          if (PyLong_Check(x.ptr())) {
+            int64_t n = nb::cast<int64_t>(x);
+            // Sorting random bits gives a uniformly random order.
+            return astype(argsort(random::bits({n}, k, to_sod(s)), 0, to_sod(s)),
+                          int32, to_sod(s));
+          }
+          array a = to_array(x);
+          int ax = normalize_axis(axis, a.ndim(), "random.permutation");
+          array order = argsort(random::bits({a.shape()[ax]}, k, to_sod(s)), 0, to_sod(s));
+          return take(a, order, ax, to_sod(s));
+        },
+        "x"_a, "axis"_a = 0, "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
+        "A random permutation of arange(x), or of x along an axis.");
   m.def("categorical",
         [](const array& logits, int64_t axis, nb::handle shape,
            std::optional<int64_t> num_samples, nb::handle key, nb::handle s) {

@@ -255,26 +255,45 @@ std::pair<std::vector<array>, std::vector<int>> Gather::vmap(
 std::vector<array> Scatter::vjp(const std::vector<array>& primals,
                                 const std::vector<array>& cotangents,
                                 const std::vector<int>& argnums,
-                                const std::vector<array>&) {
+                                const std::vector<array>& outputs) {
+  Stream s = stream();
   const array& g = cotangents[0];
+  const array& src = primals[0];
   std::vector<array> idx(primals.begin() + 1, primals.end() - 1);
   const array& upd = primals.back();
   int upd_index = static_cast<int>(primals.size()) - 1;
-  Shape slice(upd.shape().end() - primals[0].ndim(), upd.shape().end());
+  Shape slice(upd.shape().end() - src.ndim(), upd.shape().end());
+  const array& out = outputs[0];
   std::vector<array> grads;
   for (int i : argnums) {
-    if (kind_ != None && kind_ != Add) {
-      throw ValueError(std::string("[") + name() + "] The gradient of scatter " +
-                       "with prod, max or min is not implemented.");
-    }
-    if (i == 0) {
-      grads.push_back(kind_ == Add ? g
-                                   : scatter(g, idx, zeros_like(upd, stream()), axes_,
-                                             None, stream()));
-    } else if (i == upd_index) {
-      grads.push_back(gather(g, idx, axes_, slice, stream()));
-    } else {
+    if (i != 0 && i != upd_index) {
       grads.push_back(array());
+      continue;
+    }
+    bool is_src = i == 0;
+    switch (kind_) {
+      case None:
+        grads.push_back(is_src ? scatter(g, idx, zeros_like(upd, s), axes_, None, s)
+                               : gather(g, idx, axes_, slice, s));
+        break;
+      case Add:
+        grads.push_back(is_src ? g : gather(g, idx, axes_, slice, s));
+        break;
+      case Prod:
+        // d out / d src = out / src; d out / d upd = out / upd at its place.
+        grads.push_back(is_src ? multiply(g, divide(out, src, s), s)
+                               : divide(gather(multiply(g, out, s), idx, axes_, slice, s),
+                                        upd, s));
+        break;
+      default: {
+        // Max / min: the gradient goes to whichever value won.
+        if (is_src) {
+          grads.push_back(where(equal(src, out, s), g, zeros_like(g, s), s));
+        } else {
+          array won = equal(upd, gather(out, idx, axes_, slice, s), s);
+          grads.push_back(where(won, gather(g, idx, axes_, slice, s), zeros_like(upd, s), s));
+        }
+      }
     }
   }
   return grads;

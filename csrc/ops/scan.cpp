@@ -109,19 +109,36 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
     default: {
       // Each output copies one input: the position (latest, in scan order)
       // where the running extreme was attained. g goes back there.
-      if (!inclusive_) {
-        throw ValueError(std::string("[") + name() + "] No gradient for the "
-                         "exclusive form.");
-      }
       int64_t n = x.shape()[axis_];
       Shape sh(x.ndim(), 1);
       sh[axis_] = n;
       array pos = broadcast_to(reshape(arange(0, n, 1, int64, s), sh, s), x.shape(), s);
+      array incl = inclusive_ ? y
+                              : array(x.shape(), x.dtype(),
+                                      std::make_shared<Scan>(s, kind_, axis_, reverse_,
+                                                             true),
+                                      {x});
       array fill = array::scalar(reverse_ ? static_cast<double>(n) : -1.0, int64);
-      array marked = where(equal(x, y, s), pos, fill, s);
+      array marked = where(equal(x, incl, s), pos, fill, s);
       array src = reverse_ ? cummin(marked, axis_, true, true, s)
                            : cummax(marked, axis_, false, true, s);
-      return {scatter_along_axis(zeros_like(x, s), src, g, axis_, Scatter::Add, s)};
+      array gg = g;
+      if (!inclusive_ && n > 0) {
+        // Exclusive output j is the inclusive result one step earlier in
+        // scan order; the first output has no source.
+        Shape a0(x.ndim(), 0), a1 = x.shape(), b0(x.ndim(), 0), b1 = x.shape();
+        Shape st(x.ndim(), 1);
+        if (reverse_) {
+          a0[axis_] = 1;      // sources: inclusive positions 1..n-1
+          b1[axis_] = n - 1;  // cotangents: outputs 0..n-2
+        } else {
+          a1[axis_] = n - 1;
+          b0[axis_] = 1;
+        }
+        src = slice(src, a0, a1, st, s);
+        gg = slice(g, b0, b1, st, s);
+      }
+      return {scatter_along_axis(zeros_like(x, s), src, gg, axis_, Scatter::Add, s)};
     }
   }
 }
