@@ -315,7 +315,7 @@ void set_item(array& a, nb::handle index, nb::handle value) {
       array flat_m = reshape(broadcast_to(m, a.shape()), {-1});
       array flat_v = reshape(v, {-1});
       array pos = subtract(cumsum(astype(flat_m, int32), 0, false, true), array(1));
-      pos = clip_index(pos, flat_v.size());
+      pos = stop_gradient(clip_index(pos, flat_v.size()));
       array picked = reshape(take(flat_v, pos, 0), a.shape());
       a = where(m, picked, a);
       return;

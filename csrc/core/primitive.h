@@ -34,6 +34,9 @@ class Primitive {
       const std::vector<array>& inputs, const std::vector<int>& axes);
 
   virtual bool is_equivalent(const Primitive& other) const { return false; }
+  // Outputs with no derivative at all (stop_gradient, comparisons, integer
+  // results): reverse mode does not look past them.
+  virtual bool stops_gradient() const { return false; }
   virtual const char* name() const = 0;
   Stream stream() const { return stream_; }
 

@@ -3,6 +3,7 @@
 // binary op one built on its two partial derivatives (ops/unary.cpp,
 // ops/binary.cpp). Kernels: backend/cpu/unary.cpp, binary_*.cpp.
 #pragma once
+#include <string_view>
 #include <typeinfo>
 
 #include "core/primitive.h"
@@ -63,6 +64,9 @@ class BinaryElementwise : public UnaryOutputPrimitive {
     const char* name() const override { return #Class; }                    \
     array derivative(const array& x, const array& y) const override;       \
     array apply(const array& x) const override;                             \
+    bool stops_gradient() const override {                                  \
+      return std::string_view(#__VA_ARGS__) == "NONDIFF";                   \
+    }                                                                       \
   };
 #include "ops/unary.def"
 #undef UNARY
@@ -76,6 +80,9 @@ class BinaryElementwise : public UnaryOutputPrimitive {
     std::pair<array, array> partials(const array& a, const array& b,        \
                                      const array& y) const override;        \
     array apply(const array& a, const array& b) const override;             \
+    bool stops_gradient() const override {                                  \
+      return std::string_view(#__VA_ARGS__) == "NONDIFF, NONDIFF";          \
+    }                                                                       \
   };
 #include "ops/binary.def"
 #undef BINARY

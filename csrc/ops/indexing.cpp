@@ -8,6 +8,12 @@
 
 namespace ember {
 
+namespace {
+constexpr const char* kIndexGradMessage =
+    "[gather/scatter] Cannot differentiate with respect to integer indices; "
+    "wrap indices computed from differentiated inputs in stop_gradient.";
+}  // namespace
+
 const char* Scatter::name() const {
   constexpr const char* names[] = {"Scatter", "ScatterAdd", "ScatterProd",
                                    "ScatterMax", "ScatterMin"};
@@ -188,12 +194,9 @@ std::vector<array> Gather::vjp(const std::vector<array>& primals,
   std::vector<array> idx(primals.begin() + 1, primals.end());
   std::vector<array> grads;
   for (int i : argnums) {
-    if (i == 0) {
-      grads.push_back(scatter(zeros_like(primals[0], stream()), idx, cotangents[0],
-                              axes_, Scatter::Add, stream()));
-    } else {
-      grads.push_back(array());
-    }
+    if (i != 0) throw ValueError(kIndexGradMessage);
+    grads.push_back(scatter(zeros_like(primals[0], stream()), idx, cotangents[0],
+                            axes_, Scatter::Add, stream()));
   }
   return grads;
 }
@@ -266,10 +269,7 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals,
   const array& out = outputs[0];
   std::vector<array> grads;
   for (int i : argnums) {
-    if (i != 0 && i != upd_index) {
-      grads.push_back(array());
-      continue;
-    }
+    if (i != 0 && i != upd_index) throw ValueError(kIndexGradMessage);
     bool is_src = i == 0;
     switch (kind_) {
       case None:

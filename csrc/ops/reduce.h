@@ -36,6 +36,7 @@ class ArgReduce : public UnaryOutputPrimitive {
   const char* name() const override {
     return kind_ == ArgMin ? "ArgMin" : "ArgMax";
   }
+  bool stops_gradient() const override { return true; }
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const ArgReduce*>(&o);

@@ -65,7 +65,9 @@ array argsort(const array& a, int64_t axis, StreamOrDevice s) {
 }
 
 array sort(const array& a, int64_t axis, StreamOrDevice s) {
-  return take_along_axis(a, argsort(a, axis, s), axis, s);
+  // The order is a constant for differentiation: gradients flow through
+  // the gather only.
+  return take_along_axis(a, stop_gradient(argsort(a, axis, s), s), axis, s);
 }
 
 array topk(const array& a, int64_t k, int64_t axis, StreamOrDevice s) {
@@ -120,8 +122,9 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
                                       {x});
       array fill = array::scalar(reverse_ ? static_cast<double>(n) : -1.0, int64);
       array marked = where(equal(x, incl, s), pos, fill, s);
-      array src = reverse_ ? cummin(marked, axis_, true, true, s)
-                           : cummax(marked, axis_, false, true, s);
+      array src = stop_gradient(reverse_ ? cummin(marked, axis_, true, true, s)
+                                         : cummax(marked, axis_, false, true, s),
+                                s);
       array gg = g;
       if (!inclusive_ && n > 0) {
         // Exclusive output j is the inclusive result one step earlier in

@@ -35,6 +35,7 @@ class ArgSort : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "ArgSort"; }
+  bool stops_gradient() const override { return true; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const ArgSort*>(&o);
     return p && p->axis_ == axis_;

@@ -87,7 +87,7 @@ std::pair<std::vector<array>, std::vector<array>> vjp_given(
     }
     accumulate(cot, outputs[i], astype(cotangents[i], outputs[i].dtype()));
   }
-  auto tape = detail::build_tape(outputs, tracers);
+  auto tape = detail::build_tape(outputs, tracers, true);
   for (auto it = tape.ops.rbegin(); it != tape.ops.rend(); ++it) {
     OpNode& op = **it;
     std::vector<array> outs = op_outputs(op);
@@ -168,7 +168,11 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
   std::vector<array> out_tangents;
   for (auto& o : outputs) {
     auto t = tan.find(o.node());
-    out_tangents.push_back(t != tan.end() ? t->second : zeros_like(o));
+    // Outputs without a tangent (no path from the inputs) get zeros, in a
+    // floating dtype even when the output is not.
+    Dtype dt = is_inexact(o.dtype()) ? o.dtype()
+                                     : (tangents.empty() ? float32 : tangents[0].dtype());
+    out_tangents.push_back(t != tan.end() ? t->second : zeros(o.shape(), dt));
   }
   return {outputs, out_tangents};
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "core/primitive.h"
 #include "transforms/transforms.h"
 
 namespace ember {
@@ -19,7 +20,7 @@ bool Tape::depends_on(const array& a) const {
 }
 
 Tape build_tape(const std::vector<array>& outputs,
-                const std::vector<array>& sources) {
+                const std::vector<array>& sources, bool differentiating) {
   std::unordered_set<ArrayNode*> dep;
   for (auto& s : sources) dep.insert(s.node());
   std::unordered_set<OpNode*> visited;
@@ -49,7 +50,7 @@ Tape build_tape(const std::vector<array>& outputs,
       stack.pop_back();
       bool depends = false;
       for (auto& in : op->inputs) depends = depends || dep.count(in.node());
-      if (!depends) continue;
+      if (!depends || (differentiating && op->primitive->stops_gradient())) continue;
       for (auto& w : op->outputs) {
         if (auto n = w.lock()) dep.insert(n.get());
       }

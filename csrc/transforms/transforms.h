@@ -47,8 +47,10 @@ struct Tape {
   std::vector<ArrayNode*> depends;  // sorted, for binary search
   bool depends_on(const array& a) const;
 };
+// With `differentiating`, ops that stop gradients do not propagate
+// dependence (reverse mode); vmap needs every op.
 Tape build_tape(const std::vector<array>& outputs,
-                const std::vector<array>& sources);
+                const std::vector<array>& sources, bool differentiating = false);
 
 struct TransformScope {
   TransformScope();
