@@ -27,4 +27,5 @@ NB_MODULE(core, m) {
   py::init_printoptions(m);
   py::init_transforms(m);
   py::init_random(m);
+  py::init_arrange(m);
 }

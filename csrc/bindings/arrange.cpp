@@ -1,0 +1,197 @@
+// Bindings of the composed rearranging ops (ops/arrange.h).
+#include <nanobind/stl/pair.h>
+
+#include "bindings/common.h"
+#include "core/errors.h"
+#include "ops/arrange.h"
+
+namespace ember::py {
+
+namespace {
+
+std::optional<Axes> opt_axes(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  if (PyLong_Check(h.ptr())) return Axes{nb::cast<int64_t>(h)};
+  return nb::cast<Axes>(h);
+}
+
+Shape int_or_seq(nb::handle h) {
+  if (PyLong_Check(h.ptr())) return {nb::cast<int64_t>(h)};
+  return nb::cast<Shape>(h);
+}
+
+// numpy's pad_width forms: n, (n,), (before, after), or one pair per axis.
+std::vector<std::pair<int64_t, int64_t>> pad_widths(nb::handle h, int ndim) {
+  std::vector<std::pair<int64_t, int64_t>> w;
+  if (PyLong_Check(h.ptr())) {
+    int64_t n = nb::cast<int64_t>(h);
+    return std::vector<std::pair<int64_t, int64_t>>(ndim, {n, n});
+  }
+  nb::sequence seq = nb::borrow<nb::sequence>(h);
+  std::vector<nb::handle> items(seq.begin(), seq.end());
+  bool nested = !items.empty() && !PyLong_Check(items[0].ptr());
+  if (!nested) {
+    if (items.size() == 1) {
+      int64_t n = nb::cast<int64_t>(items[0]);
+      return std::vector<std::pair<int64_t, int64_t>>(ndim, {n, n});
+    }
+    if (items.size() != 2) throw ValueError("[pad] Invalid pad_width.");
+    return std::vector<std::pair<int64_t, int64_t>>(
+        ndim, {nb::cast<int64_t>(items[0]), nb::cast<int64_t>(items[1])});
+  }
+  for (auto it : items) {
+    Shape p = nb::cast<Shape>(it);
+    if (p.size() == 1) p.push_back(p[0]);
+    if (p.size() != 2) throw ValueError("[pad] Invalid pad_width.");
+    w.push_back({p[0], p[1]});
+  }
+  if (w.size() == 1) w.assign(ndim, w[0]);
+  return w;
+}
+
+nb::object one_or_list(nb::args arrays, int nd, StreamOrDevice s) {
+  nb::list out;
+  for (auto h : arrays) out.append(atleast(to_array(h), nd, s));
+  if (out.size() == 1) return out[0];
+  return out;
+}
+
+}  // namespace
+
+void init_arrange(nb::module_& m) {
+  m.def("repeat",
+        [](nb::handle a, int64_t repeats, std::optional<int64_t> axis, nb::handle s) {
+          return repeat(to_array(a), repeats, axis, to_sod(s));
+        },
+        "array"_a, "repeats"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Repeat each element along an axis.");
+  m.def("tile",
+        [](nb::handle a, nb::handle reps, nb::handle s) {
+          return tile(to_array(a), int_or_seq(reps), to_sod(s));
+        },
+        "a"_a, "reps"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Repeat the whole array reps times along each axis.");
+  m.def("flip",
+        [](nb::handle a, nb::handle axis, nb::handle s) {
+          return flip(to_array(a), opt_axes(axis), to_sod(s));
+        },
+        "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Reverse the order along the given axes.");
+  m.def("roll",
+        [](nb::handle a, nb::handle shift, nb::handle axis, nb::handle s) {
+          return roll(to_array(a), int_or_seq(shift), opt_axes(axis), to_sod(s));
+        },
+        "a"_a, "shift"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(), "Shift elements cyclically along axes.");
+  m.def("tril", [](nb::handle x, int64_t k, nb::handle s) { return tril(to_array(x), k, to_sod(s)); },
+        "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Zero the elements above the k-th diagonal.");
+  m.def("triu", [](nb::handle x, int64_t k, nb::handle s) { return triu(to_array(x), k, to_sod(s)); },
+        "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Zero the elements below the k-th diagonal.");
+  m.def("diagonal",
+        [](nb::handle a, int64_t offset, int64_t a1, int64_t a2, nb::handle s) {
+          return diagonal(to_array(a), offset, a1, a2, to_sod(s));
+        },
+        "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1,
+        "stream"_a.none() = nb::none(), "The diagonal of two axes, as the last axis.");
+  m.def("diag", [](nb::handle a, int64_t k, nb::handle s) { return diag(to_array(a), k, to_sod(s)); },
+        "a"_a, "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "A diagonal matrix from a vector, or the diagonal of a matrix.");
+  m.def("trace",
+        [](nb::handle a, int64_t offset, int64_t a1, int64_t a2, nb::handle dtype,
+           nb::handle s) {
+          return trace(to_array(a), offset, a1, a2, to_dtype(dtype), to_sod(s));
+        },
+        "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1,
+        "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Sum along a diagonal.");
+  for (int nd = 1; nd <= 3; ++nd) {
+    std::string name = "atleast_" + std::to_string(nd) + "d";
+    m.def(name.c_str(),
+          [nd](nb::args arrays, nb::handle s) { return one_or_list(arrays, nd, to_sod(s)); },
+          "arys"_a, "stream"_a.none() = nb::none(),
+          "The inputs with at least this many dimensions.");
+  }
+  m.def("unstack",
+        [](nb::handle x, int64_t axis, nb::handle s) {
+          nb::list l;
+          for (auto& a : unstack(to_array(x), axis, to_sod(s))) l.append(a);
+          return nb::tuple(l);
+        },
+        "x"_a, nb::kw_only(), "axis"_a = 0, "stream"_a.none() = nb::none(),
+        "Split along an axis into arrays without that axis.");
+  m.def("nan_to_num",
+        [](nb::handle a, double nan, std::optional<double> posinf,
+           std::optional<double> neginf, nb::handle s) {
+          return nan_to_num(to_array(a), nan, posinf, neginf, to_sod(s));
+        },
+        "a"_a, "nan"_a = 0.0, "posinf"_a.none() = nb::none(),
+        "neginf"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Replace NaN and infinities with finite numbers.");
+  m.def("count_nonzero",
+        [](nb::handle a, nb::handle axis, bool keepdims, nb::handle s) {
+          array x = to_array(a);
+          return count_nonzero(x, to_axes(axis, x), keepdims, to_sod(s));
+        },
+        "a"_a, nb::kw_only(), "axis"_a.none() = nb::none(), "keepdims"_a = false,
+        "stream"_a.none() = nb::none(), "Number of nonzero elements.");
+  m.def("diff",
+        [](nb::handle a, int64_t n, int64_t axis, nb::handle s) {
+          return diff(to_array(a), n, axis, to_sod(s));
+        },
+        "a"_a, "n"_a = 1, "axis"_a = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "n-th discrete difference along an axis.");
+  m.def("pad",
+        [](nb::handle a, nb::handle widths, const std::string& mode, nb::handle value,
+           nb::handle s) {
+          array x = to_array(a);
+          return pad(x, pad_widths(widths, x.ndim()), mode,
+                     scalar_to_array(value, x.dtype()), to_sod(s));
+        },
+        "a"_a, "pad_width"_a, "mode"_a = "constant", "constant_values"_a = 0,
+        nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Pad with a constant or the edge values.");
+  m.def("matrix_transpose",
+        [](nb::handle a, nb::handle s) { return swapaxes(to_array(a), -1, -2, to_sod(s)); },
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Swap the last two axes.");
+  m.def("addmm",
+        [](nb::handle c, nb::handle a, nb::handle b, double alpha, double beta,
+           nb::handle s) {
+          return addmm(to_array(c), to_array(a), to_array(b), alpha, beta, to_sod(s));
+        },
+        "c"_a, "a"_a, "b"_a, "alpha"_a = 1.0, "beta"_a = 1.0, nb::kw_only(),
+        "stream"_a.none() = nb::none(), "alpha * (a @ b) + beta * c.");
+  m.def("outer", [](nb::handle a, nb::handle b, nb::handle s) {
+          return outer(to_array(a), to_array(b), to_sod(s));
+        }, "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Outer product of the flattened inputs.");
+  m.def("inner", [](nb::handle a, nb::handle b, nb::handle s) {
+          return inner(to_array(a), to_array(b), to_sod(s));
+        }, "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Inner product over the last axes.");
+  m.def("tensordot",
+        [](nb::handle a, nb::handle b, nb::handle axes, nb::handle s) {
+          if (PyLong_Check(axes.ptr())) {
+            return tensordot(to_array(a), to_array(b), nb::cast<int64_t>(axes), to_sod(s));
+          }
+          nb::sequence pair = nb::borrow<nb::sequence>(axes);
+          return tensordot(to_array(a), to_array(b), int_or_seq(pair[0]),
+                           int_or_seq(pair[1]), to_sod(s));
+        },
+        "a"_a, "b"_a, "axes"_a = 2, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Sum of products over the given axes.");
+  m.def("vecdot",
+        [](nb::handle a, nb::handle b, int64_t axis, nb::handle s) {
+          return vecdot(to_array(a), to_array(b), axis, to_sod(s));
+        },
+        "a"_a, "b"_a, nb::kw_only(), "axis"_a = -1, "stream"_a.none() = nb::none(),
+        "Dot product of vectors along an axis (conjugating a).");
+  m.def("kron", [](nb::handle a, nb::handle b, nb::handle s) {
+          return kron(to_array(a), to_array(b), to_sod(s));
+        }, "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Kronecker product.");
+}
+
+}  // namespace ember::py

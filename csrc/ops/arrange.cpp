@@ -1,0 +1,334 @@
+#include "ops/arrange.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "core/errors.h"
+#include "ops/indexing.h"
+
+namespace ember {
+
+namespace {
+
+Shape full_start(const array& a) { return Shape(a.ndim(), 0); }
+Shape unit_steps(const array& a) { return Shape(a.ndim(), 1); }
+
+array slice_axis(const array& a, int axis, int64_t b, int64_t e, StreamOrDevice s) {
+  Shape start = full_start(a), stop = a.shape();
+  start[axis] = b;
+  stop[axis] = e;
+  return slice(a, start, stop, unit_steps(a), s);
+}
+
+}  // namespace
+
+array repeat(const array& a, int64_t repeats, std::optional<int64_t> axis,
+             StreamOrDevice s) {
+  if (repeats < 0) throw ValueError("[repeat] repeats must be non-negative.");
+  if (!axis) return repeat(reshape(a, {-1}, s), repeats, 0, s);
+  int ax = normalize_axis(*axis, a.ndim(), "repeat");
+  array x = expand_dims(a, {ax + 1}, s);
+  Shape shape = x.shape();
+  shape[ax + 1] = repeats;
+  Shape out = a.shape();
+  out[ax] *= repeats;
+  return reshape(broadcast_to(x, shape, s), out, s);
+}
+
+array tile(const array& a, Shape reps, StreamOrDevice s) {
+  for (auto r : reps) {
+    if (r < 0) throw ValueError("[tile] reps must be non-negative.");
+  }
+  int nd = std::max<int>(a.ndim(), reps.size());
+  reps.insert(reps.begin(), nd - reps.size(), 1);
+  Shape shape(nd - a.ndim(), 1);
+  shape.insert(shape.end(), a.shape().begin(), a.shape().end());
+  // (s0, s1, ...) -> (1, s0, 1, s1, ...) broadcast to (r0, s0, r1, s1, ...).
+  Shape inter, target, out;
+  for (int i = 0; i < nd; ++i) {
+    inter.insert(inter.end(), {1, shape[i]});
+    target.insert(target.end(), {reps[i], shape[i]});
+    out.push_back(reps[i] * shape[i]);
+  }
+  return reshape(broadcast_to(reshape(a, inter, s), target, s), out, s);
+}
+
+array flip(const array& a, const std::optional<Axes>& axes, StreamOrDevice s) {
+  Axes ax = axes.value_or(all_axes(a));
+  Shape start = full_start(a), stop = a.shape(), step = unit_steps(a);
+  for (int d : normalize_axes(ax, a.ndim(), "flip")) {
+    start[d] = -1;
+    stop[d] = -a.shape()[d] - 1;
+    step[d] = -1;
+  }
+  return slice(a, start, stop, step, s);
+}
+
+array roll(const array& a, const Shape& shifts, const std::optional<Axes>& axes,
+           StreamOrDevice s) {
+  if (!axes) {
+    if (shifts.size() != 1) throw ValueError("[roll] One shift without axes.");
+    return reshape(roll(reshape(a, {-1}, s), shifts, Axes{0}, s), a.shape(), s);
+  }
+  if (shifts.size() != axes->size() && shifts.size() != 1) {
+    throw ValueError("[roll] shift and axis must have the same length.");
+  }
+  array x = a;
+  for (size_t i = 0; i < axes->size(); ++i) {
+    int ax = normalize_axis((*axes)[i], a.ndim(), "roll");
+    int64_t n = a.shape()[ax];
+    if (n == 0) continue;
+    int64_t k = ((shifts.size() == 1 ? shifts[0] : shifts[i]) % n + n) % n;
+    if (k == 0) continue;
+    x = concatenate({slice_axis(x, ax, n - k, n, s), slice_axis(x, ax, 0, n - k, s)}, ax, s);
+  }
+  return x;
+}
+
+namespace {
+
+array triangle(const array& x, int64_t k, bool lower, const char* op,
+               StreamOrDevice s) {
+  if (x.ndim() < 2) {
+    throw ValueError(std::string("[") + op + "] Needs at least two dimensions.");
+  }
+  int64_t n = x.shape()[x.ndim() - 2], m = x.shape()[x.ndim() - 1];
+  array mask = lower ? tri(n, m, k, bool_, s)
+                     : logical_not(tri(n, m, k - 1, bool_, s), s);
+  return where(mask, x, zeros_like(x, s), s);
+}
+
+}  // namespace
+
+array tril(const array& x, int64_t k, StreamOrDevice s) {
+  return triangle(x, k, true, "tril", s);
+}
+array triu(const array& x, int64_t k, StreamOrDevice s) {
+  return triangle(x, k, false, "triu", s);
+}
+
+array diagonal(const array& a, int64_t offset, int64_t axis1, int64_t axis2,
+               StreamOrDevice s) {
+  int a1 = normalize_axis(axis1, a.ndim(), "diagonal");
+  int a2 = normalize_axis(axis2, a.ndim(), "diagonal");
+  if (a1 == a2) throw ValueError("[diagonal] axis1 and axis2 must differ.");
+  // Move the two axes last, then gather (i, i + offset).
+  std::vector<int64_t> perm;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (i != a1 && i != a2) perm.push_back(i);
+  }
+  perm.push_back(a1);
+  perm.push_back(a2);
+  array x = transpose(a, perm, s);
+  int64_t n = a.shape()[a1], m = a.shape()[a2];
+  int64_t r0 = std::max<int64_t>(0, -offset), c0 = std::max<int64_t>(0, offset);
+  int64_t len = std::max<int64_t>(0, std::min(n - r0, m - c0));
+  array rows = arange(r0, r0 + len, 1, int64, s);
+  array cols = arange(c0, c0 + len, 1, int64, s);
+  Shape sizes = x.shape();
+  sizes[x.ndim() - 2] = 1;
+  sizes[x.ndim() - 1] = 1;
+  array g = gather(x, {rows, cols}, {x.ndim() - 2, x.ndim() - 1}, sizes, s);
+  // (len, batch..., 1, 1) -> (batch..., len)
+  g = squeeze(g, {-1, -2}, s);
+  return moveaxis(g, 0, -1, s);
+}
+
+array diag(const array& a, int64_t k, StreamOrDevice s) {
+  if (a.ndim() == 2) return diagonal(a, k, 0, 1, s);
+  if (a.ndim() != 1) throw ValueError("[diag] Input must be 1-D or 2-D.");
+  int64_t len = a.shape()[0], n = len + std::abs(k);
+  int64_t r0 = std::max<int64_t>(0, -k), c0 = std::max<int64_t>(0, k);
+  array rows = arange(r0, r0 + len, 1, int64, s);
+  array cols = arange(c0, c0 + len, 1, int64, s);
+  return scatter(zeros({n, n}, a.dtype(), s), {rows, cols}, reshape(a, {len, 1, 1}, s),
+                 {0, 1}, Scatter::None, s);
+}
+
+array trace(const array& a, int64_t offset, int64_t axis1, int64_t axis2,
+            std::optional<Dtype> dtype, StreamOrDevice s) {
+  array d = diagonal(a, offset, axis1, axis2, s);
+  if (dtype) d = astype(d, *dtype, s);
+  return sum(d, {-1}, false, s);
+}
+
+array atleast(const array& a, int ndim, StreamOrDevice s) {
+  if (a.ndim() >= ndim) return a;
+  if (ndim == 1) return reshape(a, {1}, s);
+  if (ndim == 2) return a.ndim() == 0 ? reshape(a, {1, 1}, s) : expand_dims(a, {0}, s);
+  if (a.ndim() == 0) return reshape(a, {1, 1, 1}, s);
+  if (a.ndim() == 1) return reshape(a, {1, a.shape()[0], 1}, s);
+  return expand_dims(a, {-1}, s);
+}
+
+std::vector<array> unstack(const array& a, int64_t axis, StreamOrDevice s) {
+  if (a.ndim() == 0) throw ValueError("[unstack] Cannot unstack a 0-d array.");
+  int ax = normalize_axis(axis, a.ndim(), "unstack");
+  std::vector<array> out;
+  for (int64_t i = 0; i < a.shape()[ax]; ++i) {
+    out.push_back(squeeze(slice_axis(a, ax, i, i + 1, s), {ax}, s));
+  }
+  return out;
+}
+
+array nan_to_num(const array& a, double nan, std::optional<double> posinf,
+                 std::optional<double> neginf, StreamOrDevice s) {
+  if (!is_inexact(a.dtype())) return a;
+  Dtype t = a.dtype() == complex64 ? float32 : a.dtype();
+  double big = t == float64 ? std::numeric_limits<double>::max()
+               : t == float16 ? 65504.0
+               : t == bfloat16 ? 3.3895313892515355e38
+                               : std::numeric_limits<float>::max();
+  array x = where(isnan(a, s), array::scalar(nan, a.dtype()), a, s);
+  x = where(isposinf(x, s), array::scalar(posinf.value_or(big), a.dtype()), x, s);
+  return where(isneginf(x, s), array::scalar(neginf.value_or(-big), a.dtype()), x, s);
+}
+
+array count_nonzero(const array& a, const Axes& axes, bool keepdims,
+                    StreamOrDevice s) {
+  array nz = not_equal(a, zeros({}, a.dtype(), s), s);
+  return sum(astype(nz, int32, s), axes, keepdims, s);
+}
+
+array diff(const array& a, int64_t n, int64_t axis, StreamOrDevice s) {
+  if (n < 0) throw ValueError("[diff] n must be non-negative.");
+  int ax = normalize_axis(axis, a.ndim(), "diff");
+  array x = a;
+  for (int64_t i = 0; i < n && x.shape()[ax] > 0; ++i) {
+    int64_t len = x.shape()[ax];
+    x = subtract(slice_axis(x, ax, 1, len, s), slice_axis(x, ax, 0, len - 1, s), s);
+  }
+  return x;
+}
+
+array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths,
+          const std::string& mode, const array& value, StreamOrDevice s) {
+  if (static_cast<int>(widths.size()) != a.ndim()) {
+    throw ValueError("[pad] One (before, after) pair is needed per dimension.");
+  }
+  if (mode != "constant" && mode != "edge") {
+    throw ValueError("[pad] Unsupported mode '" + mode +
+                     "'; 'constant' and 'edge' are available.");
+  }
+  array x = a;
+  for (int ax = 0; ax < a.ndim(); ++ax) {
+    auto [before, after] = widths[ax];
+    if (before < 0 || after < 0) throw ValueError("[pad] Pad widths must be >= 0.");
+    if (before == 0 && after == 0) continue;
+    int64_t n = x.shape()[ax];
+    if (mode == "edge" && n == 0) throw ValueError("[pad] Cannot edge-pad an empty axis.");
+    auto block = [&](int64_t width, bool at_start) {
+      Shape shape = x.shape();
+      shape[ax] = width;
+      if (mode == "constant") return full(shape, astype(value, x.dtype(), s), x.dtype(), s);
+      array edge = at_start ? slice_axis(x, ax, 0, 1, s) : slice_axis(x, ax, n - 1, n, s);
+      return broadcast_to(edge, shape, s);
+    };
+    std::vector<array> parts;
+    if (before) parts.push_back(block(before, true));
+    parts.push_back(x);
+    if (after) parts.push_back(block(after, false));
+    x = concatenate(parts, ax, s);
+  }
+  return x;
+}
+
+array addmm(const array& c, const array& a, const array& b, double alpha,
+            double beta, StreamOrDevice s) {
+  array ab = matmul(a, b, s);
+  Dtype t = ab.dtype();
+  array out = alpha == 1.0 ? ab : multiply(ab, array::scalar(alpha, t), s);
+  if (beta == 0.0) return out;
+  array cc = beta == 1.0 ? astype(c, t, s) : multiply(astype(c, t, s), array::scalar(beta, t), s);
+  return add(out, cc, s);
+}
+
+array outer(const array& a, const array& b, StreamOrDevice s) {
+  return multiply(reshape(a, {-1, 1}, s), reshape(b, {1, -1}, s), s);
+}
+
+array inner(const array& a, const array& b, StreamOrDevice s) {
+  if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b, s);
+  return tensordot(a, b, Axes{-1}, Axes{-1}, s);
+}
+
+array tensordot(const array& a, const array& b, const Axes& axes_a,
+                const Axes& axes_b, StreamOrDevice s) {
+  if (axes_a.size() != axes_b.size()) {
+    throw ValueError("[tensordot] Both inputs need the same number of axes.");
+  }
+  std::vector<int> ca, cb;
+  for (auto x : axes_a) ca.push_back(normalize_axis(x, a.ndim(), "tensordot"));
+  for (auto x : axes_b) cb.push_back(normalize_axis(x, b.ndim(), "tensordot"));
+  int64_t k = 1;
+  for (size_t i = 0; i < ca.size(); ++i) {
+    if (a.shape()[ca[i]] != b.shape()[cb[i]]) {
+      throw ValueError("[tensordot] Contracted dimensions do not match.");
+    }
+    k *= a.shape()[ca[i]];
+  }
+  std::vector<int64_t> pa, pb;
+  Shape out;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (std::find(ca.begin(), ca.end(), i) == ca.end()) {
+      pa.push_back(i);
+      out.push_back(a.shape()[i]);
+    }
+  }
+  int64_t m = shape_size(out);
+  pa.insert(pa.end(), ca.begin(), ca.end());
+  pb.assign(cb.begin(), cb.end());
+  int64_t nb = 1;
+  for (int i = 0; i < b.ndim(); ++i) {
+    if (std::find(cb.begin(), cb.end(), i) == cb.end()) {
+      pb.push_back(i);
+      out.push_back(b.shape()[i]);
+      nb *= b.shape()[i];
+    }
+  }
+  array x = reshape(transpose(a, pa, s), {m, k}, s);
+  array y = reshape(transpose(b, pb, s), {k, nb}, s);
+  return reshape(matmul(x, y, s), out, s);
+}
+
+array tensordot(const array& a, const array& b, int64_t n, StreamOrDevice s) {
+  if (n < 0 || n > a.ndim() || n > b.ndim()) {
+    throw ValueError("[tensordot] Invalid number of axes.");
+  }
+  Axes axa, axb;
+  for (int64_t i = 0; i < n; ++i) {
+    axa.push_back(a.ndim() - n + i);
+    axb.push_back(i);
+  }
+  return tensordot(a, b, axa, axb, s);
+}
+
+array vecdot(const array& a, const array& b, int64_t axis, StreamOrDevice s) {
+  array prod = multiply(is_complex(a.dtype()) ? conjugate(a, s) : a, b, s);
+  return sum(prod, {axis}, false, s);
+}
+
+array kron(const array& a, const array& b, StreamOrDevice s) {
+  int nd = std::max(a.ndim(), b.ndim());
+  array x = reshape(a, [&] {
+    Shape sh(nd - a.ndim(), 1);
+    sh.insert(sh.end(), a.shape().begin(), a.shape().end());
+    return sh;
+  }(), s);
+  array y = reshape(b, [&] {
+    Shape sh(nd - b.ndim(), 1);
+    sh.insert(sh.end(), b.shape().begin(), b.shape().end());
+    return sh;
+  }(), s);
+  // Interleave: x as (s0, 1, s1, 1, ...), y as (1, t0, 1, t1, ...).
+  Shape xs, ys, out;
+  for (int i = 0; i < nd; ++i) {
+    xs.insert(xs.end(), {x.shape()[i], 1});
+    ys.insert(ys.end(), {1, y.shape()[i]});
+    out.push_back(x.shape()[i] * y.shape()[i]);
+  }
+  return reshape(multiply(reshape(x, xs, s), reshape(y, ys, s), s), out, s);
+}
+
+}  // namespace ember
