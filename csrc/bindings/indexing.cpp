@@ -142,20 +142,31 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
   AdvancedIndex r;
   r.x = a;
   std::vector<nb::handle> entries;  // one per axis of r.x; invalid = full slice
+  std::vector<int> item_of;         // which index item each axis came from
   int dim = 0;
-  for (auto h : items) {
+  for (int it = 0; it < static_cast<int>(items.size()); ++it) {
+    nb::handle h = items[it];
     if (h.is_none()) {
       r.x = expand_dims(r.x, {dim});
       entries.push_back(nb::handle());
+      item_of.push_back(it);
       ++dim;
     } else if (h.ptr() == Py_Ellipsis) {
-      for (int k = 0; k < a.ndim() - consumed; ++k, ++dim) entries.push_back(nb::handle());
+      for (int k = 0; k < a.ndim() - consumed; ++k, ++dim) {
+        entries.push_back(nb::handle());
+        item_of.push_back(it);
+      }
     } else {
       entries.push_back(h);
+      item_of.push_back(it);
       ++dim;
     }
   }
-  while (static_cast<int>(entries.size()) < r.x.ndim()) entries.push_back(nb::handle());
+  while (item_of.size() < entries.size()) item_of.push_back(static_cast<int>(items.size()));
+  while (static_cast<int>(entries.size()) < r.x.ndim()) {
+    entries.push_back(nb::handle());
+    item_of.push_back(static_cast<int>(items.size()));
+  }
   int nd = r.x.ndim();
   r.start.assign(nd, 0);
   r.stop = r.x.shape();
@@ -186,8 +197,11 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
     r.adv.push_back(idx);
     r.b = broadcast_shapes(r.b, idx.shape(), "index");
   }
+  // numpy keeps the broadcast block in place only when the advanced
+  // indices are consecutive items of the index (an Ellipsis or None
+  // between them, even an empty one, sends the block to the front).
   r.in_place = !r.adv_axes.empty() &&
-               r.adv_axes.back() - r.adv_axes.front() + 1 ==
+               item_of[r.adv_axes.back()] - item_of[r.adv_axes.front()] + 1 ==
                    static_cast<int>(r.adv_axes.size());
   return r;
 }
@@ -301,7 +315,19 @@ void set_item(array& a, nb::handle index, nb::handle value) {
   if (items.size() == 1 && nb::isinstance<array>(items[0])) {
     array m = nb::cast<array>(items[0]);
     if (m.dtype() == bool_) {
+      if (m.ndim() > a.ndim() ||
+          !std::equal(m.shape().begin(), m.shape().end(), a.shape().begin())) {
+        throw IndexError("[setitem] A boolean mask must match the leading "
+                         "dimensions of the array; got mask shape " +
+                         shape_str(m.shape()) + " for array shape " +
+                         shape_str(a.shape()) + ".");
+      }
       v = astype(v, a.dtype());
+      // The mask covers the leading axes; it selects whole trailing blocks.
+      Shape rest(a.shape().begin() + m.ndim(), a.shape().end());
+      Shape m_shape = m.shape();
+      m_shape.insert(m_shape.end(), rest.size(), 1);
+      array m_full = reshape(m, m_shape);
       Shape b;
       try {
         b = broadcast_shapes(v.shape(), a.shape(), "setitem");
@@ -309,15 +335,17 @@ void set_item(array& a, nb::handle index, nb::handle value) {
         b.clear();
       }
       if (b == a.shape() && v.size() <= a.size()) {
-        a = where(m, v, a);
+        a = where(m_full, v, a);
         return;
       }
-      array flat_m = reshape(broadcast_to(m, a.shape()), {-1});
-      array flat_v = reshape(v, {-1});
+      Shape block{-1};
+      block.insert(block.end(), rest.begin(), rest.end());
+      array flat_v = reshape(v, block);
+      array flat_m = reshape(m, {-1});
       array pos = subtract(cumsum(astype(flat_m, int32), 0, false, true), array(1));
-      pos = stop_gradient(clip_index(pos, flat_v.size()));
+      pos = stop_gradient(clip_index(pos, flat_v.shape()[0]));
       array picked = reshape(take(flat_v, pos, 0), a.shape());
-      a = where(m, picked, a);
+      a = where(m_full, picked, a);
       return;
     }
   }
