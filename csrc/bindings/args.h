@@ -1,0 +1,52 @@
+// Argument conversions shared by the binding files of the op families.
+#pragma once
+#include "bindings/common.h"
+
+namespace ember::py {
+
+inline Shape to_shape(nb::handle h) {
+  if (PyLong_Check(h.ptr())) return {nb::cast<int64_t>(h)};
+  return nb::cast<Shape>(h);
+}
+
+// Shape from `a.reshape(2, 3)` or `a.reshape((2, 3))`.
+inline Shape shape_from_args(const nb::args& args) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return to_shape(args[0]);
+  Shape s;
+  for (auto h : args) s.push_back(nb::cast<int64_t>(h));
+  return s;
+}
+
+inline std::vector<array> to_array_list(nb::handle seq) {
+  std::vector<array> out;
+  for (nb::handle h : nb::borrow<nb::sequence>(seq)) out.push_back(to_array(h));
+  return out;
+}
+
+// Arrays (and other objects) inside nested Python containers.
+inline void collect_arrays(nb::handle obj, std::vector<array>& out) {
+  std::vector<nb::handle> stack{obj};
+  while (!stack.empty()) {
+    nb::handle h = stack.back();
+    stack.pop_back();
+    if (nb::isinstance<array>(h)) {
+      out.push_back(nb::cast<array>(h));
+    } else if (PyList_Check(h.ptr()) || PyTuple_Check(h.ptr())) {
+      for (nb::handle c : nb::borrow<nb::sequence>(h)) stack.push_back(c);
+    } else if (PyDict_Check(h.ptr())) {
+      for (auto [k, v] : nb::borrow<nb::dict>(h)) stack.push_back(v);
+    }
+  }
+}
+
+inline nb::object list_or_single(const std::vector<array>& v) {
+  if (v.size() == 1) return nb::cast(v[0]);
+  nb::list l;
+  for (auto& a : v) l.append(a);
+  return l;
+}
+
+#define ARR(a) to_array(a)
+#define SOD to_sod(s)
+
+}  // namespace ember::py
