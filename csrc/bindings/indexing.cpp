@@ -86,6 +86,7 @@ BasicIndex parse_index(const array& a, nb::handle index) {
       Py_ssize_t b, e, s;
       if (PySlice_Unpack(h.ptr(), &b, &e, &s) < 0) throw nb::python_error();
       Py_ssize_t len = PySlice_AdjustIndices(n, &b, &e, s);
+      if (len == 0) b = e = 0, s = 1;  // e.g. a[-n-1::-1]: start -1 is "before 0"
       start[dim] = b;
       // AdjustIndices gives -1 for "before the start" with negative steps;
       // slice() reads negatives from the end, so say it as -(n + 1).
@@ -178,7 +179,7 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
     if (PySlice_Check(h.ptr())) {
       Py_ssize_t b, e, st;
       if (PySlice_Unpack(h.ptr(), &b, &e, &st) < 0) throw nb::python_error();
-      PySlice_AdjustIndices(n, &b, &e, st);
+      if (PySlice_AdjustIndices(n, &b, &e, st) == 0) b = e = 0, st = 1;
       r.start[d] = b;
       r.stop[d] = e < 0 ? -(n + 1) : e;
       r.step[d] = st;
@@ -186,8 +187,9 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
     }
     array idx = PyLong_Check(h.ptr()) ? array(nb::cast<int64_t>(h)) : to_array(h);
     if (idx.dtype() == bool_) {
-      throw IndexError("[index] Boolean arrays as indices are only supported "
-                       "for assignment (a[mask] = value).");
+      throw IndexError("[index] Boolean arrays can index only as a single mask "
+                       "in assignment (a[mask] = value); reading with a mask "
+                       "would give a data-dependent shape.");
     }
     if (!is_integral(idx.dtype())) {
       throw IndexError(std::string("[index] Index arrays must be integers; got ") +
@@ -312,8 +314,8 @@ void set_item(array& a, nb::handle index, nb::handle value) {
   array v = scalar_to_array(value, a.dtype());
   // a[mask] = v with a boolean mask: v broadcasts to a, or gives one
   // value per true element, in order.
-  if (items.size() == 1 && nb::isinstance<array>(items[0])) {
-    array m = nb::cast<array>(items[0]);
+  if (items.size() == 1 && is_advanced(items[0]) && !PyBool_Check(items[0].ptr())) {
+    array m = to_array(items[0]);
     if (m.dtype() == bool_) {
       if (m.ndim() > a.ndim() ||
           !std::equal(m.shape().begin(), m.shape().end(), a.shape().begin())) {

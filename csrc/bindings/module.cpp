@@ -28,4 +28,5 @@ NB_MODULE(core, m) {
   py::init_transforms(m);
   py::init_random(m);
   py::init_arrange(m);
+  py::init_conv(m);
 }

@@ -47,31 +47,42 @@ std::vector<array> to_arrays_list(nb::handle seq, const char* what) {
   return out;
 }
 
+// A Python object owned from C++: the graph may drop it while evaluating
+// with the GIL released, so the reference is released under the GIL.
+struct PyRef {
+  nb::object obj;
+  explicit PyRef(nb::handle h) : obj(nb::borrow(h)) {}
+  ~PyRef() {
+    nb::gil_scoped_acquire gil;
+    obj.reset();
+  }
+};
+
 // Python callables (or None) as the C++ rules of a custom function.
 CustomRules make_rules(nb::handle vjp_fn, nb::handle jvp_fn, nb::handle vmap_fn) {
   CustomRules rules;
   if (!vjp_fn.is_none()) {
-    nb::object f = nb::borrow(vjp_fn);
+    auto f = std::make_shared<PyRef>(vjp_fn);
     rules.vjp = [f](const std::vector<array>& p, const std::vector<array>& c,
                     const std::vector<array>& o) {
       nb::gil_scoped_acquire gil;
-      return to_arrays_list(f(to_list(p), to_list(c), to_list(o)), "vjp results");
+      return to_arrays_list(f->obj(to_list(p), to_list(c), to_list(o)), "vjp results");
     };
   }
   if (!jvp_fn.is_none()) {
-    nb::object f = nb::borrow(jvp_fn);
+    auto f = std::make_shared<PyRef>(jvp_fn);
     rules.jvp = [f](const std::vector<array>& p, const std::vector<array>& t) {
       nb::gil_scoped_acquire gil;
-      return to_arrays_list(f(to_list(p), to_list(t)), "jvp results");
+      return to_arrays_list(f->obj(to_list(p), to_list(t)), "jvp results");
     };
   }
   if (!vmap_fn.is_none()) {
-    nb::object f = nb::borrow(vmap_fn);
+    auto f = std::make_shared<PyRef>(vmap_fn);
     rules.vmap = [f](const std::vector<array>& in, const std::vector<int>& axes) {
       nb::gil_scoped_acquire gil;
       nb::list ax;
       for (int a : axes) ax.append(a);
-      nb::tuple r = nb::cast<nb::tuple>(f(to_list(in), ax));
+      nb::tuple r = nb::cast<nb::tuple>(f->obj(to_list(in), ax));
       std::vector<array> outs = to_arrays_list(r[0], "vmap results");
       std::vector<int> out_axes = nb::cast<std::vector<int>>(r[1]);
       return std::make_pair(outs, out_axes);

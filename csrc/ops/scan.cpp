@@ -109,41 +109,44 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
       return {multiply(gy, exp(x, s), s)};
     }
     default: {
-      // Each output copies one input: the position (latest, in scan order)
-      // where the running extreme was attained. g goes back there.
-      int64_t n = x.shape()[axis_];
-      Shape sh(x.ndim(), 1);
-      sh[axis_] = n;
-      array pos = broadcast_to(reshape(arange(0, n, 1, int64, s), sh, s), x.shape(), s);
-      array incl = inclusive_ ? y
-                              : array(x.shape(), x.dtype(),
-                                      std::make_shared<Scan>(s, kind_, axis_, reverse_,
-                                                             true),
-                                      {x});
-      array fill = array::scalar(reverse_ ? static_cast<double>(n) : -1.0, int64);
-      array marked = where(equal(x, incl, s), pos, fill, s);
-      array src = stop_gradient(reverse_ ? cummin(marked, axis_, true, true, s)
-                                         : cummax(marked, axis_, false, true, s),
-                                s);
-      array gg = g;
-      if (!inclusive_ && n > 0) {
-        // Exclusive output j is the inclusive result one step earlier in
-        // scan order; the first output has no source.
-        Shape a0(x.ndim(), 0), a1 = x.shape(), b0(x.ndim(), 0), b1 = x.shape();
-        Shape st(x.ndim(), 1);
-        if (reverse_) {
-          a0[axis_] = 1;      // sources: inclusive positions 1..n-1
-          b1[axis_] = n - 1;  // cotangents: outputs 0..n-2
-        } else {
-          a1[axis_] = n - 1;
-          b0[axis_] = 1;
-        }
-        src = slice(src, a0, a1, st, s);
-        gg = slice(g, b0, b1, st, s);
-      }
+      auto [src, gg] = extreme_sources(x, g, s);
       return {scatter_along_axis(zeros_like(x, s), src, gg, axis_, Scatter::Add, s)};
     }
   }
+}
+
+std::pair<array, array> Scan::extreme_sources(const array& x, const array& per_output,
+                                              Stream s) const {
+  // Each output copies one input: the position (latest, in scan order)
+  // where the running extreme was attained.
+  int64_t n = x.shape()[axis_];
+  Shape sh(x.ndim(), 1);
+  sh[axis_] = n;
+  array pos = broadcast_to(reshape(arange(0, n, 1, int64, s), sh, s), x.shape(), s);
+  array incl = array(x.shape(), x.dtype(),
+                     std::make_shared<Scan>(s, kind_, axis_, reverse_, true), {x});
+  array fill = array::scalar(reverse_ ? static_cast<double>(n) : -1.0, int64);
+  array marked = where(equal(x, incl, s), pos, fill, s);
+  array src = stop_gradient(reverse_ ? cummin(marked, axis_, true, true, s)
+                                     : cummax(marked, axis_, false, true, s),
+                            s);
+  array vals = per_output;
+  if (!inclusive_ && n > 0) {
+    // Exclusive output j is the inclusive result one step earlier in scan
+    // order; the first output (the identity) has no source.
+    Shape a0(x.ndim(), 0), a1 = x.shape(), b0(x.ndim(), 0), b1 = x.shape();
+    Shape st(x.ndim(), 1);
+    if (reverse_) {
+      a0[axis_] = 1;
+      b1[axis_] = n - 1;
+    } else {
+      a1[axis_] = n - 1;
+      b0[axis_] = 1;
+    }
+    src = slice(src, a0, a1, st, s);
+    vals = slice(per_output, b0, b1, st, s);
+  }
+  return {src, vals};
 }
 
 std::vector<array> Scan::jvp(const std::vector<array>& primals,
@@ -163,8 +166,22 @@ std::vector<array> Scan::jvp(const std::vector<array>& primals,
       return {multiply(exp(negative(y, s), s),
                        cumsum(multiply(t, exp(x, s), s), axis_, reverse_, inclusive_, s),
                        s)};
-    default:
-      throw ValueError(std::string("[") + name() + "] No forward-mode rule.");
+    default: {
+      // Tangent of each output: the tangent of the input it copies.
+      if (inclusive_) {
+        auto [src, unused] = extreme_sources(x, t, s);
+        return {take_along_axis(t, src, axis_, s)};
+      }
+      // Exclusive: the first output in scan order is a constant.
+      auto [src, unused] = extreme_sources(x, t, s);
+      int64_t n = x.shape()[axis_];
+      array picked = take_along_axis(t, src, axis_, s);
+      Shape zs = x.shape();
+      zs[axis_] = n > 0 ? 1 : 0;
+      array zero = zeros(zs, t.dtype(), s);
+      return {reverse_ ? concatenate({picked, zero}, axis_, s)
+                       : concatenate({zero, picked}, axis_, s)};
+    }
   }
 }
 

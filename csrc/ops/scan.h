@@ -23,6 +23,11 @@ class Scan : public UnaryOutputPrimitive {
   EMBER_TRANSFORM_RULES
 
  private:
+  // For cummax/cummin: which input position each output copies, and
+  // per_output aligned with those positions (exclusive scans drop one).
+  std::pair<array, array> extreme_sources(const array& x, const array& per_output,
+                                          Stream s) const;
+
   Kind kind_;
   int axis_;
   bool reverse_, inclusive_;

@@ -399,13 +399,35 @@ def _install_custom(core):
                 flat_axes = _axes_for(res_axes, res, "custom_function")
                 return flat_res, [-1 if a is None else a for a in flat_axes]
 
+            if not (self._vjp or self._jvp or self._vmap):
+                return outs
             prims = [leaves[i] for i in spots]
+
+            def flat(*xs):
+                new = list(leaves)
+                for i, x in zip(spots, xs):
+                    new[i] = x
+                return _flatten(self.fun(*rebuild(new), **kwargs))[0]
+
+            # Missing rules re-trace the function on its inputs only, so
+            # captured arrays stay constants, as with the given rules.
+            def default_vjp(primals, cotangents, outputs):
+                return core.vjp(flat, primals, cotangents)[1]
+
+            def default_jvp(primals, tangents):
+                return core.jvp(flat, primals, tangents)[1]
+
+            def default_vmap(inputs, axes):
+                ax = [None if a < 0 else a for a in axes]
+                res = core.vmap(flat, in_axes=ax)(*inputs)
+                return res, [0] * len(res)
+
             new_outs = core._custom_outputs(
                 prims,
                 out_leaves,
-                vjp_rule if self._vjp else None,
-                jvp_rule if self._jvp else None,
-                vmap_rule if self._vmap else None,
+                vjp_rule if self._vjp else default_vjp,
+                jvp_rule if self._jvp else default_jvp,
+                vmap_rule if self._vmap else default_vmap,
             )
             return out_tree(new_outs)
 

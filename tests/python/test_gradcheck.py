@@ -58,6 +58,13 @@ CUBE = [((2, 3, 4),)]
 WHERE_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), ()), ((4,), (3, 1))]
 CONDITION = mx.array([True, False, False, True])
 CLIP_DOMAIN = [(-1.0, 1.0), (-0.6, -0.2), (0.2, 0.6)]
+# Indices with repeats (their gradients accumulate) and negative entries.
+TAKE_IDX = mx.array([2, 0, 2, -1])
+ALONG_IDX = mx.array([[0, 3, 3, 1, 0], [2, 2, -1, 0, 1], [1, 0, 3, 3, 3]])
+PAIR_I, PAIR_J = mx.array([1, 0, 1]), mx.array([3, 3, 0])
+AT_IDX = mx.array([0, 2, 0, 3, 2])
+# Distinct per row: with repeats, which value lands is undefined.
+PUT_IDX = mx.array([[3, 0], [1, 2], [-1, 0]])
 MATMUL_SHAPES = [
     ((3, 4), (4, 5)),
     ((4,), (4, 5)),
@@ -79,6 +86,10 @@ def setitem_then_scale(a, b):
     x = mx.zeros((4, 3), dtype=F64)
     x[1:3] = a
     return x * b
+
+
+def put_along(a, values):
+    return mx.put_along_axis(a, PUT_IDX, values, axis=1)
 
 
 def prod_with_zero(a):
@@ -191,6 +202,20 @@ OPS = [
     Op("getitem[1:3,::-1]", lambda a: a[1:3, ::-1], [((4, 5),)]),
     Op("getitem[None,0]", lambda a: a[None, 0], [((4, 5),)]),
     Op("setitem", setitem_then_scale, [((2, 3), (4, 3)), ((3,), (3,))]),
+    Op("getitem[idx]", lambda a: a[TAKE_IDX], [((4, 3),)], note="repeated rows"),
+    Op("getitem[i,:,j]", lambda a: a[PAIR_I, :, PAIR_J], CUBE),
+    Op("take[axis=1]", lambda a: mx.take(a, TAKE_IDX, axis=1), [((3, 4),)]),
+    Op("take_along_axis", lambda a: mx.take_along_axis(a, ALONG_IDX, 1), [((3, 4),)]),
+    Op("at.add", lambda x, u: x.at[AT_IDX].add(u), [((4, 3), (5, 3)), ((4, 3), (3,))]),
+    Op("put_along_axis", put_along, [((3, 4), (3, 2)), ((3, 4), (1, 2))]),
+    # Scans and sorting; continuous inputs are never tied.
+    Op("cumsum", partial(mx.cumsum, axis=1, reverse=True), CUBE),
+    Op("cumprod", partial(mx.cumprod, axis=-1), CUBE, (0.5, 1.5), signed=True),
+    Op("logcumsumexp", partial(mx.logcumsumexp, axis=0), CUBE, (-3.0, 3.0)),
+    Op("cummax", partial(mx.cummax, axis=2), CUBE),
+    Op("cummin", partial(mx.cummin, axis=0, reverse=True), CUBE),
+    Op("sort", partial(mx.sort, axis=1), CUBE),
+    Op("topk", lambda a: mx.topk(a, 2, axis=-1), CUBE, note="order is deterministic"),
     Op("astype", round_trip, [((3, 4),)], note="rounds: a coarse step", eps=0.25),
     Op("matmul", mx.matmul, MATMUL_SHAPES),
     Op("clip", lambda a: mx.clip(a, -0.5, 0.5), UNARY, (-1.0, 1.0)),

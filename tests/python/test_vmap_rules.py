@@ -87,6 +87,10 @@ BINARY = [
     ("logaddexp", (-2.0, 2.0)),
     ("remainder", (0.5, 3.0)),
 ]
+# Repeated and negative indices.
+TAKE_IDX = mx.array([2, 0, 2, -1])
+PAIR_I, PAIR_J = mx.array([1, 0, 1]), mx.array([3, 3, 0])
+AT_IDX = mx.array([0, 2, 0])
 REDUCTIONS = ["sum", "prod", "max", "min", "mean", "var", "std", "logsumexp"]
 
 
@@ -94,6 +98,15 @@ def setitem_then_scale(a, b):
     x = mx.zeros((3, 4))
     x[1:3] = a
     return x * b
+
+
+def take_by_argmax(a, b):
+    """Indices computed from a (possibly) mapped input."""
+    return mx.take(a, mx.argmax(b, axis=0), axis=1)
+
+
+def sort_by_other(a, b):
+    return mx.take_along_axis(a, mx.argsort(b, axis=1), axis=1)
 
 
 def concat_first(a, b):
@@ -131,6 +144,20 @@ STRUCTURED = [
     VOp("getitem[None,1:,2]", lambda a: a[None, 1:, 2], M34, UNARY_AXES),
     VOp("getitem[...,0]", lambda a: a[..., 0], CUBE, CUBE_AXES),
     VOp("setitem", setitem_then_scale, ((2, 4), (4,)), PAIR_AXES[:4]),
+    VOp("getitem[i,:,j]", lambda a: a[PAIR_I, :, PAIR_J], CUBE, CUBE_AXES),
+    VOp("getitem[:,idx]", lambda a: a[:, TAKE_IDX], M34, UNARY_AXES),
+    VOp("getitem[mapped idx]", lambda a, b: a[mx.argmax(b, axis=0)], PAIR, PAIR_AXES),
+    VOp("at.add", lambda a, b: a.at[AT_IDX].add(b), PAIR, PAIR_AXES),
+    VOp("take", lambda a: mx.take(a, TAKE_IDX, axis=1), M34, UNARY_AXES),
+    VOp("take[flat]", lambda a: mx.take(a, TAKE_IDX), M34, UNARY_AXES),
+    VOp("take[mapped idx]", take_by_argmax, PAIR, PAIR_AXES),
+    VOp("take_along_axis", sort_by_other, PAIR, PAIR_AXES),
+    VOp("cumsum", partial(mx.cumsum, axis=1), CUBE, CUBE_AXES),
+    VOp("cumsum[flat,reverse]", partial(mx.cumsum, reverse=True), CUBE, CUBE_AXES),
+    VOp("cumsum[excl]", lambda a: mx.cumsum(a, -1, inclusive=False), M34, UNARY_AXES),
+    VOp("sort", partial(mx.sort, axis=0), CUBE, CUBE_AXES),
+    VOp("sort[flat]", partial(mx.sort, axis=None), CUBE, CUBE_AXES),
+    VOp("argsort", partial(mx.argsort, axis=-1), CUBE, CUBE_AXES),
 ]
 
 
