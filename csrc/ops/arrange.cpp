@@ -239,6 +239,11 @@ array addmm(const array& c, const array& a, const array& b, double alpha,
   array ab = matmul(a, b, s);
   Dtype t = ab.dtype();
   array out = alpha == 1.0 ? ab : multiply(ab, array::scalar(alpha, t), s);
+  if (broadcast_shapes(c.shape(), out.shape(), "addmm") != out.shape()) {
+    throw ValueError("[addmm] c of shape " + shape_str(c.shape()) +
+                     " does not broadcast to the product's shape " +
+                     shape_str(out.shape()) + ".");
+  }
   if (beta == 0.0) return out;
   array cc = beta == 1.0 ? astype(c, t, s) : multiply(astype(c, t, s), array::scalar(beta, t), s);
   return add(out, cc, s);

@@ -80,6 +80,13 @@ def _axes_for(prefix, tree, name):
     """Broadcast a prefix tree of axes (int or None) onto the leaves of tree."""
     if prefix is None or isinstance(prefix, int):
         return [prefix] * len(_flatten(tree)[0])
+    # A one-element tuple of axes for a function returning a single array.
+    if (
+        isinstance(prefix, (list, tuple))
+        and len(prefix) == 1
+        and not isinstance(tree, (list, tuple, dict))
+    ):
+        return _axes_for(prefix[0], tree, name)
     if isinstance(prefix, (list, tuple)) and isinstance(tree, (list, tuple)):
         if len(prefix) != len(tree):
             raise ValueError(
