@@ -81,6 +81,9 @@ class MlxBackend:
     def sin(self, x):
         return self.mx.sin(x)
 
+    def conv2d(self, x, w):
+        return self.mx.conv2d(x, w, padding=1)
+
     def grad(self, f, x):
         return self.mx.grad(f)(x)
 
@@ -119,6 +122,13 @@ class TorchBackend:
 
     def sin(self, x):
         return self.torch.sin(x)
+
+    def conv2d(self, x, w):
+        # Same NHWC data as the MLX case, computed in torch's NCHW layout.
+        out = self.torch.nn.functional.conv2d(
+            x.permute(0, 3, 1, 2), w.permute(0, 3, 1, 2), padding=1
+        )
+        return out.permute(0, 2, 3, 1)
 
     def grad(self, f, x):
         x = x.detach().requires_grad_(True)
@@ -225,6 +235,18 @@ def case_grad_chain(be):
     return run, lambda seconds: seconds / ops * 1e6, "us/op"
 
 
+def case_conv2d(be):
+    """conv2d NHWC 8x64x64, 64 -> 64 channels, 3x3, padding 1."""
+    x = be.array(_random((8, 64, 64, 64)))
+    w = be.array(_random((64, 3, 3, 64), seed=1))
+    flops = 2 * 8 * 64 * 64 * 64 * 64 * 9
+
+    def run():
+        be.force(be.conv2d(x, w))
+
+    return run, lambda seconds: flops / seconds / 1e9, "GFLOP/s"
+
+
 CASES = {
     "add": case_add,
     "gelu": case_gelu,
@@ -235,6 +257,7 @@ CASES = {
     "matmul_2048": _matmul_case(2048),
     "dispatch": case_dispatch,
     "grad_chain": case_grad_chain,
+    "conv2d": case_conv2d,
 }
 def time_case(setup, be, repeat, warmup):
     run, metric, unit = setup(be)

@@ -3,6 +3,7 @@
 // gemm per group. 1x1 stride-1 convolutions skip the gather.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "backend/cpu/copy.h"
@@ -61,21 +62,29 @@ void conv_typed(const array& x, const array& w, array& out, const Shape& stride,
     xs[i] = acc;
     acc *= in_sp[i];
   }
-  std::vector<T> cols(static_cast<size_t>(o_total * kcols));
-  for (int64_t b = 0; b < n; ++b) {
-    const T* xb = xd + b * in_total * cin;
-    T* ob = od + b * o_total * cout;
+  // Several samples share one gemm (bigger matrices run faster) while the
+  // gathered matrix stays around 8M elements.
+  int64_t per_sample = o_total * kcols;
+  int64_t chunk = std::clamp<int64_t>((int64_t(8) << 20) / std::max<int64_t>(per_sample, 1),
+                                      1, n);
+  // From the allocator's cache: no zero fill, and warm pages on reuse.
+  auto cols_buf = allocate(static_cast<size_t>(chunk * per_sample) * sizeof(T));
+  T* cols = static_cast<T*>(cols_buf->data());
+  for (int64_t b0 = 0; b0 < n; b0 += chunk) {
+    int64_t nb = std::min(chunk, n - b0);
+    T* ob = od + b0 * o_total * cout;
     for (int gi = 0; gi < groups; ++gi) {
-      // Fill one row of cols per output position, in parallel.
-      cpu::run_flat(o_total, [&](int64_t r0, int64_t r1) {
+      // One row of cols per (sample, output position), filled in parallel.
+      cpu::run_flat(nb * o_total, [&](int64_t r0, int64_t r1) {
         std::vector<int64_t> o_idx(d), k_idx(d);
         for (int64_t r = r0; r < r1; ++r) {
-          int64_t rem = r;
+          int64_t sample = r / o_total, rem = r % o_total;
           for (int i = d - 1; i >= 0; --i) {
             o_idx[i] = rem % o_sp[i];
             rem /= o_sp[i];
           }
-          T* row = cols.data() + r * kcols;
+          const T* xb = xd + (b0 + sample) * in_total * cin;
+          T* row = cols + r * kcols;
           std::fill(k_idx.begin(), k_idx.end(), 0);
           for (int64_t kk = 0; kk < k_total; ++kk) {
             int64_t off = gi * cg;
@@ -90,8 +99,8 @@ void conv_typed(const array& x, const array& w, array& out, const Shape& stride,
           }
         }
       });
-      gemm_nt<T>(o_total, cog, kcols, cols.data(), kcols, wd + gi * cog * kcols, kcols,
-                 ob + gi * cog, cout);
+      gemm_nt<T>(nb * o_total, cog, kcols, cols, kcols, wd + gi * cog * kcols,
+                 kcols, ob + gi * cog, cout);
     }
   }
 }
