@@ -218,6 +218,13 @@ OPS = [
     Op("topk", lambda a: mx.topk(a, 2, axis=-1), CUBE, note="order is deterministic"),
     Op("astype", round_trip, [((3, 4),)], note="rounds: a coarse step", eps=0.25),
     Op("matmul", mx.matmul, MATMUL_SHAPES),
+    Op("conv1d", partial(mx.conv1d, stride=2, padding=1), [((2, 7, 3), (4, 3, 3))]),
+    Op("conv2d", partial(mx.conv2d, padding=1, dilation=2), [((1, 5, 6, 2), (3, 2, 2, 2))]),
+    Op("conv2d[groups]", partial(mx.conv2d, stride=2, groups=2), [((2, 5, 5, 4), (4, 3, 3, 2))]),
+    Op("conv_transpose1d", partial(mx.conv_transpose1d, stride=2, output_padding=1),
+       [((1, 4, 2), (3, 3, 2))]),
+    Op("conv_general[flip]", partial(mx.conv_general, padding=([1], [0]), flip=True,
+                                     input_dilation=2), [((1, 5, 2), (2, 2, 2))]),
     Op("clip", lambda a: mx.clip(a, -0.5, 0.5), UNARY, (-1.0, 1.0)),
     Op("clip[array bounds]", mx.clip, [((3, 4), (4,), ())], CLIP_DOMAIN),
 ]
