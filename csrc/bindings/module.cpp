@@ -29,4 +29,5 @@ NB_MODULE(core, m) {
   py::init_random(m);
   py::init_arrange(m);
   py::init_conv(m);
+  py::init_einsum(m);
 }

@@ -218,6 +218,8 @@ OPS = [
     Op("topk", lambda a: mx.topk(a, 2, axis=-1), CUBE, note="order is deterministic"),
     Op("astype", round_trip, [((3, 4),)], note="rounds: a coarse step", eps=0.25),
     Op("matmul", mx.matmul, MATMUL_SHAPES),
+    Op("einsum", partial(mx.einsum, "bij,bjk->bik"), [((2, 3, 4), (2, 4, 5))]),
+    Op("einsum[trace]", partial(mx.einsum, "ii,ij->j"), [((3, 3), (3, 2))]),
     Op("conv1d", partial(mx.conv1d, stride=2, padding=1), [((2, 7, 3), (4, 3, 3))]),
     Op("conv2d", partial(mx.conv2d, padding=1, dilation=2), [((1, 5, 6, 2), (3, 2, 2, 2))]),
     Op("conv2d[groups]", partial(mx.conv2d, stride=2, groups=2), [((2, 5, 5, 4), (4, 3, 3, 2))]),
