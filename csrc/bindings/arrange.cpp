@@ -59,6 +59,32 @@ nb::object one_or_list(nb::args arrays, int nd, StreamOrDevice s) {
 }  // namespace
 
 void init_arrange(nb::module_& m) {
+  for (const char* kind : {"hanning", "hamming", "blackman", "bartlett"}) {
+    std::string k = kind;
+    m.def(kind, [k](int64_t n, nb::handle s) { return window(k, n, to_sod(s)); },
+          "M"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+          "A window function of M points.");
+  }
+  m.def("meshgrid",
+        [](nb::args arrays, bool sparse, const std::string& indexing, nb::handle s) {
+          std::vector<array> in;
+          for (auto h : arrays) in.push_back(to_array(h));
+          nb::list l;
+          for (auto& a : meshgrid(in, sparse, indexing, to_sod(s))) l.append(a);
+          return nb::tuple(l);
+        },
+        "arrays"_a, "sparse"_a = false, "indexing"_a = "xy",
+        "stream"_a.none() = nb::none(), "Coordinate grids from 1-D arrays.");
+  m.def("searchsorted",
+        [](nb::handle a, nb::handle v, const std::string& side, nb::handle s) {
+          if (side != "left" && side != "right") {
+            throw ValueError("[searchsorted] side must be 'left' or 'right'.");
+          }
+          return searchsorted(to_array(a), to_array(v), side == "right", to_sod(s));
+        },
+        "sorted_sequence"_a, "values"_a, "side"_a = "left", nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "Indices where values would be inserted to keep the sequence sorted.");
   m.def("repeat",
         [](nb::handle a, int64_t repeats, std::optional<int64_t> axis, nb::handle s) {
           return repeat(to_array(a), repeats, axis, to_sod(s));

@@ -9,11 +9,19 @@ NB_MODULE(core, m) {
   // Dtype objects stored as module attributes outlive nanobind's shutdown
   // check; they are not leaks of the running program.
   nb::set_leak_warnings(false);
+  // Unsupported dtypes raise an error that is both a TypeError (Python's
+  // convention) and a ValueError (what MLX code catches).
+  static nb::object dtype_error = nb::module_::import_("builtins").attr("type")(
+      "DtypeError",
+      nb::make_tuple(nb::handle(PyExc_TypeError), nb::handle(PyExc_ValueError)),
+      nb::dict());
+  dtype_error.attr("__module__") = "mlx.core";
+  m.attr("DtypeError") = dtype_error;
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
       std::rethrow_exception(p);
     } catch (const TypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
+      PyErr_SetString(dtype_error.ptr(), e.what());
     } catch (const std::bad_cast& e) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const MemoryError& e) {

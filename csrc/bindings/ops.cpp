@@ -27,6 +27,9 @@ void bind_elementwise(nb::module_& m) {
         "Element-wise " #name " of the two inputs, with broadcasting.");
 #include "ops/binary.def"
 #undef BINARY
+  m.def("conjugate", [](nb::handle a, nb::handle s) { return conjugate(ARR(a), SOD); },
+        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Element-wise complex conjugate (the input for real dtypes).");
   const char* aliases[][2] = {
       {"acos", "arccos"},   {"acosh", "arccosh"}, {"asin", "arcsin"},
       {"asinh", "arcsinh"}, {"atan", "arctan"},   {"atanh", "arctanh"},
@@ -316,6 +319,9 @@ void bind_shape(nb::module_& m) {
         "Broadcast the inputs against each other.");
   m.def("broadcast_shapes",
         [](nb::args shapes) {
+          if (shapes.size() == 0) {
+            throw ValueError("[broadcast_shapes] At least one shape is required.");
+          }
           Shape out;
           for (auto h : shapes) out = broadcast_shapes(out, to_shape(h), "broadcast_shapes");
           nb::list l;

@@ -68,8 +68,10 @@ array flip(const array& a, const std::optional<Axes>& axes, StreamOrDevice s) {
 array roll(const array& a, const Shape& shifts, const std::optional<Axes>& axes,
            StreamOrDevice s) {
   if (!axes) {
-    if (shifts.size() != 1) throw ValueError("[roll] One shift without axes.");
-    return reshape(roll(reshape(a, {-1}, s), shifts, Axes{0}, s), a.shape(), s);
+    // Every shift applies to the flattened array, so they add up.
+    int64_t total = 0;
+    for (auto v : shifts) total += v;
+    return reshape(roll(reshape(a, {-1}, s), {total}, Axes{0}, s), a.shape(), s);
   }
   if (shifts.size() != axes->size() && shifts.size() != 1) {
     throw ValueError("[roll] shift and axis must have the same length.");
@@ -232,6 +234,60 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     x = concatenate(parts, ax, s);
   }
   return x;
+}
+
+array window(const std::string& kind, int64_t m, StreamOrDevice s) {
+  if (m < 0) throw ValueError("[" + kind + "] M must be non-negative.");
+  if (m <= 1) return ones({m}, float32, s);
+  array n = arange(0, m, 1, float32, s);
+  double denom = static_cast<double>(m - 1);
+  auto cosine = [&](double k) {
+    return cos(multiply(n, array::scalar(2.0 * M_PI * k / denom, float32), s), s);
+  };
+  if (kind == "hanning" || kind == "hamming") {
+    double a0 = kind == "hanning" ? 0.5 : 0.54;
+    return subtract(array::scalar(a0, float32),
+                    multiply(array::scalar(1.0 - a0, float32), cosine(1), s), s);
+  }
+  if (kind == "blackman") {
+    array w = subtract(array::scalar(0.42, float32),
+                       multiply(array::scalar(0.5, float32), cosine(1), s), s);
+    return add(w, multiply(array::scalar(0.08, float32), cosine(2), s), s);
+  }
+  // bartlett: 1 - |2n / (M - 1) - 1|
+  array t = subtract(multiply(n, array::scalar(2.0 / denom, float32), s),
+                     array::scalar(1.0, float32), s);
+  return subtract(array::scalar(1.0, float32), abs(t, s), s);
+}
+
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
+                            const std::string& indexing, StreamOrDevice s) {
+  if (indexing != "xy" && indexing != "ij") {
+    throw ValueError("[meshgrid] indexing must be 'xy' or 'ij'.");
+  }
+  int n = static_cast<int>(arrays.size());
+  Shape full;
+  for (auto& a : arrays) full.push_back(a.size());
+  if (indexing == "xy" && n >= 2) std::swap(full[0], full[1]);
+  std::vector<array> out;
+  for (int i = 0; i < n; ++i) {
+    Shape shape(n, 1);
+    int pos = i;
+    if (indexing == "xy" && n >= 2 && i < 2) pos = 1 - i;
+    shape[pos] = arrays[i].size();
+    array x = reshape(arrays[i], shape, s);
+    out.push_back(sparse ? x : broadcast_to(x, full, s));
+  }
+  return out;
+}
+
+array searchsorted(const array& sorted, const array& values, bool right,
+                   StreamOrDevice s) {
+  if (sorted.ndim() != 1) throw ValueError("[searchsorted] a must be 1-D.");
+  // Count, for each value, the sorted elements before its insertion point.
+  array v = expand_dims(values, {-1}, s);
+  array before = right ? less_equal(sorted, v, s) : less(sorted, v, s);
+  return astype(sum(astype(before, int32, s), {-1}, false, s), uint32, s);
 }
 
 array addmm(const array& c, const array& a, const array& b, double alpha,

@@ -1,6 +1,8 @@
 // Ops that rearrange or combine arrays, composed from the primitive
 // families (no primitives of their own, so transforms come for free).
 #pragma once
+#include <string>
+
 #include "ops/ops.h"
 
 namespace ember {
@@ -28,6 +30,14 @@ array diff(const array& a, int64_t n, int64_t axis, StreamOrDevice s = {});
 // mode: "constant" or "edge".
 array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths,
           const std::string& mode, const array& value, StreamOrDevice s = {});
+
+// hanning, hamming, blackman or bartlett window of M points (float32).
+array window(const std::string& kind, int64_t m, StreamOrDevice s = {});
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
+                            const std::string& indexing, StreamOrDevice s = {});
+// Insertion indices of values into the 1-D sorted array.
+array searchsorted(const array& sorted, const array& values, bool right,
+                   StreamOrDevice s = {});
 
 // Products built on matmul.
 array addmm(const array& c, const array& a, const array& b, double alpha,

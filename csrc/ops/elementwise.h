@@ -87,6 +87,24 @@ class BinaryElementwise : public UnaryOutputPrimitive {
 #include "ops/binary.def"
 #undef BINARY
 
+// Complex conjugate: anti-linear, so its pullback is conj(g) rather than a
+// product with a derivative.
+class Conjugate : public UnaryElementwise {
+ public:
+  using UnaryElementwise::UnaryElementwise;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Conjugate"; }
+  array derivative(const array& x, const array& y) const override;
+  array apply(const array& x) const override;
+  std::vector<array> vjp(const std::vector<array>& primals,
+                         const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::vector<array> jvp(const std::vector<array>& primals,
+                         const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+};
+
 // The real (or imaginary) part of a complex64 array, as float32.
 class ComplexPart : public UnaryOutputPrimitive {
  public:

@@ -23,6 +23,7 @@ using Axes = std::vector<int64_t>;
 #include "ops/binary.def"
 #undef BINARY
 array round(const array& a, int decimals, StreamOrDevice s = {});
+array conjugate(const array& a, StreamOrDevice s = {});
 array isfinite(const array& a, StreamOrDevice s = {});
 // Real and imaginary parts (float32 for complex64 input).
 array real(const array& a, StreamOrDevice s = {});

@@ -90,11 +90,12 @@ array var(const array& a, const Axes& axes, bool keepdims, int ddof,
   array x = astype(a, t, s);
   // Two passes (subtract the mean first) for accuracy.
   array centered = subtract(x, mean(x, axes, true, s), s);
-  array sq = is_complex(t) ? multiply(centered, conjugate(centered, s), s)
+  // |x - mean|^2: real, also for complex input.
+  array sq = is_complex(t) ? real(multiply(centered, conjugate(centered, s), s), s)
                            : square(centered, s);
   double denom = std::max<double>(static_cast<double>(n - ddof), 0.0);
   array total = sum(sq, axes, keepdims, s);
-  return multiply(total, array::scalar(1.0 / denom, t), s);
+  return multiply(total, array::scalar(1.0 / denom, total.dtype()), s);
 }
 
 array std(const array& a, const Axes& axes, bool keepdims, int ddof,

@@ -116,6 +116,26 @@ array round(const array& a, int decimals, StreamOrDevice s) {
   return divide(round(multiply(a, scale, s), s), scale, s);
 }
 
+array conjugate(const array& a, StreamOrDevice s) {
+  if (a.dtype() != complex64) return a;
+  return array(a.shape(), a.dtype(), std::make_shared<Conjugate>(to_stream(s)), {a});
+}
+
+array Conjugate::derivative(const array& x, const array&) const {
+  return scalar_like(x, 1.0);
+}
+array Conjugate::apply(const array& x) const { return conjugate(x, stream()); }
+std::vector<array> Conjugate::vjp(const std::vector<array>&,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  return {conjugate(cotangents[0], stream())};
+}
+std::vector<array> Conjugate::jvp(const std::vector<array>&,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {conjugate(tangents[0], stream())};
+}
+
 array real(const array& a, StreamOrDevice s) {
   if (a.dtype() != complex64) return a;
   return array(a.shape(), float32, std::make_shared<ComplexPart>(to_stream(s), false),

@@ -99,7 +99,8 @@ struct PowerOp {
       return a || !b;
     } else {
       if constexpr (std::is_signed_v<T>) {
-        if (b < 0) return T(a == 1 ? 1 : (a == -1 ? (b % 2 ? -1 : 1) : 0));
+        // Integer powers with negative exponents are 0, as in MLX.
+        if (b < 0) return T(0);
       }
       T r = 1;
       while (b) {

@@ -69,6 +69,11 @@ void unary_kernel(const array& in, array& out, const char* name) {
 #include "ops/unary.def"
 #undef UNARY
 
+void Conjugate::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::unary_kernel<cpu::ConjugateOp, cpu::Rule::Same, true>(inputs[0], out,
+                                                             "conjugate");
+}
+
 void ComplexPart::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.set_data(allocate(out.nbytes()));
