@@ -73,12 +73,15 @@ array roll(const array& a, const Shape& shifts, const std::optional<Axes>& axes,
     for (auto v : shifts) total += v;
     return reshape(roll(reshape(a, {-1}, s), {total}, Axes{0}, s), a.shape(), s);
   }
-  if (shifts.size() != axes->size() && shifts.size() != 1) {
+  // A single shift or a single axis is broadcast against the other.
+  size_t count = std::max(shifts.size(), axes->size());
+  if ((shifts.size() != count && shifts.size() != 1) ||
+      (axes->size() != count && axes->size() != 1)) {
     throw ValueError("[roll] shift and axis must have the same length.");
   }
   array x = a;
-  for (size_t i = 0; i < axes->size(); ++i) {
-    int ax = normalize_axis((*axes)[i], a.ndim(), "roll");
+  for (size_t i = 0; i < count; ++i) {
+    int ax = normalize_axis((*axes)[axes->size() == 1 ? 0 : i], a.ndim(), "roll");
     int64_t n = a.shape()[ax];
     if (n == 0) continue;
     int64_t k = ((shifts.size() == 1 ? shifts[0] : shifts[i]) % n + n) % n;

@@ -71,7 +71,11 @@ struct RoundOp {
   template <typename T>
   T operator()(T x) const {
     if constexpr (std::is_floating_point_v<T>) return std::nearbyint(x);
-    else return x;
+    else if constexpr (is_cplx<T>) {
+      return T(std::nearbyint(x.real()), std::nearbyint(x.imag()));
+    } else {
+      return x;
+    }
   }
 };
 struct TruncOp {
