@@ -59,6 +59,35 @@ nb::object one_or_list(nb::args arrays, int nd, StreamOrDevice s) {
 }  // namespace
 
 void init_arrange(nb::module_& m) {
+  m.def("as_strided",
+        [](nb::handle a, nb::handle shape, nb::handle strides, int64_t offset,
+           nb::handle s) {
+          array x = to_array(a);
+          Shape sh = shape.is_none() ? x.shape() : nb::cast<Shape>(shape);
+          Strides st = strides.is_none() ? row_strides(sh) : nb::cast<Strides>(strides);
+          return as_strided(x, sh, st, offset, to_sod(s));
+        },
+        "a"_a, "shape"_a.none() = nb::none(), "strides"_a.none() = nb::none(),
+        "offset"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "A view with the given shape, strides (in elements) and offset.");
+  m.def("slice",
+        [](nb::handle a, nb::handle start, nb::handle axes, nb::handle sizes,
+           nb::handle s) {
+          return slice_dynamic(to_array(a), to_array(start), nb::cast<Axes>(axes),
+                               nb::cast<Shape>(sizes), to_sod(s));
+        },
+        "a"_a, "start_indices"_a, "axes"_a, "slice_size"_a, nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "A slice of the given sizes starting at indices held in an array.");
+  m.def("slice_update",
+        [](nb::handle a, nb::handle update, nb::handle start, nb::handle axes,
+           nb::handle s) {
+          return slice_update_dynamic(to_array(a), to_array(update), to_array(start),
+                                      nb::cast<Axes>(axes), to_sod(s));
+        },
+        "a"_a, "update"_a, "start_indices"_a, "axes"_a, nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "a with update written at start indices held in an array.");
   for (const char* kind : {"hanning", "hamming", "blackman", "bartlett"}) {
     std::string k = kind;
     m.def(kind, [k](int64_t n, nb::handle s) { return window(k, n, to_sod(s)); },

@@ -251,6 +251,10 @@ void init_array(nb::module_& m) {
       })
       .def("__hash__", [](const array& a) { return static_cast<Py_ssize_t>(a.id()); })
       .def("__array__", &to_numpy, "dtype"_a.none() = nb::none(), "copy"_a.none() = nb::none())
+      .def("__array_namespace__",
+           [](const array&, nb::handle) { return nb::module_::import_("mlx.core"); },
+           "api_version"_a.none() = nb::none(),
+           "The array API namespace (mlx.core itself).")
       .def("__dlpack__",
            [](const array& a, nb::kwargs) { return dlpack_view(a); },
            "Export the array through the DLPack protocol (CPU memory).")

@@ -212,9 +212,10 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
   if (static_cast<int>(widths.size()) != a.ndim()) {
     throw ValueError("[pad] One (before, after) pair is needed per dimension.");
   }
-  if (mode != "constant" && mode != "edge") {
-    throw ValueError("[pad] Unsupported mode '" + mode +
-                     "'; 'constant' and 'edge' are available.");
+  if (mode != "constant" && mode != "edge" && mode != "reflect" &&
+      mode != "symmetric") {
+    throw ValueError("[pad] Unsupported mode '" + mode + "'; use 'constant', "
+                     "'edge', 'reflect' or 'symmetric'.");
   }
   array x = a;
   for (int ax = 0; ax < a.ndim(); ++ax) {
@@ -223,12 +224,26 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     if (before == 0 && after == 0) continue;
     int64_t n = x.shape()[ax];
     if (mode == "edge" && n == 0) throw ValueError("[pad] Cannot edge-pad an empty axis.");
+    bool reflect = mode == "reflect";
+    if ((reflect || mode == "symmetric") &&
+        std::max(before, after) > n - (reflect ? 1 : 0)) {
+      throw ValueError("[pad] " + mode + " padding of " +
+                       std::to_string(std::max(before, after)) +
+                       " is too wide for an axis of size " + std::to_string(n) + ".");
+    }
     auto block = [&](int64_t width, bool at_start) {
       Shape shape = x.shape();
       shape[ax] = width;
       if (mode == "constant") return full(shape, astype(value, x.dtype(), s), x.dtype(), s);
-      array edge = at_start ? slice_axis(x, ax, 0, 1, s) : slice_axis(x, ax, n - 1, n, s);
-      return broadcast_to(edge, shape, s);
+      if (mode == "edge") {
+        array edge = at_start ? slice_axis(x, ax, 0, 1, s) : slice_axis(x, ax, n - 1, n, s);
+        return broadcast_to(edge, shape, s);
+      }
+      // Mirror images, without (reflect) or with (symmetric) the edge.
+      int64_t skip = reflect ? 1 : 0;
+      array part = at_start ? slice_axis(x, ax, skip, skip + width, s)
+                            : slice_axis(x, ax, n - skip - width, n - skip, s);
+      return flip(part, Axes{ax}, s);
     };
     std::vector<array> parts;
     if (before) parts.push_back(block(before, true));
@@ -237,6 +252,54 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     x = concatenate(parts, ax, s);
   }
   return x;
+}
+
+array slice_dynamic(const array& a, const array& start, const Axes& axes,
+                    const Shape& sizes, StreamOrDevice s) {
+  if (axes.size() != sizes.size() || start.size() != static_cast<int64_t>(axes.size())) {
+    throw ValueError("[slice] start_indices, axes and slice_size must match.");
+  }
+  array x = a;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int ax = normalize_axis(axes[i], a.ndim(), "slice");
+    array st = reshape(slice(start, {static_cast<int64_t>(i)},
+                             {static_cast<int64_t>(i) + 1}, {1}, s), {}, s);
+    array idx = add(astype(st, int64, s), arange(0, sizes[i], 1, int64, s), s);
+    x = take(x, idx, ax, s);
+  }
+  return x;
+}
+
+array slice_update_dynamic(const array& a, const array& update, const array& start,
+                           const Axes& axes, StreamOrDevice s) {
+  if (start.size() != static_cast<int64_t>(axes.size())) {
+    throw ValueError("[slice_update] start_indices and axes must match.");
+  }
+  // One index array per axis of a, laid out as an outer product.
+  std::vector<array> idx;
+  std::vector<int> all_axes;
+  Shape region = update.shape();
+  if (static_cast<int>(region.size()) != a.ndim()) {
+    throw ValueError("[slice_update] The update must have the array's rank.");
+  }
+  for (int d = 0; d < a.ndim(); ++d) {
+    array base = array(int64_t(0));
+    for (size_t i = 0; i < axes.size(); ++i) {
+      if (normalize_axis(axes[i], a.ndim(), "slice_update") == d) {
+        base = astype(reshape(slice(start, {static_cast<int64_t>(i)},
+                                    {static_cast<int64_t>(i) + 1}, {1}, s), {}, s),
+                      int64, s);
+      }
+    }
+    Shape sh(a.ndim(), 1);
+    sh[d] = region[d];
+    idx.push_back(reshape(add(base, arange(0, region[d], 1, int64, s), s), sh, s));
+    all_axes.push_back(d);
+  }
+  Shape ushape = region;
+  ushape.insert(ushape.end(), a.ndim(), 1);
+  return scatter(a, idx, reshape(astype(update, a.dtype(), s), ushape, s), all_axes,
+                 Scatter::None, s);
 }
 
 array window(const std::string& kind, int64_t m, StreamOrDevice s) {

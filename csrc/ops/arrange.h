@@ -27,10 +27,15 @@ array nan_to_num(const array& a, double nan, std::optional<double> posinf,
 array count_nonzero(const array& a, const Axes& axes, bool keepdims,
                     StreamOrDevice s = {});
 array diff(const array& a, int64_t n, int64_t axis, StreamOrDevice s = {});
-// mode: "constant" or "edge".
+// mode: "constant", "edge", "reflect" or "symmetric".
 array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths,
           const std::string& mode, const array& value, StreamOrDevice s = {});
 
+// mx.slice / mx.slice_update with the start given as an array.
+array slice_dynamic(const array& a, const array& start, const Axes& axes,
+                    const Shape& sizes, StreamOrDevice s = {});
+array slice_update_dynamic(const array& a, const array& update, const array& start,
+                           const Axes& axes, StreamOrDevice s = {});
 // hanning, hamming, blackman or bartlett window of M points (float32).
 array window(const std::string& kind, int64_t m, StreamOrDevice s = {});
 std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,

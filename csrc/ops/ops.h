@@ -84,6 +84,8 @@ array slice(const array& a, Shape start, Shape stop, Shape strides,
 // `a` with `update` (broadcast to the slice's shape) written into the slice.
 array slice_update(const array& a, const array& update, Shape start,
                    Shape stop, Shape strides, StreamOrDevice s = {});
+array as_strided(const array& a, Shape shape, Strides strides, int64_t offset,
+                 StreamOrDevice s = {});
 array concatenate(const std::vector<array>& arrays, int64_t axis,
                   StreamOrDevice s = {});
 array concatenate(const std::vector<array>& arrays, StreamOrDevice s = {});

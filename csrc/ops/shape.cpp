@@ -264,6 +264,28 @@ array slice_update(const array& a, const array& update, Shape start,
                {a, upd});
 }
 
+array as_strided(const array& a, Shape shape, Strides strides, int64_t offset,
+                 StreamOrDevice s) {
+  if (shape.size() != strides.size()) {
+    throw ValueError("[as_strided] shape and strides must have the same length.");
+  }
+  int64_t n = shape_size(shape, "as_strided");
+  // Every reachable element must lie inside the input.
+  int64_t lo = offset, hi = offset;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0) continue;
+    int64_t span = (shape[i] - 1) * strides[i];
+    (span < 0 ? lo : hi) += span;
+  }
+  if (n > 0 && (lo < 0 || hi >= a.size())) {
+    throw ValueError("[as_strided] The view reaches elements " + str(lo) + " to " +
+                     str(hi) + " outside an array of size " + str(a.size()) + ".");
+  }
+  return array(std::move(shape), a.dtype(),
+               std::make_shared<AsStrided>(to_stream(s), std::move(strides), offset),
+               {a});
+}
+
 array concatenate(const std::vector<array>& arrays, int64_t axis,
                   StreamOrDevice s) {
   if (arrays.empty()) {

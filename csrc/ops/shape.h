@@ -67,6 +67,25 @@ class SliceUpdate : public UnaryOutputPrimitive {
   Shape start_, strides_;
 };
 
+// A view with caller-given shape, strides and offset over the
+// (row-contiguous) input; the builder checks that it stays inside.
+class AsStrided : public UnaryOutputPrimitive {
+ public:
+  AsStrided(Stream s, Strides strides, int64_t offset)
+      : UnaryOutputPrimitive(s), strides_(std::move(strides)), offset_(offset) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "AsStrided"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const AsStrided*>(&o);
+    return p && p->strides_ == strides_ && p->offset_ == offset_;
+  }
+
+ private:
+  Strides strides_;
+  int64_t offset_;
+};
+
 class Concatenate : public UnaryOutputPrimitive {
  public:
   Concatenate(Stream s, int axis) : UnaryOutputPrimitive(s), axis_(axis) {}

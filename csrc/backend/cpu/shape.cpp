@@ -125,6 +125,11 @@ void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_into(upd, out, st, offset);
 }
 
+void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array in = cpu::ensure_row_contiguous(inputs[0]);
+  set_view_of(out, in, strides_, in.offset() + offset_);
+}
+
 void Concatenate::eval_cpu(const std::vector<array>& inputs, array& out) {
   out.set_data(allocate(out.nbytes()));
   int64_t pos = 0;
