@@ -243,6 +243,43 @@ void init_arrange(nb::module_& m) {
         },
         "a"_a, "b"_a, nb::kw_only(), "axis"_a = -1, "stream"_a.none() = nb::none(),
         "Dot product of vectors along an axis (conjugating a).");
+  m.def("gather_mm",
+        [](nb::handle a, nb::handle b, nb::handle lhs, nb::handle rhs, bool,
+           nb::handle s) {
+          std::optional<array> li, ri;
+          if (!lhs.is_none()) li = to_array(lhs);
+          if (!rhs.is_none()) ri = to_array(rhs);
+          return gather_mm(to_array(a), to_array(b), li, ri, to_sod(s));
+        },
+        "a"_a, "b"_a, "lhs_indices"_a.none() = nb::none(),
+        "rhs_indices"_a.none() = nb::none(), nb::kw_only(), "sorted_indices"_a = false,
+        "stream"_a.none() = nb::none(),
+        "Matrix products of matrices gathered from the batch dimensions.");
+  m.def("segmented_mm",
+        [](nb::handle a, nb::handle b, nb::handle segments, nb::handle s) {
+          return segmented_mm(to_array(a), to_array(b), to_array(segments), to_sod(s));
+        },
+        "a"_a, "b"_a, "segments"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "One product per segment of the inner dimension.");
+  m.def("block_masked_mm",
+        [](nb::handle a, nb::handle b, int block_size, nb::handle mo, nb::handle ml,
+           nb::handle mr, nb::handle s) {
+          auto opt = [](nb::handle h) {
+            return h.is_none() ? std::optional<array>() : std::optional<array>(to_array(h));
+          };
+          return block_masked_mm(to_array(a), to_array(b), block_size, opt(mo), opt(ml),
+                                 opt(mr), to_sod(s));
+        },
+        "a"_a, "b"_a, "block_size"_a = 64, "mask_out"_a.none() = nb::none(),
+        "mask_lhs"_a.none() = nb::none(), "mask_rhs"_a.none() = nb::none(),
+        nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Matrix product with blocks of the inputs and output masked.");
+  m.def("hadamard_transform",
+        [](nb::handle a, std::optional<double> scale, nb::handle s) {
+          return hadamard_transform(to_array(a), scale, to_sod(s));
+        },
+        "a"_a, "scale"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
+        "Walsh-Hadamard transform along the last axis (power-of-two sizes).");
   m.def("kron", [](nb::handle a, nb::handle b, nb::handle s) {
           return kron(to_array(a), to_array(b), to_sod(s));
         }, "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),

@@ -1,6 +1,7 @@
 #include "ops/arrange.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -456,6 +457,123 @@ array kron(const array& a, const array& b, StreamOrDevice s) {
     out.push_back(x.shape()[i] * y.shape()[i]);
   }
   return reshape(multiply(reshape(x, xs, s), reshape(y, ys, s), s), out, s);
+}
+
+}  // namespace ember
+
+namespace ember {
+
+namespace {
+
+// Flattened batch of matrices: (..., M, K) -> (B, M, K).
+array batch_matrices(const array& x, StreamOrDevice s) {
+  if (x.ndim() < 2) throw ValueError("[gather_mm] Inputs must be at least 2-D.");
+  return reshape(x, {-1, x.shape()[x.ndim() - 2], x.shape()[x.ndim() - 1]}, s);
+}
+
+// Each block mask entry repeated over its block, cropped to rows x cols.
+array expand_block_mask(const array& mask, int bs, int64_t rows, int64_t cols,
+                        StreamOrDevice s) {
+  array m = repeat(repeat(mask, bs, -1, s), bs, -2, s);
+  Shape start(m.ndim(), 0), stop = m.shape(), step(m.ndim(), 1);
+  stop[m.ndim() - 2] = rows;
+  stop[m.ndim() - 1] = cols;
+  return slice(m, start, stop, step, s);
+}
+
+}  // namespace
+
+array gather_mm(const array& a, const array& b, const std::optional<array>& lhs,
+                const std::optional<array>& rhs, StreamOrDevice s) {
+  array a3 = batch_matrices(a, s), b3 = batch_matrices(b, s);
+  array li = lhs ? *lhs : arange(0, a3.shape()[0], 1, uint32, s);
+  array ri = rhs ? *rhs : arange(0, b3.shape()[0], 1, uint32, s);
+  if (!lhs && a.ndim() > 2) li = reshape(li, Shape(a.shape().begin(), a.shape().end() - 2), s);
+  if (!rhs && b.ndim() > 2) ri = reshape(ri, Shape(b.shape().begin(), b.shape().end() - 2), s);
+  Shape batch = broadcast_shapes(li.shape(), ri.shape(), "gather_mm");
+  array x = take(a3, reshape(broadcast_to(li, batch, s), {-1}, s), 0, s);
+  array y = take(b3, reshape(broadcast_to(ri, batch, s), {-1}, s), 0, s);
+  array out = matmul(x, y, s);
+  Shape shape = batch;
+  shape.push_back(out.shape()[1]);
+  shape.push_back(out.shape()[2]);
+  return reshape(out, shape, s);
+}
+
+array segmented_mm(const array& a, const array& b, const array& segments,
+                   StreamOrDevice s) {
+  if (a.ndim() != 2 || b.ndim() != 2 || segments.ndim() < 1 ||
+      segments.shape().back() != 2) {
+    throw ValueError("[segmented_mm] Expected a (M, K), b (K, N) and segments "
+                     "(..., 2).");
+  }
+  int64_t k = a.shape()[1];
+  Shape seg_start(segments.ndim(), 0), seg_stop = segments.shape(),
+      seg_step(segments.ndim(), 1);
+  seg_stop.back() = 1;
+  array lo = slice(segments, seg_start, seg_stop, seg_step, s);  // (..., 1)
+  seg_start.back() = 1;
+  seg_stop.back() = 2;
+  array hi = slice(segments, seg_start, seg_stop, seg_step, s);
+  array kk = arange(0, k, 1, int64, s);
+  array mask = logical_and(greater_equal(kk, astype(lo, int64, s), s),
+                           less(kk, astype(hi, int64, s), s), s);  // (..., K)
+  array am = multiply(a, astype(expand_dims(mask, {-2}, s), a.dtype(), s), s);
+  return matmul(am, b, s);
+}
+
+array block_masked_mm(const array& a, const array& b, int block_size,
+                      const std::optional<array>& mask_out,
+                      const std::optional<array>& mask_lhs,
+                      const std::optional<array>& mask_rhs, StreamOrDevice s) {
+  if (block_size != 32 && block_size != 64) {
+    throw ValueError("[block_masked_mm] block_size must be 32 or 64.");
+  }
+  int64_t m = a.shape()[a.ndim() - 2], k = a.shape()[a.ndim() - 1];
+  int64_t n = b.shape()[b.ndim() - 1];
+  array x = a, y = b;
+  auto as_mask = [&](const array& mk, const array& like) {
+    return mk.dtype() == bool_ ? astype(mk, like.dtype(), s) : mk;
+  };
+  if (mask_lhs) x = multiply(x, as_mask(expand_block_mask(*mask_lhs, block_size, m, k, s), x), s);
+  if (mask_rhs) y = multiply(y, as_mask(expand_block_mask(*mask_rhs, block_size, k, n, s), y), s);
+  array out = matmul(x, y, s);
+  if (mask_out) {
+    out = multiply(out, as_mask(expand_block_mask(*mask_out, block_size, m, n, s), out), s);
+  }
+  return out;
+}
+
+array hadamard_transform(const array& a, std::optional<double> scale,
+                         StreamOrDevice s) {
+  if (a.ndim() == 0) throw ValueError("[hadamard_transform] Needs an axis.");
+  int64_t n = a.shape().back();
+  if (n < 1 || (n & (n - 1)) != 0) {
+    throw ValueError("[hadamard_transform] The last axis must have a power-of-two "
+                     "size; got " + std::to_string(n) + ".");
+  }
+  Dtype t = is_floating(a.dtype()) ? a.dtype() : float32;
+  array x = astype(a, t, s);
+  int k = 0;
+  while ((int64_t(1) << k) < n) ++k;
+  Shape lead(x.shape().begin(), x.shape().end() - 1);
+  Shape split = lead;
+  split.insert(split.end(), k, 2);
+  x = reshape(x, split, s);
+  // One butterfly (x0 + x1, x0 - x1) per factor of two.
+  for (int d = 0; d < k; ++d) {
+    int ax = static_cast<int>(lead.size()) + d;
+    Shape st(x.ndim(), 0), en = x.shape(), step(x.ndim(), 1);
+    en[ax] = 1;
+    array x0 = slice(x, st, en, step, s);
+    st[ax] = 1;
+    en[ax] = 2;
+    array x1 = slice(x, st, en, step, s);
+    x = concatenate({add(x0, x1, s), subtract(x0, x1, s)}, ax, s);
+  }
+  x = reshape(x, a.shape(), s);
+  double sc = scale.value_or(1.0 / std::sqrt(static_cast<double>(n)));
+  return multiply(x, array::scalar(sc, t), s);
 }
 
 }  // namespace ember

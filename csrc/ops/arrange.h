@@ -54,5 +54,18 @@ array tensordot(const array& a, const array& b, const Axes& axes_a,
 array tensordot(const array& a, const array& b, int64_t n, StreamOrDevice s = {});
 array vecdot(const array& a, const array& b, int64_t axis, StreamOrDevice s = {});
 array kron(const array& a, const array& b, StreamOrDevice s = {});
+// a[lhs] @ b[rhs] over the flattened batch dimensions.
+array gather_mm(const array& a, const array& b, const std::optional<array>& lhs,
+                const std::optional<array>& rhs, StreamOrDevice s = {});
+// a[:, k0:k1] @ b[k0:k1, :] for each (k0, k1) in segments (..., 2).
+array segmented_mm(const array& a, const array& b, const array& segments,
+                   StreamOrDevice s = {});
+array block_masked_mm(const array& a, const array& b, int block_size,
+                      const std::optional<array>& mask_out,
+                      const std::optional<array>& mask_lhs,
+                      const std::optional<array>& mask_rhs, StreamOrDevice s = {});
+// Walsh-Hadamard transform (Sylvester order) along the last axis.
+array hadamard_transform(const array& a, std::optional<double> scale,
+                         StreamOrDevice s = {});
 
 }  // namespace ember

@@ -109,3 +109,42 @@ def test_products_match_numpy(rng):
     assert_close(mx.kron(mx.array(a[:2, :2]), mx.array(b[:2, :3])),
                  np.kron(a[:2, :2], b[:2, :3]))
     assert_close(mx.vecdot(mx.array(a), mx.array(a)), np.sum(a * a, -1), atol=1e-5)
+
+
+def test_gather_mm(rng):
+    a = rng.standard_normal((4, 3, 5)).astype(np.float32)
+    b = rng.standard_normal((2, 5, 6)).astype(np.float32)
+    li, ri = np.array([3, 0, 1]), np.array([1, 1, 0])
+    got = mx.gather_mm(mx.array(a), mx.array(b), mx.array(li), mx.array(ri))
+    assert_close(got, a[li] @ b[ri], atol=1e-5)
+
+
+def test_segmented_mm(rng):
+    a = rng.standard_normal((3, 8)).astype(np.float32)
+    b = rng.standard_normal((8, 2)).astype(np.float32)
+    segs = np.array([[0, 3], [3, 8], [2, 2]])
+    got = mx.segmented_mm(mx.array(a), mx.array(b), mx.array(segs))
+    want = np.stack([a[:, s:e] @ b[s:e] for s, e in segs])
+    assert_close(got, want, atol=1e-5)
+
+
+def test_block_masked_mm(rng):
+    a = rng.standard_normal((64, 96)).astype(np.float32)
+    b = rng.standard_normal((96, 64)).astype(np.float32)
+    lhs = np.array([[True, False, True], [False, True, True]])
+    out = np.array([[True, False], [True, True]])
+    got = mx.block_masked_mm(mx.array(a), mx.array(b), 32, mx.array(out), mx.array(lhs))
+    am = a * np.repeat(np.repeat(lhs, 32, 0), 32, 1)
+    want = (am @ b) * np.repeat(np.repeat(out, 32, 0), 32, 1)
+    assert_close(got, want, atol=1e-4)
+
+
+@pytest.mark.parametrize("n", [1, 2, 8, 64])
+def test_hadamard_transform(rng, n):
+    x = rng.standard_normal((3, n)).astype(np.float32)
+    h = np.array([[1.0]])
+    while h.shape[0] < n:
+        h = np.block([[h, h], [h, -h]])
+    assert_close(mx.hadamard_transform(mx.array(x)), x @ h.T / np.sqrt(n), atol=1e-5)
+    with pytest.raises(ValueError):
+        mx.hadamard_transform(mx.zeros((3, 6)))
