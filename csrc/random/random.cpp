@@ -41,17 +41,30 @@ array unit_uniform(const Shape& shape, const array& key, StreamOrDevice s) {
   return multiply(astype(b, float32, s), array::scalar(1.0 / (1 << 24), float32), s);
 }
 
-// Uniform float64 in [0, 1) with 53 random bits each.
-array unit_uniform64(const Shape& shape, const array& key, StreamOrDevice s) {
-  Shape twice = shape;
-  twice.push_back(2);
-  array words = astype(bits(twice, key, s), uint64, s);
+// The two halves of an array of shape `shape` + [2], each of shape `shape`.
+std::pair<array, array> split_pairs(const array& pairs, const Shape& shape,
+                                    StreamOrDevice s) {
+  Shape twice = pairs.shape();
   Shape start(twice.size(), 0), stop = twice, step(twice.size(), 1);
   stop.back() = 1;
-  array hi = reshape(slice(words, start, stop, step, s), shape, s);
+  array first = reshape(slice(pairs, start, stop, step, s), shape, s);
   start.back() = 1;
   stop.back() = 2;
-  array lo = reshape(slice(words, start, stop, step, s), shape, s);
+  array second = reshape(slice(pairs, start, stop, step, s), shape, s);
+  return {first, second};
+}
+
+// Two random 32-bit words per element, as uint64.
+std::pair<array, array> word_pairs(const Shape& shape, const array& key,
+                                   StreamOrDevice s) {
+  Shape twice = shape;
+  twice.push_back(2);
+  return split_pairs(astype(bits(twice, key, s), uint64, s), shape, s);
+}
+
+// Uniform float64 in [0, 1) with 53 random bits each.
+array unit_uniform64(const Shape& shape, const array& key, StreamOrDevice s) {
+  auto [hi, lo] = word_pairs(shape, key, s);
   array u = bitwise_or(left_shift(hi, array::scalar(21, uint64), s),
                        right_shift(lo, array::scalar(11, uint64), s), s);
   return multiply(astype(u, float64, s), array::scalar(std::ldexp(1.0, -53), float64), s);
@@ -116,12 +129,7 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
     twice.push_back(2);
     array parts = normal(twice, float32, std::nullopt, std::nullopt, key, s);
     parts = multiply(parts, array::scalar(M_SQRT1_2, float32), s);
-    Shape start(twice.size(), 0), stop = twice, step(twice.size(), 1);
-    stop.back() = 1;
-    array re = reshape(slice(parts, start, stop, step, s), shape, s);
-    start.back() = 1;
-    stop.back() = 2;
-    array im = reshape(slice(parts, start, stop, step, s), shape, s);
+    auto [re, im] = split_pairs(parts, shape, s);
     array z = add(astype(re, complex64, s),
                   multiply(astype(im, complex64, s),
                            array(complex64_t(0.0f, 1.0f)), s), s);
@@ -156,15 +164,7 @@ array randint(const array& low, const array& high, const Shape& shape,
                      shape_str(shape) + ".");
   }
   // 64 random bits reduced modulo the range: exact bounds, negligible bias.
-  Shape twice = shape;
-  twice.push_back(2);
-  array words = astype(bits(twice, key, s), uint64, s);
-  Shape start(twice.size(), 0), stop = twice, step(twice.size(), 1);
-  stop.back() = 1;
-  array hi = reshape(slice(words, start, stop, step, s), shape, s);
-  start.back() = 1;
-  stop.back() = 2;
-  array lo = reshape(slice(words, start, stop, step, s), shape, s);
+  auto [hi, lo] = word_pairs(shape, key, s);
   array r = bitwise_or(left_shift(hi, array::scalar(32, uint64), s), lo, s);
   array l64 = astype(low, int64, s), h64 = astype(high, int64, s);
   array range = astype(subtract(h64, l64, s), uint64, s);

@@ -342,6 +342,23 @@ def _install_custom(core):
     def _as_tuple(x):
         return tuple(x) if isinstance(x, (list, tuple)) else (x,)
 
+    def _retraced_rules(flat):
+        """vjp, jvp and vmap rules that transform `flat` (a function of the
+        primal arrays alone, so captured arrays are constants)."""
+
+        def vjp_rule(primals, cotangents, outputs):
+            return core.vjp(flat, primals, cotangents)[1]
+
+        def jvp_rule(primals, tangents):
+            return core.jvp(flat, primals, tangents)[1]
+
+        def vmap_rule(inputs, axes):
+            ax = [None if a < 0 else a for a in axes]
+            res = core.vmap(flat, in_axes=ax)(*inputs)
+            return res, [0] * len(res)
+
+        return vjp_rule, jvp_rule, vmap_rule
+
     class custom_function:
         """Wraps a function so its vjp, jvp and vmap can be given by hand."""
 
@@ -418,16 +435,7 @@ def _install_custom(core):
 
             # Missing rules re-trace the function on its inputs only, so
             # captured arrays stay constants, as with the given rules.
-            def default_vjp(primals, cotangents, outputs):
-                return core.vjp(flat, primals, cotangents)[1]
-
-            def default_jvp(primals, tangents):
-                return core.jvp(flat, primals, tangents)[1]
-
-            def default_vmap(inputs, axes):
-                ax = [None if a < 0 else a for a in axes]
-                res = core.vmap(flat, in_axes=ax)(*inputs)
-                return res, [0] * len(res)
+            default_vjp, default_jvp, default_vmap = _retraced_rules(flat)
 
             new_outs = core._custom_outputs(
                 prims,
@@ -460,20 +468,7 @@ def _install_custom(core):
             def flat(*xs):
                 return _flatten(fun(*with_arrays(list(xs)), **kwargs))[0]
 
-            def vjp_rule(primals, cotangents, outputs):
-                return core.vjp(flat, primals, cotangents)[1]
-
-            def jvp_rule(primals, tangents):
-                return core.jvp(flat, primals, tangents)[1]
-
-            def vmap_rule(inputs, axes):
-                ax = [None if a < 0 else a for a in axes]
-                outs = core.vmap(flat, in_axes=ax)(*inputs)
-                return outs, [0] * len(outs)
-
-            new_outs = core._custom_outputs(
-                prims, out_leaves, vjp_rule, jvp_rule, vmap_rule
-            )
+            new_outs = core._custom_outputs(prims, out_leaves, *_retraced_rules(flat))
             return out_rebuild(new_outs)
 
         return wrapper
