@@ -38,4 +38,5 @@ NB_MODULE(core, m) {
   py::init_arrange(m);
   py::init_conv(m);
   py::init_einsum(m);
+  py::init_linalg(m);
 }

@@ -1,0 +1,198 @@
+// LAPACK kernels of Factorization: each matrix of the batch is copied to a
+// row-major scratch buffer and handed to OpenBLAS's LAPACKE.
+#include <lapacke.h>
+
+#include <cstring>
+
+#include "backend/cpu/copy.h"
+#include "core/errors.h"
+#include "linalg/linalg.h"
+
+namespace ember {
+
+namespace {
+
+constexpr int kRow = LAPACK_ROW_MAJOR;
+
+template <typename T>
+struct Lapack;
+
+#define EMBER_LAPACK(T, p)                                                          \
+  template <>                                                                       \
+  struct Lapack<T> {                                                                \
+    static int getrf(int m, int n, T* a, int* piv) {                                \
+      return scipy_LAPACKE_##p##getrf(kRow, m, n, a, n, piv);                       \
+    }                                                                               \
+    static int getri(int n, T* a, const int* piv) {                                 \
+      return scipy_LAPACKE_##p##getri(kRow, n, a, n, piv);                          \
+    }                                                                               \
+    static int potrf(char uplo, int n, T* a) {                                      \
+      return scipy_LAPACKE_##p##potrf(kRow, uplo, n, a, n);                         \
+    }                                                                               \
+    static int trtri(char uplo, int n, T* a) {                                      \
+      return scipy_LAPACKE_##p##trtri(kRow, uplo, 'N', n, a, n);                    \
+    }                                                                               \
+    static int geqrf(int m, int n, T* a, T* tau) {                                  \
+      return scipy_LAPACKE_##p##geqrf(kRow, m, n, a, n, tau);                       \
+    }                                                                               \
+    static int orgqr(int m, int n, int k, T* a, int lda, const T* tau) {            \
+      return scipy_LAPACKE_##p##orgqr(kRow, m, n, k, a, lda, tau);                  \
+    }                                                                               \
+    static int gesdd(char job, int m, int n, T* a, T* s, T* u, T* vt) {             \
+      return scipy_LAPACKE_##p##gesdd(kRow, job, m, n, a, n, s, u, m, vt, n);       \
+    }                                                                               \
+    static int syevd(char jobz, char uplo, int n, T* a, T* w) {                     \
+      return scipy_LAPACKE_##p##syevd(kRow, jobz, uplo, n, a, n, w);                \
+    }                                                                               \
+    static int gesv(int n, int nrhs, T* a, int* piv, T* b) {                        \
+      return scipy_LAPACKE_##p##gesv(kRow, n, nrhs, a, n, piv, b, nrhs);            \
+    }                                                                               \
+    static int trtrs(char uplo, int n, int nrhs, const T* a, T* b) {                \
+      return scipy_LAPACKE_##p##trtrs(kRow, uplo, 'N', 'N', n, nrhs, a, n, b, nrhs); \
+    }                                                                               \
+  };
+EMBER_LAPACK(float, s)
+EMBER_LAPACK(double, d)
+#undef EMBER_LAPACK
+
+void check(int info, const char* op, const char* what) {
+  if (info < 0) throw ValueError(std::string("[") + op + "] Invalid LAPACK argument.");
+  if (info > 0) throw ValueError(std::string("[") + op + "] " + what);
+}
+
+// A row-major matrix dimension LAPACK (32-bit) can take.
+int dim(int64_t n, const char* op) {
+  if (n > INT32_MAX / 2) throw ValueError(std::string("[") + op + "] Matrix too large.");
+  return static_cast<int>(n);
+}
+
+template <typename T>
+void zero_triangle(T* a, int n, bool keep_upper) {
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      if (keep_upper ? j < i : j > i) a[i * n + j] = T(0);
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+static void factor_typed(Factorization::Kind kind, bool upper, const char* op,
+                         const std::vector<array>& in, std::vector<array>& out) {
+  using K = Factorization;
+  array a = cpu::ensure_row_contiguous(in[0]);
+  int nd = a.ndim();
+  int m = dim(a.shape()[nd - 2], op), n = dim(a.shape()[nd - 1], op);
+  int k = std::min(m, n);
+  int64_t batch = a.size() / std::max<int64_t>(int64_t(m) * n, 1);
+  if (int64_t(m) * n == 0) batch = 0;
+  for (auto& o : out) o.set_data(allocate(o.nbytes()));
+  std::vector<T> work(static_cast<size_t>(m) * n);
+  std::vector<int> piv(std::max(k, 1));
+  char uplo = upper ? 'U' : 'L';
+  const T* src = a.data<T>();
+  for (int64_t b = 0; b < batch; ++b) {
+    std::memcpy(work.data(), src + b * m * n, sizeof(T) * m * n);
+    T* w = work.data();
+    switch (kind) {
+      case K::Inv: {
+        check(Lapack<T>::getrf(n, n, w, piv.data()), op, "The matrix is singular.");
+        check(Lapack<T>::getri(n, w, piv.data()), op, "The matrix is singular.");
+        std::memcpy(out[0].data<T>() + b * n * n, w, sizeof(T) * n * n);
+        break;
+      }
+      case K::TriInv: {
+        zero_triangle(w, n, upper);
+        check(Lapack<T>::trtri(uplo, n, w), op, "The matrix is singular.");
+        std::memcpy(out[0].data<T>() + b * n * n, w, sizeof(T) * n * n);
+        break;
+      }
+      case K::Cholesky: {
+        check(Lapack<T>::potrf(uplo, n, w), op,
+              "The matrix is not positive definite.");
+        zero_triangle(w, n, upper);
+        std::memcpy(out[0].data<T>() + b * n * n, w, sizeof(T) * n * n);
+        break;
+      }
+      case K::QR: {
+        std::vector<T> tau(std::max(k, 1));
+        check(Lapack<T>::geqrf(m, n, w, tau.data()), op, "QR failed.");
+        T* r = out[1].data<T>() + b * k * n;
+        for (int i = 0; i < k; ++i) {
+          for (int j = 0; j < n; ++j) r[i * n + j] = j >= i ? w[i * n + j] : T(0);
+        }
+        // Q: the first k columns, built in a (m, k) buffer.
+        std::vector<T> q(static_cast<size_t>(m) * k);
+        for (int i = 0; i < m; ++i) {
+          for (int j = 0; j < k; ++j) q[i * k + j] = w[i * n + j];
+        }
+        check(Lapack<T>::orgqr(m, k, k, q.data(), k, tau.data()), op, "QR failed.");
+        std::memcpy(out[0].data<T>() + b * m * k, q.data(), sizeof(T) * m * k);
+        break;
+      }
+      case K::SVD:
+      case K::SVDValues: {
+        bool uv = kind == K::SVD;
+        std::vector<T> u(uv ? size_t(m) * m : 1), vt(uv ? size_t(n) * n : 1);
+        T* s_out = (uv ? out[1] : out[0]).data<T>() + b * k;
+        check(Lapack<T>::gesdd(uv ? 'A' : 'N', m, n, w, s_out, u.data(), vt.data()),
+              op, "The SVD did not converge.");
+        if (uv) {
+          std::memcpy(out[0].data<T>() + b * m * m, u.data(), sizeof(T) * m * m);
+          std::memcpy(out[2].data<T>() + b * n * n, vt.data(), sizeof(T) * n * n);
+        }
+        break;
+      }
+      case K::Eigh:
+      case K::EigvalsH: {
+        bool vecs = kind == K::Eigh;
+        check(Lapack<T>::syevd(vecs ? 'V' : 'N', uplo, n, w, out[0].data<T>() + b * n),
+              op, "The eigensolver did not converge.");
+        if (vecs) std::memcpy(out[1].data<T>() + b * n * n, w, sizeof(T) * n * n);
+        break;
+      }
+      case K::LUFactor: {
+        int info = Lapack<T>::getrf(m, n, w, piv.data());
+        if (info < 0) check(info, op, "");
+        std::memcpy(out[0].data<T>() + b * m * n, w, sizeof(T) * m * n);
+        uint32_t* p = out[1].data<uint32_t>() + b * k;
+        for (int i = 0; i < k; ++i) p[i] = static_cast<uint32_t>(piv[i] - 1);
+        break;
+      }
+      case K::Solve:
+      case K::SolveTriangular:
+        break;  // handled below: they take a right-hand side
+    }
+  }
+  if (kind == K::Solve || kind == K::SolveTriangular) {
+    array rhs = cpu::ensure_row_contiguous(in[1]);
+    int nrhs = dim(rhs.shape()[rhs.ndim() - 1], op);
+    const T* bs = rhs.data<T>();
+    T* xs = out[0].data<T>();
+    std::vector<T> x(static_cast<size_t>(n) * nrhs);
+    for (int64_t b = 0; b < batch; ++b) {
+      std::memcpy(work.data(), src + b * n * n, sizeof(T) * n * n);
+      std::memcpy(x.data(), bs + b * n * nrhs, sizeof(T) * n * nrhs);
+      if (kind == K::Solve) {
+        check(Lapack<T>::gesv(n, nrhs, work.data(), piv.data(), x.data()), op,
+              "The matrix is singular.");
+      } else {
+        check(Lapack<T>::trtrs(uplo, n, nrhs, work.data(), x.data()), op,
+              "The matrix is singular.");
+      }
+      std::memcpy(xs + b * n * nrhs, x.data(), sizeof(T) * n * nrhs);
+    }
+  }
+}
+
+void Factorization::eval_cpu(const std::vector<array>& inputs,
+                             std::vector<array>& outputs) {
+  if (inputs[0].dtype() == float64) {
+    factor_typed<double>(kind_, upper_, name(), inputs, outputs);
+  } else {
+    factor_typed<float>(kind_, upper_, name(), inputs, outputs);
+  }
+}
+
+}  // namespace ember
