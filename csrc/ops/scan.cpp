@@ -3,6 +3,7 @@
 #include "ops/scan.h"
 
 #include "core/errors.h"
+#include "ops/arrange.h"
 #include "ops/autodiff.h"
 #include "ops/indexing.h"
 
@@ -97,11 +98,8 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
   switch (kind_) {
     case Sum:
       return {cumsum(g, axis_, !reverse_, inclusive_, s)};
-    case Prod: {
-      // d y_j / d x_i = y_j / x_i for i within the prefix of j.
-      array gy = cumsum(multiply(g, y, s), axis_, !reverse_, inclusive_, s);
-      return {divide(gy, x, s)};
-    }
+    case Prod:
+      return {cumprod_vjp(x, g, s)};
     case LogAddExp: {
       // d y_j / d x_i = exp(x_i - y_j) within the prefix.
       array gy = cumsum(multiply(g, exp(negative(y, s), s), s), axis_, !reverse_,
@@ -147,6 +145,42 @@ std::pair<array, array> Scan::extreme_sources(const array& x, const array& per_o
     vals = slice(per_output, b0, b1, st, s);
   }
   return {src, vals};
+}
+
+array Scan::cumprod_vjp(const array& x_in, const array& g_in, Stream s) const {
+  // Work on a forward, inclusive scan: flip reversed ones, and turn an
+  // exclusive one into an inclusive one with the cotangent shifted by one.
+  int64_t n = x_in.shape()[axis_];
+  auto flip_axis = [&](const array& a) { return reverse_ ? flip(a, Axes{axis_}, s) : a; };
+  array x = flip_axis(x_in), g = flip_axis(g_in);
+  // Complex pullbacks use conj of the derivative: products of conj(x).
+  if (is_complex(x.dtype())) x = conjugate(x, s);
+  if (!inclusive_ && n > 0) {
+    Shape st(g.ndim(), 0), en = g.shape(), step(g.ndim(), 1);
+    st[axis_] = 1;
+    array tail = slice(g, st, en, step, s);
+    Shape zs = g.shape();
+    zs[axis_] = 1;
+    g = concatenate({tail, zeros(zs, g.dtype(), s)}, axis_, s);
+  }
+  // With z the first zero of a line: positions before z use y_j / x_i;
+  // position z uses the products with x_z replaced by 1; later ones get 0.
+  Shape sh(x.ndim(), 1);
+  sh[axis_] = n;
+  array pos = broadcast_to(reshape(arange(0, n, 1, int64, s), sh, s), x.shape(), s);
+  array is_zero = equal(x, scalar_like(x, 0.0), s);
+  array first_zero = where(any(is_zero, {axis_}, true, s),
+                           astype(argmax(is_zero, axis_, true, s), int64, s),
+                           array::scalar(static_cast<double>(n), int64), s);
+  first_zero = stop_gradient(first_zero, s);
+  array before = less(pos, first_zero, s), at = equal(pos, first_zero, s);
+  array y = cumprod(x, axis_, false, true, s);
+  array safe_x = where(before, x, scalar_like(x, 1.0), s);
+  array grad_before = divide(cumsum(multiply(g, y, s), axis_, true, true, s), safe_x, s);
+  array y_skip = cumprod(where(at, scalar_like(x, 1.0), x, s), axis_, false, true, s);
+  array grad_at = cumsum(multiply(g, y_skip, s), axis_, true, true, s);
+  array grad = where(before, grad_before, where(at, grad_at, zeros_like(x, s), s), s);
+  return flip_axis(grad);
 }
 
 std::vector<array> Scan::jvp(const std::vector<array>& primals,

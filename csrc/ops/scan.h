@@ -23,6 +23,8 @@ class Scan : public UnaryOutputPrimitive {
   EMBER_TRANSFORM_RULES
 
  private:
+  // Gradient of a cumulative product that stays exact with zeros.
+  array cumprod_vjp(const array& x, const array& g, Stream s) const;
   // For cummax/cummin: which input position each output copies, and
   // per_output aligned with those positions (exclusive scans drop one).
   std::pair<array, array> extreme_sources(const array& x, const array& per_output,
