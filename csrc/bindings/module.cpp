@@ -39,4 +39,5 @@ NB_MODULE(core, m) {
   py::init_conv(m);
   py::init_einsum(m);
   py::init_linalg(m);
+  py::init_fft(m);
 }
