@@ -2,6 +2,8 @@
 // objects and ember types.
 #pragma once
 #include <nanobind/nanobind.h>
+
+#include <exception>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -28,6 +30,9 @@ std::optional<Dtype> to_dtype(nb::handle h);
 nb::object to_list(array a);
 nb::object to_scalar(array a);
 std::string format_array(array a);
+
+// The failure of the last async_eval, for synchronize to raise.
+std::exception_ptr& pending_async_error();
 
 void init_dtype(nb::module_& m);
 void init_device(nb::module_& m);

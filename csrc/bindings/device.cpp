@@ -1,4 +1,7 @@
 // Devices, streams, memory statistics and the metal/cuda namespaces.
+#include <exception>
+#include <utility>
+
 #include "bindings/common.h"
 #include "core/errors.h"
 
@@ -96,9 +99,15 @@ void init_device(nb::module_& m) {
           return info;
         },
         "device"_a.none() = nb::none(), "Information about a device.");
-  m.def("synchronize", [](nb::handle) {}, "stream"_a.none() = nb::none(),
-        "Wait for the work on a stream to finish. Evaluation on the CPU is "
-        "synchronous, so there is nothing to wait for.");
+  m.def("synchronize",
+        [](nb::handle) {
+          // Evaluation on the CPU is synchronous; report an async_eval failure.
+          std::exception_ptr e = std::exchange(pending_async_error(), nullptr);
+          if (e) std::rethrow_exception(e);
+        },
+        "stream"_a.none() = nb::none(),
+        "Wait for the work on a stream to finish, raising any error of an "
+        "earlier async_eval.");
 
   nb::class_<StreamContext>(m, "stream", "Context manager setting the default stream.")
       .def("__init__",

@@ -1,5 +1,6 @@
 // Bindings of reductions, scans, sorting and evaluation.
 #include <algorithm>
+#include <exception>
 #include <cmath>
 
 #include "bindings/args.h"
@@ -172,6 +173,11 @@ void bind_scan_sort(nb::module_& m) {
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Degrees to radians.");
 }
 
+std::exception_ptr& pending_async_error() {
+  static std::exception_ptr error;
+  return error;
+}
+
 void bind_eval(nb::module_& m) {
   m.def("get_array_buffer_size",
         [](nb::args args) {
@@ -218,7 +224,13 @@ void bind_eval(nb::module_& m) {
             }
           }
           nb::gil_scoped_release release;
-          async_eval(std::move(arrays));
+          // Work runs now, but like a queued computation its failure is
+          // reported by synchronize (and again by any eval of the arrays).
+          try {
+            async_eval(std::move(arrays));
+          } catch (...) {
+            pending_async_error() = std::current_exception();
+          }
         },
         "Start evaluating the arrays in the given (nested) arguments.");
   m.attr("pi") = M_PI;

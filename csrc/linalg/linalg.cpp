@@ -7,6 +7,7 @@
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
 #include "ops/indexing.h"
+#include "ops/scan.h"
 
 namespace ember {
 
@@ -148,7 +149,8 @@ std::vector<array> lu(const array& a_in, StreamOrDevice s) {
                           broadcast_to(array(static_cast<int32_t>(i)), pi.shape(), s),
                           at_p, -1, s);
   }
-  return {perm, l, u};
+  // MLX's convention: L[P] @ U == A, so P is the inverse of the row order.
+  return {argsort(perm, -1, s), l, u};
 }
 
 array solve(const array& a_in, const array& b_in, StreamOrDevice s) {

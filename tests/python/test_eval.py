@@ -133,3 +133,13 @@ def test_concurrent_evals():
     for k in range(4):
         expected = float(np.sum(np.arange(10_000.0) + 50 * k))
         assert abs(results[k] - expected) <= 1e-5 * expected
+
+
+def test_async_eval_error_surfaces_at_synchronize():
+    bad = mx.linalg.inv(mx.array([[1.0, 2.0], [2.0, 4.0]]))  # singular
+    mx.async_eval(bad)
+    with pytest.raises(RuntimeError):
+        mx.synchronize()
+    mx.synchronize()  # the error is reported once
+    with pytest.raises(RuntimeError):
+        mx.eval(bad)

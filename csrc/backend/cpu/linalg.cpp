@@ -3,6 +3,7 @@
 #include <lapacke.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include "backend/cpu/copy.h"
 #include "core/errors.h"
@@ -55,9 +56,13 @@ EMBER_LAPACK(float, s)
 EMBER_LAPACK(double, d)
 #undef EMBER_LAPACK
 
+// A numerical failure found while evaluating (singular matrix, no
+// convergence) is a RuntimeError, raised at eval.
 void check(int info, const char* op, const char* what) {
-  if (info < 0) throw ValueError(std::string("[") + op + "] Invalid LAPACK argument.");
-  if (info > 0) throw ValueError(std::string("[") + op + "] " + what);
+  if (info < 0) {
+    throw std::runtime_error(std::string("[") + op + "] Invalid LAPACK argument.");
+  }
+  if (info > 0) throw std::runtime_error(std::string("[") + op + "] " + what);
 }
 
 // A row-major matrix dimension LAPACK (32-bit) can take.
