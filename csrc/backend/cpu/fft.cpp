@@ -88,11 +88,7 @@ void FFT::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.set_data(allocate(out.nbytes()));
   if (out.size() == 0) return;
-  int64_t n = in.shape()[axis_];
-  int64_t is = in.strides()[axis_], os = out.strides()[axis_];
-  Shape lines = in.shape();
-  lines[axis_] = 1;
-  auto plan = cpu::make_plan<2>(lines, {out.strides(), in.strides()});
+  auto [plan, n, is, os] = cpu::lines_along(in, out, axis_);
   LinePlan line(static_cast<size_t>(n), inverse_);
   const complex64_t* src = in.data<complex64_t>();
   complex64_t* dst = out.data<complex64_t>();

@@ -12,13 +12,6 @@ namespace ember {
 
 namespace {
 
-// Plan over every line: kept dims of out (row-contiguous) and in.
-cpu::LoopPlan<2> line_plan(const array& in, const array& out, int axis) {
-  Shape shape = in.shape();
-  shape[axis] = 1;
-  return cpu::make_plan<2>(shape, {out.strides(), in.strides()});
-}
-
 template <typename T>
 bool nan_value(T v) {
   if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
@@ -31,9 +24,7 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.set_data(allocate(out.nbytes()));
   if (out.size() == 0) return;
-  int64_t n = in.shape()[axis_];
-  int64_t is = in.strides()[axis_], os = out.strides()[axis_];
-  auto plan = line_plan(in, out, axis_);
+  auto [plan, n, is, os] = cpu::lines_along(in, out, axis_);
   Kind kind = kind_;
   bool rev = reverse_, incl = inclusive_;
   dispatch_all(out.dtype(), [&](auto tag) {
@@ -108,9 +99,7 @@ void ArgSort::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.set_data(allocate(out.nbytes()));
   if (out.size() == 0) return;
-  int64_t n = in.shape()[axis_];
-  int64_t is = in.strides()[axis_], os = out.strides()[axis_];
-  auto plan = line_plan(in, out, axis_);
+  auto [plan, n, is, os] = cpu::lines_along(in, out, axis_);
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = compute_t<T>;

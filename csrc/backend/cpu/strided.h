@@ -97,6 +97,20 @@ void run_plan(const LoopPlan<N>& p, F&& f, int64_t cost = 1) {
                [&](int64_t b, int64_t e) { for_range<N>(p, b, e, f); });
 }
 
+// Every line along `axis` of in and out (same shape): the plan visits the
+// line starts; n elements each, in_stride / out_stride apart.
+struct Lines {
+  LoopPlan<2> plan;
+  int64_t n, in_stride, out_stride;
+};
+
+inline Lines lines_along(const array& in, const array& out, int axis) {
+  Shape starts = in.shape();
+  starts[axis] = 1;
+  return {make_plan<2>(starts, {out.strides(), in.strides()}), in.shape()[axis],
+          in.strides()[axis], out.strides()[axis]};
+}
+
 // Runs f(begin, end) over a flat range, in parallel when large.
 template <typename F>
 void run_flat(int64_t n, F&& f) {
