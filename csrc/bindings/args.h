@@ -39,12 +39,6 @@ inline void collect_arrays(nb::handle obj, std::vector<array>& out) {
   }
 }
 
-inline nb::object list_or_single(const std::vector<array>& v) {
-  if (v.size() == 1) return nb::cast(v[0]);
-  nb::list l;
-  for (auto& a : v) l.append(a);
-  return l;
-}
 
 #define ARR(a) to_array(a)
 #define SOD to_sod(s)
