@@ -1,6 +1,7 @@
 // Method forms of the ops on the Python `array` class.
 #include "bindings/args.h"
 #include "core/errors.h"
+#include "ops/arrange.h"
 
 namespace ember::py {
 
@@ -85,6 +86,14 @@ void init_array_methods(nb::class_<array>& cls) {
           },
           "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
           "stream"_a.none() = nb::none());
+  cls.def("diagonal",
+          [](const array& a, int64_t offset, int64_t axis1, int64_t axis2, nb::handle s) {
+            return diagonal(a, offset, axis1, axis2, SOD);
+          },
+          "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "stream"_a.none() = nb::none());
+  cls.def("diag",
+          [](const array& a, int64_t k, nb::handle s) { return diag(a, k, SOD); },
+          "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("round",
           [](const array& a, int decimals, nb::handle s) {
             return round(a, decimals, SOD);
