@@ -96,7 +96,10 @@ std::vector<array> split(const array& a, int64_t num_splits, int64_t axis,
 std::vector<array> split(const array& a, const Shape& indices, int64_t axis,
                          StreamOrDevice s = {});
 
-// ---- reductions (axes empty with all_axes=true: reduce everything)
+// ---- reductions (empty axes reduce nothing; all_axes(a) reduces everything)
+// Result dtype of sums and products (and their cumulative forms): small
+// integers widen as in numpy.
+Dtype sum_dtype(Dtype t);
 array sum(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s = {});
 array prod(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s = {});
 array max(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s = {});

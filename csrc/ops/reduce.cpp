@@ -37,8 +37,10 @@ array reduce(const array& a, const Axes& axes, bool keepdims, Reduce::Kind kind,
   return squeeze(out, Axes(ax.begin(), ax.end()), s);
 }
 
-// Sums and products widen small integers, as numpy does.
-Dtype accumulate_type(Dtype t) {
+
+}  // namespace
+
+Dtype sum_dtype(Dtype t) {
   if (t == bool_) return int32;
   if (issubdtype(t, DtypeCategory::signedinteger)) {
     return t.size() <= 4 ? int32 : int64;
@@ -49,14 +51,12 @@ Dtype accumulate_type(Dtype t) {
   return t;
 }
 
-}  // namespace
-
 array sum(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
-  return reduce(a, axes, keepdims, Reduce::Sum, accumulate_type(a.dtype()),
+  return reduce(a, axes, keepdims, Reduce::Sum, sum_dtype(a.dtype()),
                 "sum", s);
 }
 array prod(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
-  return reduce(a, axes, keepdims, Reduce::Prod, accumulate_type(a.dtype()),
+  return reduce(a, axes, keepdims, Reduce::Prod, sum_dtype(a.dtype()),
                 "prod", s);
 }
 array max(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {

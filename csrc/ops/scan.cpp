@@ -25,9 +25,7 @@ array scan(const array& a, int64_t axis, bool reverse, bool inclusive,
   int ax = normalize_axis(axis, a.ndim(), name);
   Dtype t = a.dtype();
   if (kind == Scan::Sum || kind == Scan::Prod) {
-    if (t == bool_ || t == int8 || t == int16 || t == uint8 || t == uint16) {
-      t = is_unsigned(t) ? uint32 : int32;
-    }
+    t = sum_dtype(t);
   } else if (kind == Scan::LogAddExp && !is_inexact(t)) {
     t = float32;
   }

@@ -78,12 +78,11 @@ void AsType::eval_cpu(const std::vector<array>& inputs, array& out) {
   if (in.flags().contiguous && in.data_size() == in.size()) {
     // Keep the input's dense layout; convert the flat span.
     out.set_data(allocate(out.nbytes()), in);
-    const array& src = in;
     dispatch_all(in.dtype(), [&](auto in_tag) {
       using In = typename decltype(in_tag)::type;
       dispatch_all(out.dtype(), [&](auto out_tag) {
         using Out = typename decltype(out_tag)::type;
-        const In* s = src.data<In>();
+        const In* s = in.data<In>();
         Out* d = out.data<Out>();
         cpu::run_flat(in.size(), [&](int64_t b, int64_t e) {
           for (int64_t i = b; i < e; ++i) d[i] = cast_to<Out>(s[i]);

@@ -229,7 +229,7 @@ void reduce_typed(const array& in, array& out, const std::vector<int>& axes) {
   }, rsize);
 }
 
-// Output type of sum and prod; matches accumulate_type in ops/reduce.cpp.
+// Output type of sum and prod: sum_dtype (ops/reduce.cpp) as a type.
 template <typename In>
 using sum_type_t = std::conditional_t<
     std::is_same_v<In, bool> || std::is_same_v<In, int8_t> ||

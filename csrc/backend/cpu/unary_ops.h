@@ -164,14 +164,10 @@ struct ErfInvOp {
 struct SigmoidOp {
   template <typename T>
   T operator()(T x) const {
-    if constexpr (is_cplx<T>) {
-      return T(1) / (T(1) + std::exp(-x));
-    } else {
-      // Evaluated on the side where exp cannot overflow.
-      if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-      T e = std::exp(x);
-      return e / (T(1) + e);
-    }
+    // Evaluated on the side where exp cannot overflow.
+    if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+    T e = std::exp(x);
+    return e / (T(1) + e);
   }
 };
 struct IsNanOp {
