@@ -104,16 +104,6 @@ void init_arrange(nb::module_& m) {
         },
         "arrays"_a, "sparse"_a = false, "indexing"_a = "xy",
         "stream"_a.none() = nb::none(), "Coordinate grids from 1-D arrays.");
-  m.def("searchsorted",
-        [](nb::handle a, nb::handle v, const std::string& side, nb::handle s) {
-          if (side != "left" && side != "right") {
-            throw ValueError("[searchsorted] side must be 'left' or 'right'.");
-          }
-          return searchsorted(to_array(a), to_array(v), side == "right", to_sod(s));
-        },
-        "sorted_sequence"_a, "values"_a, "side"_a = "left", nb::kw_only(),
-        "stream"_a.none() = nb::none(),
-        "Indices where values would be inserted to keep the sequence sorted.");
   m.def("repeat",
         [](nb::handle a, int64_t repeats, std::optional<int64_t> axis, nb::handle s) {
           return repeat(to_array(a), repeats, axis, to_sod(s));

@@ -33,6 +33,8 @@ const char* buffer_format(Dtype d) {
     case Dtype::Val::float32: return "f";
     case Dtype::Val::float64: return "d";
     case Dtype::Val::complex64: return "Zf";
+    // Not a PEP 3118 code: raw bytes stay readable, numpy refuses it (as in MLX).
+    case Dtype::Val::bfloat16: return "bfloat16";
     default: return nullptr;
   }
 }
@@ -42,8 +44,7 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
     array a = nb::cast<array>(nb::handle(obj));
     const char* fmt = buffer_format(a.dtype());
     if (!fmt) {
-      PyErr_SetString(PyExc_BufferError,
-                      "[buffer] bfloat16 has no buffer-protocol format.");
+      PyErr_SetString(PyExc_BufferError, "[buffer] This dtype has no buffer format.");
       return -1;
     }
     {
@@ -83,10 +84,14 @@ PyType_Slot array_slots[] = {
     {Py_bf_releasebuffer, reinterpret_cast<void*>(array_releasebuffer)},
     {0, nullptr}};
 
-// numpy conversion through the buffer protocol (bfloat16 goes via float32).
+// numpy conversion through the buffer protocol. numpy has no bfloat16.
 nb::object to_numpy(const array& a, nb::handle dtype, nb::handle copy) {
+  if (a.dtype() == bfloat16) {
+    throw ValueError("[array] numpy has no bfloat16 dtype; convert with "
+                     "astype(mx.float32) first.");
+  }
   nb::object np = nb::module_::import_("numpy");
-  nb::object src = nb::cast(a.dtype() == bfloat16 ? astype(a, float32) : a);
+  nb::object src = nb::cast(a);
   nb::object view = nb::steal(PyMemoryView_FromObject(src.ptr()));
   if (!view.is_valid()) throw nb::python_error();
   nb::object out = np.attr("asarray")(view);
@@ -246,6 +251,10 @@ void init_array(nb::module_& m) {
       .def("__index__", [](const array& a) {
         if (!is_integral(a.dtype())) {
           throw nb::type_error("Only integer arrays can be used as an index.");
+        }
+        // A TypeError (not ValueError) lets bytes(a) fall back to the buffer.
+        if (a.size() != 1) {
+          throw nb::type_error("[__index__] Only one-element integer arrays are an index.");
         }
         return to_scalar(astype(a, int64));
       })

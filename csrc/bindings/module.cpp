@@ -40,4 +40,5 @@ NB_MODULE(core, m) {
   py::init_einsum(m);
   py::init_linalg(m);
   py::init_fft(m);
+  py::init_quantized(m);
 }

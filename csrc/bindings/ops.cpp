@@ -164,7 +164,10 @@ void bind_creation(nb::module_& m) {
             if (v.size() == 3 && !std::isnan(v[2])) step = v[2];
             if (std::isnan(stop)) std::swap(start, stop), start = 0;
           }
-          Dtype dt = to_dtype(dtype).value_or(any_float ? float32 : int32);
+          // Integer ranges reaching past int32 widen to int64.
+          auto fits32 = [](double x) { return std::abs(x) <= 2147483647.0; };
+          Dtype int_t = fits32(start) && fits32(stop) ? int32 : int64;
+          Dtype dt = to_dtype(dtype).value_or(any_float ? float32 : int_t);
           return arange(start, stop, step, dt, SOD);
         },
         "args"_a, "dtype"_a.none() = nb::none(), "stream"_a.none() = nb::none(),

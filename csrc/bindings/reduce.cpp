@@ -123,6 +123,16 @@ void bind_scan_sort(nb::module_& m) {
         },
         "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Sorted copy along an axis (NaNs last).");
+  m.def("searchsorted",
+        [](nb::handle a, nb::handle v, const std::string& side, nb::handle s) {
+          if (side != "left" && side != "right") {
+            throw ValueError("[searchsorted] side must be 'left' or 'right'.");
+          }
+          return searchsorted(ARR(a), ARR(v), side == "right", SOD);
+        },
+        "sorted_sequence"_a, "values"_a, "side"_a = "left", nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "Indices where values would be inserted to keep the sequence sorted.");
   m.def("argsort",
         [with_axis](nb::handle a, nb::handle axis, nb::handle s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) { return argsort(x, ax, SOD); });

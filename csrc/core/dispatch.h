@@ -48,6 +48,20 @@ decltype(auto) dispatch_real(Dtype d, const char* op, F&& f) {
   });
 }
 
+// Real floating types only (float16, bfloat16, float32, float64).
+template <typename F>
+decltype(auto) dispatch_float(Dtype d, const char* op, F&& f) {
+  switch (d.val) {
+    case Dtype::Val::float16: return f(TypeTag<float16_t>{});
+    case Dtype::Val::float32: return f(TypeTag<float>{});
+    case Dtype::Val::float64: return f(TypeTag<double>{});
+    case Dtype::Val::bfloat16: return f(TypeTag<bfloat16_t>{});
+    default:
+      throw TypeError(std::string("[") + op + "] Expected a floating point dtype, got " +
+                      dtype_name(d) + ".");
+  }
+}
+
 // The type arithmetic is done in: half types compute in float.
 template <typename T>
 struct ComputeType {

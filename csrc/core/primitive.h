@@ -37,6 +37,12 @@ class Primitive {
   // Outputs with no derivative at all (stop_gradient, comparisons, integer
   // results): reverse mode does not look past them.
   virtual bool stops_gradient() const { return false; }
+  // stop_gradient itself: past it, nothing depends on the traced inputs.
+  virtual bool cuts_dependence() const { return false; }
+  // Inputs holding integer positions (gather/scatter indices). One that
+  // depends on a differentiated input without a stop_gradient between is
+  // an error, as in MLX, rather than a silently zero gradient.
+  virtual bool is_index_input(size_t i, size_t n_inputs) const { return false; }
   virtual const char* name() const = 0;
   Stream stream() const { return stream_; }
 

@@ -142,7 +142,7 @@ std::vector<array> lu(const array& a_in, StreamOrDevice s) {
     Shape st(perm.ndim(), 0), en = perm.shape(), step(perm.ndim(), 1);
     st.back() = i;
     en.back() = i + 1;
-    array pi = slice(piv, st, en, step, s);  // (..., 1): swap i with pi
+    array pi = stop_gradient(slice(piv, st, en, step, s), s);  // (..., 1): swap i with pi
     array at_i = slice(perm, st, en, step, s);
     array at_p = take_along_axis(perm, pi, -1, s);
     perm = put_along_axis(put_along_axis(perm, pi, at_i, -1, s),

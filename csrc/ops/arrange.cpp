@@ -208,6 +208,25 @@ array diff(const array& a, int64_t n, int64_t axis, StreamOrDevice s) {
   return x;
 }
 
+namespace {
+
+// Source positions for mirror padding of an axis of size n: the axis
+// extended periodically by its mirror image, without the edge element
+// (reflect, period 2(n-1)) or with it (symmetric, period 2n), as numpy
+// pads when the width exceeds the axis.
+array mirror_indices(int64_t n, int64_t before, int64_t after, bool reflect) {
+  if (n == 0) throw ValueError("[pad] Cannot mirror-pad an empty axis.");
+  int64_t period = reflect ? 2 * (n - 1) : 2 * n;
+  std::vector<int64_t> idx(before + n + after, 0);
+  for (int64_t k = 0; k < static_cast<int64_t>(idx.size()) && period > 0; ++k) {
+    int64_t j = ((k - before) % period + period) % period;
+    idx[k] = j < n ? j : (reflect ? period - j : period - 1 - j);
+  }
+  return array::from_data(idx.data(), {static_cast<int64_t>(idx.size())}, int64);
+}
+
+}  // namespace
+
 array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths,
           const std::string& mode, const array& value, StreamOrDevice s) {
   if (static_cast<int>(widths.size()) != a.ndim()) {
@@ -225,26 +244,16 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     if (before == 0 && after == 0) continue;
     int64_t n = x.shape()[ax];
     if (mode == "edge" && n == 0) throw ValueError("[pad] Cannot edge-pad an empty axis.");
-    bool reflect = mode == "reflect";
-    if ((reflect || mode == "symmetric") &&
-        std::max(before, after) > n - (reflect ? 1 : 0)) {
-      throw ValueError("[pad] " + mode + " padding of " +
-                       std::to_string(std::max(before, after)) +
-                       " is too wide for an axis of size " + std::to_string(n) + ".");
+    if (mode == "reflect" || mode == "symmetric") {
+      x = take(x, mirror_indices(n, before, after, mode == "reflect"), ax, s);
+      continue;
     }
     auto block = [&](int64_t width, bool at_start) {
       Shape shape = x.shape();
       shape[ax] = width;
       if (mode == "constant") return full(shape, astype(value, x.dtype(), s), x.dtype(), s);
-      if (mode == "edge") {
-        array edge = at_start ? slice_axis(x, ax, 0, 1, s) : slice_axis(x, ax, n - 1, n, s);
-        return broadcast_to(edge, shape, s);
-      }
-      // Mirror images, without (reflect) or with (symmetric) the edge.
-      int64_t skip = reflect ? 1 : 0;
-      array part = at_start ? slice_axis(x, ax, skip, skip + width, s)
-                            : slice_axis(x, ax, n - skip - width, n - skip, s);
-      return flip(part, Axes{ax}, s);
+      array edge = at_start ? slice_axis(x, ax, 0, 1, s) : slice_axis(x, ax, n - 1, n, s);
+      return broadcast_to(edge, shape, s);
     };
     std::vector<array> parts;
     if (before) parts.push_back(block(before, true));
@@ -348,15 +357,6 @@ std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
   return out;
 }
 
-array searchsorted(const array& sorted, const array& values, bool right,
-                   StreamOrDevice s) {
-  if (sorted.ndim() != 1) throw ValueError("[searchsorted] a must be 1-D.");
-  // Count, for each value, the sorted elements before its insertion point.
-  array v = expand_dims(values, {-1}, s);
-  array before = right ? less_equal(sorted, v, s) : less(sorted, v, s);
-  return astype(sum(astype(before, int32, s), {-1}, false, s), uint32, s);
-}
-
 array addmm(const array& c, const array& a, const array& b, double alpha,
             double beta, StreamOrDevice s) {
   array ab = matmul(a, b, s);
@@ -433,6 +433,16 @@ array tensordot(const array& a, const array& b, int64_t n, StreamOrDevice s) {
 }
 
 array vecdot(const array& a, const array& b, int64_t axis, StreamOrDevice s) {
+  if (a.ndim() == 0 || b.ndim() == 0) {
+    throw ValueError("[vecdot] Inputs need at least one dimension.");
+  }
+  // The contracted axis is matched, not broadcast, as the array API asks.
+  int64_t na = a.shape()[normalize_axis(axis, a.ndim(), "vecdot")];
+  int64_t nb = b.shape()[normalize_axis(axis, b.ndim(), "vecdot")];
+  if (na != nb) {
+    throw ValueError("[vecdot] The contracted axis has size " + std::to_string(na) +
+                     " in a but " + std::to_string(nb) + " in b.");
+  }
   array prod = multiply(is_complex(a.dtype()) ? conjugate(a, s) : a, b, s);
   return sum(prod, {axis}, false, s);
 }

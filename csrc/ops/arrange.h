@@ -41,9 +41,6 @@ array window(const std::string& kind, int64_t m, StreamOrDevice s = {});
 std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse,
                             const std::string& indexing, StreamOrDevice s = {});
 // Insertion indices of values into the 1-D sorted array.
-array searchsorted(const array& sorted, const array& values, bool right,
-                   StreamOrDevice s = {});
-
 // Products built on matmul.
 array addmm(const array& c, const array& a, const array& b, double alpha,
             double beta, StreamOrDevice s = {});

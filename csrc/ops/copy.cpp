@@ -89,7 +89,9 @@ array arange(double start, double stop, double step, Dtype dtype,
   if (std::isinf(start) || std::isinf(stop)) {
     throw ValueError("[arange] Cannot compute length with infinite bounds.");
   }
-  double n = std::ceil((stop - start) / step);
+  // An infinite step takes the start alone, when it lies toward the stop.
+  double n = std::isinf(step) ? double((stop > start) == (step > 0))
+                              : std::ceil((stop - start) / step);
   if (n > 9.0e15) throw ValueError("[arange] Maximum size exceeded.");
   int64_t len = std::max<int64_t>(0, static_cast<int64_t>(n));
   return array({len}, dtype, std::make_shared<Arange>(to_stream(s), start, step),

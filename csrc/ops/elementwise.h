@@ -67,6 +67,9 @@ class BinaryElementwise : public UnaryOutputPrimitive {
     bool stops_gradient() const override {                                  \
       return std::string_view(#__VA_ARGS__) == "NONDIFF";                   \
     }                                                                       \
+    bool cuts_dependence() const override {                                 \
+      return std::string_view(#Class) == "StopGradient";                    \
+    }                                                                       \
   };
 #include "ops/unary.def"
 #undef UNARY

@@ -17,6 +17,7 @@ class Gather : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Gather"; }
+  bool is_index_input(size_t i, size_t) const override { return i > 0; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Gather*>(&o);
     return p && p->axes_ == axes_ && p->slice_sizes_ == slice_sizes_;
@@ -39,6 +40,7 @@ class Scatter : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override;
+  bool is_index_input(size_t i, size_t n) const override { return i > 0 && i + 1 < n; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Scatter*>(&o);
     return p && p->kind_ == kind_ && p->axes_ == axes_;

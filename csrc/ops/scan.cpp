@@ -243,4 +243,37 @@ std::pair<std::vector<array>, std::vector<int>> ArgSort::vmap(
   return {{argsort(x, axis_ + 1, stream())}, {0}};
 }
 
+array searchsorted(const array& sorted, const array& values, bool right,
+                   StreamOrDevice s) {
+  if (sorted.ndim() != 1) throw ValueError("[searchsorted] a must be 1-D.");
+  Dtype t = promote_types(sorted.dtype(), values.dtype());
+  return array(values.shape(), uint32,
+               std::make_shared<SearchSorted>(to_stream(s), right),
+               {astype(sorted, t, s), astype(values, t, s)});
+}
+
+std::vector<array> SearchSorted::vjp(const std::vector<array>& primals,
+                                     const std::vector<array>&,
+                                     const std::vector<int>& argnums,
+                                     const std::vector<array>&) {
+  std::vector<array> grads;
+  for (int i : argnums) grads.push_back(zeros_like(primals[i], stream()));
+  return grads;
+}
+
+std::vector<array> SearchSorted::jvp(const std::vector<array>& primals,
+                                     const std::vector<array>&, const std::vector<int>&) {
+  return {zeros(primals[1].shape(), uint32, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  if (axes[0] >= 0) {
+    throw ValueError("[searchsorted] Cannot vmap over the sorted sequence; "
+                     "only the values may be batched.");
+  }
+  // Values are searched one by one, so their batch axis just rides along.
+  return {{searchsorted(inputs[0], inputs[1], right_, stream())}, {axes[1]}};
+}
+
 }  // namespace ember

@@ -53,6 +53,28 @@ class ArgSort : public UnaryOutputPrimitive {
   int axis_;
 };
 
+// inputs: a sorted 1-D sequence and values of one dtype. Output (uint32,
+// the values' shape): each value's insertion point, before equal elements
+// (left) or after them (right); NaN sorts last.
+class SearchSorted : public UnaryOutputPrimitive {
+ public:
+  SearchSorted(Stream s, bool right) : UnaryOutputPrimitive(s), right_(right) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "SearchSorted"; }
+  bool stops_gradient() const override { return true; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const SearchSorted*>(&o);
+    return p && p->right_ == right_;
+  }
+  EMBER_TRANSFORM_RULES
+
+ private:
+  bool right_;
+};
+
+array searchsorted(const array& sorted, const array& values, bool right,
+                   StreamOrDevice s = {});
 array cumsum(const array& a, int64_t axis, bool reverse, bool inclusive,
              StreamOrDevice s = {});
 array cumprod(const array& a, int64_t axis, bool reverse, bool inclusive,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "core/errors.h"
 #include "core/primitive.h"
 #include "transforms/transforms.h"
 
@@ -31,6 +32,9 @@ Tape build_tape(const std::vector<array>& outputs,
   std::vector<Frame> stack;
   Tape tape;
   std::unordered_set<ArrayNode*> source_nodes(dep);
+  // What depends on the sources through any op, differentiable or not,
+  // short of stop_gradient: indices in it cannot be differentiated.
+  std::unordered_set<ArrayNode*> reached(dep);
   auto visit = [&](const array& a) {
     ArrayNode* n = a.node();
     // Sources are leaves of the walk: their own op leads outside.
@@ -48,8 +52,24 @@ Tape build_tape(const std::vector<array>& outputs,
       }
       std::shared_ptr<OpNode> op = std::move(top.op);
       stack.pop_back();
-      bool depends = false;
-      for (auto& in : op->inputs) depends = depends || dep.count(in.node());
+      bool depends = false, reaches = false;
+      const Primitive& prim = *op->primitive;
+      for (size_t i = 0; i < op->inputs.size(); ++i) {
+        ArrayNode* in = op->inputs[i].node();
+        depends = depends || dep.count(in);
+        if (!reached.count(in)) continue;
+        reaches = true;
+        if (differentiating && prim.is_index_input(i, op->inputs.size())) {
+          throw ValueError(std::string("[") + prim.name() +
+                           "] Cannot differentiate with respect to indices; use "
+                           "stop_gradient on indices computed from differentiated inputs.");
+        }
+      }
+      if (reaches && !prim.cuts_dependence()) {
+        for (auto& w : op->outputs) {
+          if (auto n = w.lock()) reached.insert(n.get());
+        }
+      }
       if (!depends || (differentiating && op->primitive->stops_gradient())) continue;
       for (auto& w : op->outputs) {
         if (auto n = w.lock()) dep.insert(n.get());

@@ -336,3 +336,23 @@ def test_put_along_axis_broadcasts_values(rng):
     want = x.copy()
     np.put_along_axis(want, indices, 9.0, axis=1)
     assert_close(got, want)
+
+
+def test_indices_from_differentiated_inputs_need_stop_gradient():
+    # As in MLX: an index computed from a differentiated input is an error
+    # unless stop_gradient cuts it; with the cut the gradient flows to the
+    # gathered values only.
+    w = mx.array([3.0, 1.0, 2.0, 0.0])
+    with pytest.raises(ValueError, match="stop_gradient"):
+        mx.grad(lambda v: mx.take(v, mx.argsort(v)[:2]).sum())(w)
+    with pytest.raises(ValueError, match="stop_gradient"):
+        mx.grad(lambda v: v[mx.argmax(v)] * 2)(w)
+    with pytest.raises(ValueError, match="stop_gradient"):
+        mx.grad(lambda v: mx.zeros(4).at[mx.argmin(v)].add(v[0]).sum())(w)
+    g = mx.grad(lambda v: mx.take(v, mx.stop_gradient(mx.argsort(v)[:2])).sum())(w)
+    np.testing.assert_array_equal(np.array(g), [0, 1, 0, 1])
+    # sort, topk and max pick their indices internally and stay differentiable
+    np.testing.assert_array_equal(np.array(mx.grad(lambda v: mx.sort(v)[:2].sum())(w)),
+                                  [0, 1, 0, 1])
+    np.testing.assert_array_equal(np.array(mx.grad(lambda v: mx.topk(v, 1).sum())(w)),
+                                  [1, 0, 0, 0])

@@ -46,9 +46,26 @@ def test_pad_modes(mode):
     check(mx.pad(mx.array(A), widths, mode=mode), np.pad(A, widths, mode=mode))
 
 
+@pytest.mark.parametrize("mode", ["reflect", "symmetric"])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+@pytest.mark.parametrize("widths", [(0, 0), (4, 0), (0, 9), (7, 11), (20, 3)])
+def test_pad_mirror_wider_than_axis(mode, n, widths):
+    # numpy keeps mirroring when the width exceeds the axis.
+    x = np.arange(n, dtype=np.float32) * 1.5 - 2
+    check(mx.pad(mx.array(x), [widths], mode=mode), np.pad(x, [widths], mode=mode))
+
+
+def test_pad_mirror_gradient():
+    # Each source element receives the cotangent of every copy of it.
+    x = mx.array([1.0, 2.0, 3.0])
+    g = mx.grad(lambda v: (mx.pad(v, [(4, 5)], mode="reflect") * mx.arange(12)).sum())(x)
+    idx = np.pad(np.arange(3), [(4, 5)], mode="reflect")
+    check(g, np.bincount(idx, weights=np.arange(12), minlength=3).astype(np.float32))
+
+
 def test_pad_errors():
     with pytest.raises(ValueError):
-        mx.pad(mx.zeros((2, 2)), 3, mode="reflect")  # wider than the axis
+        mx.pad(mx.zeros((0, 2)), 1, mode="reflect")  # nothing to mirror
     with pytest.raises(ValueError):
         mx.pad(mx.zeros((2, 2)), 1, mode="wrap")
 
@@ -77,6 +94,43 @@ def test_searchsorted(rng, side):
     got = mx.searchsorted(mx.array(a), mx.array(v), side=side)
     assert got.dtype == mx.uint32
     check(got, np.searchsorted(a, v, side=side))
+
+
+def test_searchsorted_nan_order_and_promotion():
+    a = np.array([1.0, 2.0, np.nan], dtype=np.float32)
+    v = np.array([np.nan, 1.5, -np.inf], dtype=np.float32)
+    for side in ("left", "right"):
+        check(mx.searchsorted(mx.array(a), mx.array(v), side=side),
+              np.searchsorted(a, v, side=side))
+    # int sequence, float values: compared in the promoted type
+    check(mx.searchsorted(mx.array([1, 3, 4, 7]), mx.array([4.5])), [3])
+    # a strided (reversed) view of a sorted buffer
+    base = mx.arange(10, dtype=mx.float32)[::-1]
+    check(mx.searchsorted(base[::-1], mx.array([2.5, 9.0])), [3, 9])
+
+
+def test_searchsorted_vmap_and_errors():
+    seq = mx.arange(8, dtype=mx.float32)
+    vals = mx.array(np.linspace(-1, 9, 15, dtype=np.float32).reshape(3, 5))
+    got = mx.vmap(lambda r: mx.searchsorted(seq, r), in_axes=1, out_axes=1)(vals)
+    check(got, np.searchsorted(np.arange(8), np.array(vals)))
+    with pytest.raises(ValueError):
+        mx.vmap(lambda s: mx.searchsorted(s, mx.array([1.0])))(mx.zeros((3, 4)))
+    with pytest.raises(ValueError):
+        mx.searchsorted(mx.zeros((2, 2)), mx.array([1.0]))
+    with pytest.raises(ValueError):
+        mx.searchsorted(seq, mx.array([1.0]), side="middle")
+
+
+def test_vecdot_contracted_axis_must_match():
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    check(mx.vecdot(mx.array(a), mx.array(a)), (a * a).sum(-1))
+    with pytest.raises(ValueError):
+        mx.vecdot(mx.array(1.0), mx.array([1.0]))
+    with pytest.raises(ValueError):
+        mx.vecdot(mx.array([1.0, 2.0]), mx.array([1.0]))
+    with pytest.raises(ValueError):
+        mx.vecdot(mx.array([1.0, 2.0]), mx.array([1.0, 2.0]), axis=1)
 
 
 def test_dynamic_slice_and_update():

@@ -191,6 +191,22 @@ def test_bitwise_rejects_floats():
             getattr(mx, name)(x, x)
 
 
+def test_logaddexp_complex(rng):
+    # log(e^a + e^b) in float64, the imaginary part wrapped into [-pi, pi].
+    a = (rng.standard_normal(40) * 3 + 1j * rng.uniform(-6, 6, 40)).astype(np.complex64)
+    b = (rng.standard_normal(40) * 3 + 1j * rng.uniform(-6, 6, 40)).astype(np.complex64)
+    want = np.log(np.exp(a.astype(np.complex128)) + np.exp(b.astype(np.complex128)))
+    got = np.array(mx.logaddexp(mx.array(a), mx.array(b)))
+    np.testing.assert_allclose(got.real, want.real, rtol=1e-5, atol=1e-5)
+    turn = np.angle(np.exp(1j * (got.imag - want.imag)))  # equal modulo 2 pi
+    np.testing.assert_allclose(turn, 0, atol=1e-5)
+    assert np.all(np.abs(got.imag) <= np.pi + 1e-6)
+    # logcumsumexp accumulates the same way
+    acc = np.array(mx.logcumsumexp(mx.array(a[:6])))
+    want_acc = np.log(np.cumsum(np.exp(a[:6].astype(np.complex128))))
+    np.testing.assert_allclose(acc.real, want_acc.real, rtol=1e-5, atol=1e-5)
+
+
 def test_python_scalar_operands(rng):
     x, x_np = random_array(rng, (3, 4), mx.float32, 0.5, 2)
     wide = x_np.astype(np.float64)

@@ -213,6 +213,21 @@ def test_arange_dtype():
     assert_close(c, np.arange(1, 2, 0.25))
 
 
+def test_arange_integer_corner_cases():
+    # Integer dtypes step by the truncated start and step (as MLX does).
+    assert mx.arange(0, 3, 0.2, dtype=mx.int32).tolist() == [0] * 15
+    assert mx.arange(-1, -20, -1.2, dtype=mx.int32).tolist() == list(range(-1, -17, -1))
+    # An infinite step keeps only the start, when it lies toward the stop.
+    assert mx.arange(0, 10, float("inf")).tolist() == [0]
+    assert mx.arange(10, 0, float("inf")).tolist() == []
+    # Ranges past int32 widen to int64; an explicit int32 wraps.
+    n = 2**31 - 1
+    wide = mx.arange(n - 1, n + 3)
+    assert wide.dtype == mx.int64 and wide.tolist() == [n - 1, n, n + 1, n + 2]
+    narrow = mx.arange(n - 1, n + 3, dtype=mx.int32)
+    assert narrow.tolist() == list(np.arange(n - 1, n + 3).astype(np.int32))
+
+
 def test_arange_zero_step_raises():
     with pytest.raises(ValueError):
         mx.arange(0, 10, 0)

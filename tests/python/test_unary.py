@@ -159,6 +159,15 @@ def test_float_predicates(name, oracle, dtype):
     np.testing.assert_array_equal(np.array(out), oracle(np.array(x)))
 
 
+def test_signed_infinity_predicates_on_complex():
+    # A complex value is +-inf only when its imaginary part is zero.
+    data = np.array([np.inf, -np.inf, complex(np.inf, 1), 0, complex(1, np.inf)],
+                    dtype=np.complex64)
+    x = mx.array(data)
+    np.testing.assert_array_equal(np.array(mx.isposinf(x)), data == np.inf)
+    np.testing.assert_array_equal(np.array(mx.isneginf(x)), data == -np.inf)
+
+
 def test_predicates_on_integers():
     x = mx.array([0, -5, 7])
     for name in ("isnan", "isinf", "isposinf", "isneginf"):

@@ -135,6 +135,28 @@ struct ArcTan2Op {
 struct LogAddExpOp {
   template <typename T>
   T operator()(T a, T b) const {
+    if constexpr (is_cplx<T>) {
+      return complex_case(a, b);
+    } else {
+      return real_case(a, b);
+    }
+  }
+  // log(e^a + e^b) = m + log(1 + e^(lo - m)) with m the lexicographic max;
+  // the imaginary part is wrapped into [-pi, pi].
+  template <typename C>
+  static C complex_case(C a, C b) {
+    using R = typename C::value_type;
+    if (has_nan(a) || has_nan(b)) return C(std::numeric_limits<R>::quiet_NaN(), 0);
+    C m = less_than(a, b) ? b : a;
+    C lo = less_than(a, b) ? a : b;
+    if (std::isinf(m.real()) && (m.real() < 0 || a == b)) return m;
+    C out = m + std::log(C(1) + std::exp(lo - m));
+    const R pi = R(M_PI);
+    R im = std::remainder(out.imag(), 2 * pi);
+    return C(out.real(), im);
+  }
+  template <typename T>
+  static T real_case(T a, T b) {
     if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
     T m = a > b ? a : b;
     if (std::isinf(m) && (m < 0 || a == b)) return m;

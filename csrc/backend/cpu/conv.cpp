@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backend/cpu/conv_direct.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/strided.h"
 #include "core/errors.h"
@@ -45,6 +46,12 @@ void conv_typed(const array& x, const array& w, array& out, const Shape& stride,
   const T* xd = x.data<T>();
   const T* wd = w.data<T>();
   T* od = out.data<T>();
+  if constexpr (std::is_same_v<T, float>) {
+    if (groups == 1 && d <= 2 && cpu::direct_conv_supported()) {
+      cpu::direct_conv_f32(xd, wd, od, n, in_sp, k_sp, o_sp, cin, cout, stride, dilation);
+      return;
+    }
+  }
   bool pointwise = k_total == 1;
   for (int i = 0; i < d && pointwise; ++i) pointwise = stride[i] == 1;
   if (pointwise) {

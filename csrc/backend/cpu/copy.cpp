@@ -138,8 +138,15 @@ void Arange::eval_cpu(const std::vector<array>& inputs, array& out) {
   dispatch_real(out.dtype(), "arange", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* d = out.data<T>();
-    for (int64_t i = 0; i < out.size(); ++i) {
-      d[i] = cast_to<T>(start_ + static_cast<double>(i) * step_);
+    if constexpr (std::is_integral_v<T>) {
+      // Integer ranges step by the truncated start and step, as MLX does.
+      // Computed in 64 bits; a narrower dtype wraps rather than overflowing.
+      int64_t first = cast_to<T>(start_), by = cast_to<T>(step_);
+      for (int64_t i = 0; i < out.size(); ++i) d[i] = static_cast<T>(first + i * by);
+    } else {
+      for (int64_t i = 0; i < out.size(); ++i) {
+        d[i] = cast_to<T>(i == 0 ? start_ : start_ + static_cast<double>(i) * step_);
+      }
     }
   });
 }

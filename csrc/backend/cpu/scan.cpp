@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "backend/cpu/binary_ops.h"
 #include "backend/cpu/strided.h"
 #include "core/scalar_cast.h"
 #include "ops/scan.h"
@@ -36,6 +37,7 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
       if constexpr (std::is_same_v<T, bool>) {
         return kind == Prod || kind == Min ? (acc && v) : (acc || v);
       } else if constexpr (std::is_same_v<C, complex64_t>) {
+        if (kind == LogAddExp) return cpu::LogAddExpOp{}(acc, v);
         return kind == Prod ? acc * v : acc + v;
       } else {
         switch (kind) {
@@ -45,9 +47,7 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
           case Min: return nan_value(acc) || acc < v ? acc : v;
           default:
             if constexpr (std::is_floating_point_v<C>) {
-              C m = acc > v ? acc : v;
-              if (std::isinf(m) && m < 0) return m;
-              return m + std::log1p(std::exp(-std::abs(acc - v)));
+              return cpu::LogAddExpOp{}(acc, v);
             } else {
               return v;  // logcumsumexp inputs are floating
             }
@@ -58,7 +58,9 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
     if constexpr (std::is_same_v<T, bool>) {
       init = kind == Prod || kind == Min;
     } else if constexpr (std::is_same_v<C, complex64_t>) {
-      init = kind == Prod ? C(1) : C(0);
+      init = kind == Prod ? C(1)
+             : kind == LogAddExp ? C(-std::numeric_limits<float>::infinity(), 0)
+                                 : C(0);
     } else {
       switch (kind) {
         case Prod: init = C(1); break;
@@ -126,6 +128,49 @@ void ArgSort::eval_cpu(const std::vector<array>& inputs, array& out) {
         for (int64_t k = 0; k < n; ++k) d[k * os] = order[k];
       }
     }, n * 8);
+  });
+}
+
+void SearchSorted::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& seq = inputs[0];
+  const array& vals = inputs[1];
+  out.set_data(allocate(out.nbytes()));
+  if (out.size() == 0) return;
+  int64_t n = seq.shape()[0];
+  int64_t stride = n > 0 ? seq.strides()[0] : 0;
+  bool right = right_;
+  dispatch_all(seq.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = compute_t<T>;
+    const T* a = seq.data<T>();
+    const T* v = vals.data<T>();
+    uint32_t* d = out.data<uint32_t>();
+    // Sort order: complex by real then imaginary part, NaN after numbers.
+    auto less = [](C x, C y) {
+      if constexpr (std::is_same_v<C, complex64_t>) {
+        return x.real() < y.real() || (x.real() == y.real() && x.imag() < y.imag());
+      } else {
+        if (nan_value(x)) return false;
+        return nan_value(y) || x < y;
+      }
+    };
+    auto place = [&](C x) {
+      int64_t lo = 0, hi = n;  // first position whose element is not before x
+      while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        C e = static_cast<C>(a[mid * stride]);
+        bool before = right ? !less(x, e) : less(e, x);
+        if (before) lo = mid + 1;
+        else hi = mid;
+      }
+      return static_cast<uint32_t>(lo);
+    };
+    auto plan = cpu::make_plan<2>(vals.shape(), {out.strides(), vals.strides()});
+    cpu::run_plan<2>(plan, [&](auto off, int64_t cnt, auto st) {
+      for (int64_t i = 0; i < cnt; ++i) {
+        d[off[0] + i * st[0]] = place(static_cast<C>(v[off[1] + i * st[1]]));
+      }
+    }, 32);
   });
 }
 

@@ -189,14 +189,18 @@ struct IsInfOp {
 struct IsPosInfOp {
   template <typename T>
   bool operator()(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x > 0;
+    // A complex value equals +-inf only with a zero imaginary part.
+    if constexpr (is_cplx<T>) return x.imag() == 0 && (*this)(x.real());
+    else if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x > 0;
     else return false;
   }
 };
 struct IsNegInfOp {
   template <typename T>
   bool operator()(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x < 0;
+    // A complex value equals +-inf only with a zero imaginary part.
+    if constexpr (is_cplx<T>) return x.imag() == 0 && (*this)(x.real());
+    else if constexpr (std::is_floating_point_v<T>) return std::isinf(x) && x < 0;
     else return false;
   }
 };
