@@ -105,6 +105,7 @@ void init_linalg(nb::module_& parent) {
         "a"_a, "ord"_a.none() = nb::none(), "axis"_a.none() = nb::none(),
         "keepdims"_a = false, ARGS, "Vector and matrix norms.");
 #undef ARGS
+  parent.attr("matrix_norm") = m.attr("norm");  // MLX lists this alias at top level
 }
 
 }  // namespace ember::py

@@ -33,7 +33,37 @@ void bind_reduce(nb::module_& m) {
   EMBER_REDUCE(all, "Whether all elements are true over the given axes.")
   EMBER_REDUCE(any, "Whether any element is true over the given axes.")
   EMBER_REDUCE(logsumexp, "log(sum(exp(a))) over the given axes, computed stably.")
+  EMBER_REDUCE(median, "Median over the given axes (the mean of the two middle "
+                       "values for an even count; NaN if any value is NaN).")
 #undef EMBER_REDUCE
+  m.def("minmax",
+        [](nb::handle a, nb::handle axis, bool keepdims, nb::handle s) {
+          array x = ARR(a);
+          Axes ax = to_axes(axis, x);
+          return nb::make_tuple(min(x, ax, keepdims, SOD), max(x, ax, keepdims, SOD));
+        },
+        "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
+        "stream"_a.none() = nb::none(), "The minimum and the maximum over the given axes.");
+  m.def("unique",
+        [](nb::handle a, int64_t size, bool ret_index, bool ret_inverse, bool ret_counts,
+           nb::handle fill, nb::handle s) -> nb::object {
+          std::optional<array> fv;
+          if (!fill.is_none()) fv = ARR(fill);
+          UniqueResult r = unique(ARR(a), size, fv, SOD);
+          if (!ret_index && !ret_inverse && !ret_counts) return nb::cast(r.values);
+          nb::list out;
+          out.append(r.values);
+          if (ret_index) out.append(r.index);
+          if (ret_inverse) out.append(r.inverse);
+          if (ret_counts) out.append(r.counts);
+          return nb::tuple(out);
+        },
+        "a"_a, "size"_a, "return_index"_a = false, "return_inverse"_a = false,
+        "return_counts"_a = false, "fill_value"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a.none() = nb::none(),
+        "The sorted unique values of the flattened array in an output of the given "
+        "size (truncated, or padded with fill_value), optionally with each one's "
+        "first index, the inverse map and the counts.");
   m.def("var",
         [](nb::handle a, nb::handle axis, bool keepdims, int ddof, nb::handle s) {
           array x = ARR(a);

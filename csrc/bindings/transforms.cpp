@@ -5,6 +5,7 @@
 
 #include "bindings/common.h"
 #include "core/errors.h"
+#include "ops/copy.h"
 #include "transforms/custom.h"
 #include "transforms/transforms.h"
 
@@ -112,6 +113,22 @@ void init_transforms(nb::module_& m) {
           return y;
         },
         "x"_a, "A stop_gradient copy that transforms do not trace through.");
+  m.def("depends",
+        [](nb::handle inputs, nb::handle deps) -> nb::object {
+          auto as_list = [](nb::handle h) {
+            std::vector<array> v;
+            if (nb::isinstance<array>(h)) v.push_back(nb::cast<array>(h));
+            else for (auto x : h) v.push_back(to_array(x));
+            return v;
+          };
+          auto out = depends(as_list(inputs), as_list(deps));
+          if (nb::isinstance<array>(inputs)) return nb::cast(out[0]);
+          nb::list l;
+          for (auto& a : out) l.append(a);
+          return l;
+        },
+        "inputs"_a, "dependencies"_a,
+        "The inputs unchanged, but evaluated only after the dependencies.");
   m.def("_vjp_flat",
         [](nb::callable f, std::vector<array> primals, std::vector<array> cts) {
           auto [outs, grads] = vjp(wrap(f), primals, cts);

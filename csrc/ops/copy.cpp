@@ -1,4 +1,5 @@
 // Builders for dtype conversion, copies and array creation.
+#include <algorithm>
 #include <cmath>
 
 #include "core/errors.h"
@@ -200,6 +201,52 @@ std::pair<std::vector<array>, std::vector<int>> Full::vmap(
   Shape shape{v.shape()[0]};
   shape.insert(shape.end(), shape_.begin(), shape_.end());
   return {{full(shape, reshape(v, padded, stream()), dtype_, stream())}, {0}};
+}
+
+std::vector<array> depends(const std::vector<array>& inputs,
+                           const std::vector<array>& dependencies) {
+  if (inputs.empty()) return {};
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (auto& a : inputs) {
+    shapes.push_back(a.shape());
+    dtypes.push_back(a.dtype());
+  }
+  std::vector<array> all = inputs;
+  all.insert(all.end(), dependencies.begin(), dependencies.end());
+  return array::make_arrays(std::move(shapes), std::move(dtypes),
+                            std::make_shared<Depends>(to_stream({}), inputs.size()),
+                            std::move(all));
+}
+
+std::vector<array> Depends::vjp(const std::vector<array>& primals,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>& argnums, const std::vector<array>&) {
+  std::vector<array> grads;
+  for (int i : argnums) {
+    grads.push_back(static_cast<size_t>(i) < n_ ? cotangents[i]
+                                                : zeros_like(primals[i], stream()));
+  }
+  return grads;
+}
+
+std::vector<array> Depends::jvp(const std::vector<array>& primals,
+                                const std::vector<array>& tangents,
+                                const std::vector<int>& argnums) {
+  std::vector<array> out;
+  for (size_t i = 0; i < n_; ++i) {
+    auto it = std::find(argnums.begin(), argnums.end(), static_cast<int>(i));
+    out.push_back(it != argnums.end() ? tangents[it - argnums.begin()]
+                                      : zeros_like(primals[i], stream()));
+  }
+  return out;
+}
+
+std::pair<std::vector<array>, std::vector<int>> Depends::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  std::vector<array> ins(inputs.begin(), inputs.begin() + n_);
+  std::vector<array> deps(inputs.begin() + n_, inputs.end());
+  return {depends(ins, deps), std::vector<int>(axes.begin(), axes.begin() + n_)};
 }
 
 }  // namespace ember

@@ -73,4 +73,20 @@ class Arange : public UnaryOutputPrimitive {
   double start_, step_;
 };
 
+// Outputs alias the first n inputs; the remaining inputs are evaluated
+// first but not otherwise used (mx.depends).
+class Depends : public Primitive {
+ public:
+  Depends(Stream s, size_t n) : Primitive(s), n_(n) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "Depends"; }
+  EMBER_TRANSFORM_RULES
+
+ private:
+  size_t n_;
+};
+
+std::vector<array> depends(const std::vector<array>& inputs,
+                           const std::vector<array>& dependencies);
+
 }  // namespace ember

@@ -2,6 +2,9 @@
 // followed by a gather, so its gradient and batching come from Gather.
 #include "ops/scan.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/errors.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
@@ -67,6 +70,92 @@ array sort(const array& a, int64_t axis, StreamOrDevice s) {
   // The order is a constant for differentiation: gradients flow through
   // the gather only.
   return take_along_axis(a, stop_gradient(argsort(a, axis, s), s), axis, s);
+}
+
+array median(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "median");
+  Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
+  if (is_complex(t)) throw TypeError("[median] Complex inputs have no order.");
+  // The reduced axes go last and become one line, sorted.
+  std::vector<int64_t> perm;
+  Shape kept, flat;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (std::find(ax.begin(), ax.end(), i) == ax.end()) {
+      perm.push_back(i);
+      kept.push_back(a.shape()[i]);
+    }
+  }
+  int64_t k = 1;
+  for (int i : ax) {
+    perm.push_back(i);
+    k *= a.shape()[i];
+  }
+  flat = kept;
+  flat.push_back(k);
+  array line = sort(reshape(transpose(astype(a, t, s), perm, s), flat, s), -1, s);
+  int last = static_cast<int>(kept.size());
+  auto at = [&](int64_t i) {
+    Shape st(flat.size(), 0), en = flat, step(flat.size(), 1);
+    st[last] = i;
+    en[last] = i + 1;
+    return squeeze(slice(line, st, en, step, s), {last}, s);
+  };
+  array med = k == 0 ? full(kept, array::scalar(NAN, t), t, s)
+              : k % 2 ? at(k / 2)
+                      : multiply(add(at(k / 2 - 1), at(k / 2), s), array::scalar(0.5, t), s);
+  // NaN sorts last: a NaN anywhere in the line makes the median NaN.
+  if (k > 0) med = where(isnan(at(k - 1), s), at(k - 1), med, s);
+  if (!keepdims) return med;
+  Shape out = a.shape();
+  for (int i : ax) out[i] = 1;
+  return reshape(med, out, s);
+}
+
+UniqueResult unique(const array& a, int64_t size, const std::optional<array>& fill,
+                    StreamOrDevice s) {
+  if (size < 0) {
+    throw ValueError("[unique] Received negative size " + std::to_string(size) + ".");
+  }
+  array flat = reshape(a, {-1}, s);
+  int64_t n = flat.size();
+  Dtype t = a.dtype();
+  if (n == 0) {
+    if (size > 0 && !fill) {
+      throw ValueError("[unique] A fill value is required for an empty input with a "
+                       "non-zero size.");
+    }
+    array fv = fill ? astype(*fill, t, s) : array::scalar(0, t);
+    return {full({size}, fv, t, s), zeros({size}, uint32, s), zeros(a.shape(), uint32, s),
+            zeros({size}, int32, s)};
+  }
+  array order = stop_gradient(argsort(flat, 0, s), s);
+  array sorted = take(flat, order, s);
+  // Group number of each sorted element: a new group wherever it differs
+  // from its predecessor (NaN differs from NaN, so each NaN is its own).
+  array differs = not_equal(slice(sorted, {1}, {n}, {1}, s), slice(sorted, {0}, {n - 1}, {1}, s), s);
+  array first_flag = concatenate({full({1}, array::scalar(1, int32), int32, s),
+                                  astype(differs, int32, s)}, 0, s);
+  array group = subtract(cumsum(first_flag, 0, false, true, s), array::scalar(1, int32), s);
+  // Groups are sorted, so each one's span comes from a binary search.
+  array k = arange(0, static_cast<double>(size), 1, int32, s);
+  array begin = searchsorted(group, k, false, s);
+  array end = searchsorted(group, k, true, s);
+  array valid = less(begin, array::scalar(n, uint32), s);
+  array at = stop_gradient(minimum(begin, array::scalar(n - 1, uint32), s), s);
+  array head = slice(sorted, {0}, {1}, {1}, s);
+  array fv = fill ? astype(*fill, t, s) : head;
+  UniqueResult r{where(valid, take(sorted, at, s), fv, s),
+                 where(valid, take(order, at, s), slice(order, {0}, {1}, {1}, s), s),
+                 zeros(a.shape(), uint32, s),
+                 astype(subtract(end, begin, s), int32, s)};
+  if (size > 0) {
+    // Group of each original element (truncated groups clamp to the last).
+    array rank = stop_gradient(argsort(order, 0, s), s);
+    array inv = minimum(astype(take(group, rank, s), uint32, s),
+                        array::scalar(size - 1, uint32), s);
+    r.inverse = reshape(inv, a.shape(), s);
+  }
+  return r;
 }
 
 array topk(const array& a, int64_t k, int64_t axis, StreamOrDevice s) {

@@ -88,5 +88,14 @@ array logcumsumexp(const array& a, int64_t axis, bool reverse, bool inclusive,
 array argsort(const array& a, int64_t axis, StreamOrDevice s = {});
 array sort(const array& a, int64_t axis, StreamOrDevice s = {});
 array topk(const array& a, int64_t k, int64_t axis, StreamOrDevice s = {});
+array median(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s = {});
+
+// Sorted unique values of the flattened input in a fixed-size output:
+// first index of each, the value number of every input element, counts.
+struct UniqueResult {
+  array values, index, inverse, counts;
+};
+UniqueResult unique(const array& a, int64_t size, const std::optional<array>& fill,
+                    StreamOrDevice s = {});
 
 }  // namespace ember

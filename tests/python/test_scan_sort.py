@@ -282,3 +282,78 @@ def test_sort_long_and_strided(rng):
     assert_close(mx.sort(a, axis=0), np.sort(x, axis=0))
     want = np.argsort(x[:, ::-1].T, axis=-1, kind="stable").astype(np.uint32)
     assert_close(mx.argsort(a[:, ::-1].T, axis=-1), want)
+
+
+@pytest.mark.parametrize("shape,axis", [((7,), None), ((4, 6), 1), ((4, 6), 0),
+                                        ((3, 4, 5), (0, 2)), ((2, 3, 4), None)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_median_matches_numpy(rng, shape, axis, keepdims):
+    x = rng.standard_normal(shape).astype(np.float32)
+    got = mx.median(mx.array(x), axis=axis, keepdims=keepdims)
+    want = np.median(x, axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(np.array(got), want, rtol=1e-6)
+
+
+def test_median_nan_ints_and_gradient(rng):
+    x = np.array([[1.0, 5.0, 3.0], [2.0, np.nan, 1.0]], dtype=np.float32)
+    np.testing.assert_array_equal(np.array(mx.median(mx.array(x), axis=1)), [3.0, np.nan])
+    med = mx.median(mx.array([4, 1, 3, 2]))
+    assert med.dtype == mx.float32 and med.item() == 2.5
+    # The median is piecewise linear: its gradient splits over the middle pair.
+    v = rng.permutation(8).astype(np.float32)
+    g = np.array(mx.grad(lambda a: mx.median(a))(mx.array(v)))
+    want = np.where((v == 3) | (v == 4), 0.5, 0.0)
+    np.testing.assert_array_equal(g, want)
+
+
+def oracle_unique(a, size, fill):
+    vals, index, inverse, counts = np.unique(a.ravel(), return_index=True,
+                                             return_inverse=True, return_counts=True)
+    u = len(vals)
+    pad = max(size - u, 0)
+    values = np.concatenate([vals[:size], np.full(pad, vals[0] if fill is None else fill)])
+    index = np.concatenate([index[:size], np.full(pad, index[0])])
+    counts = np.concatenate([counts[:size], np.zeros(pad, int)])
+    inverse = np.minimum(inverse.reshape(a.shape), max(size - 1, 0))
+    return values, index, inverse, counts
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 6, 10])
+@pytest.mark.parametrize("fill", [None, -7])
+def test_unique_matches_numpy(rng, size, fill):
+    a = rng.integers(0, 6, (3, 4)).astype(np.int32)
+    got = mx.unique(mx.array(a), size, return_index=True, return_inverse=True,
+                    return_counts=True, fill_value=fill)
+    want = oracle_unique(a, size, fill)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(np.array(g), w.astype(np.array(g).dtype))
+    assert [g.dtype for g in got] == [mx.int32, mx.uint32, mx.uint32, mx.int32]
+
+
+def test_unique_edges():
+    assert mx.unique(mx.array([2, 1, 2]), 2).tolist() == [1, 2]
+    # NaN never equals NaN, so each one is its own entry
+    vals, counts = mx.unique(mx.array([np.nan, 1.0, np.nan]), 3, return_counts=True)
+    assert vals.tolist()[0] == 1.0 and np.isnan(vals.tolist()[1:]).all()
+    assert counts.tolist() == [1, 1, 1]
+    with pytest.raises(ValueError):
+        mx.unique(mx.array([1, 2]), -1)
+    with pytest.raises(ValueError):
+        mx.unique(mx.array([], mx.float32), 2)
+    assert mx.unique(mx.array([], mx.float32), 2, fill_value=3).tolist() == [3, 3]
+
+
+def test_minmax_depends_matrix_norm(rng):
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    lo, hi = mx.minmax(mx.array(x), axis=1, keepdims=True)
+    np.testing.assert_array_equal(np.array(lo), x.min(1, keepdims=True))
+    np.testing.assert_array_equal(np.array(hi), x.max(1, keepdims=True))
+    a, b = mx.array(x), mx.array(2.0)
+    out = mx.depends(a, b)
+    np.testing.assert_array_equal(np.array(out), x)
+    (out2,) = mx.depends([a], [b * 3])
+    np.testing.assert_array_equal(np.array(out2), x)
+    g = mx.grad(lambda v: (mx.depends(v, b) ** 2).sum())(a)
+    np.testing.assert_allclose(np.array(g), 2 * x, rtol=1e-6)
+    np.testing.assert_allclose(np.array(mx.matrix_norm(mx.array(x))),
+                               np.linalg.norm(x), rtol=1e-6)
