@@ -28,22 +28,13 @@ FInfo finfo(Dtype d) {
     throw ValueError(std::string("[finfo] dtype ") + dtype_name(d) +
                      " is not inexact.");
   }
-  switch (d.val) {
-    case Dtype::Val::float16:
-      return {d, -65504.0, 65504.0, std::ldexp(1.0, -10)};
-    case Dtype::Val::bfloat16:
-      return {d, -3.3895313892515355e38, 3.3895313892515355e38,
-              std::ldexp(1.0, -7)};
-    case Dtype::Val::float64:
-      return {d, std::numeric_limits<double>::lowest(),
-              std::numeric_limits<double>::max(),
-              std::numeric_limits<double>::epsilon()};
-    default:  // float32 and complex64
-      return {d == complex64 ? float32 : d,
-              std::numeric_limits<float>::lowest(),
-              std::numeric_limits<float>::max(),
-              std::numeric_limits<float>::epsilon()};
-  }
+  // eps is 2^-(mantissa bits).
+  Dtype t = d == complex64 ? float32 : d;
+  double eps = t == float16 ? std::ldexp(1.0, -10)
+               : t == bfloat16 ? std::ldexp(1.0, -7)
+               : t == float64 ? std::numeric_limits<double>::epsilon()
+                              : std::numeric_limits<float>::epsilon();
+  return {t, -float_max(t), float_max(t), eps};
 }
 
 IInfo iinfo(Dtype d) {

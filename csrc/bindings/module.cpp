@@ -41,4 +41,5 @@ NB_MODULE(core, m) {
   py::init_linalg(m);
   py::init_fft(m);
   py::init_quantized(m);
+  py::init_fast(m);
 }

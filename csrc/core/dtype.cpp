@@ -1,3 +1,4 @@
+#include <limits>
 #include "core/dtype.h"
 
 namespace ember {
@@ -105,6 +106,15 @@ char dtype_kind(Dtype d) {
       return 'c';
     default:
       return 'b';
+  }
+}
+
+double float_max(Dtype d) {
+  switch (d.val) {
+    case Dtype::Val::float16: return 65504.0;
+    case Dtype::Val::bfloat16: return 3.3895313892515355e38;
+    case Dtype::Val::float64: return std::numeric_limits<double>::max();
+    default: return std::numeric_limits<float>::max();
   }
 }
 

@@ -74,6 +74,8 @@ inline bool issubdtype(DtypeCategory, Dtype) { return false; }
 
 // Name as Python prints it after "mlx.core.": "float32", "bool".
 const char* dtype_name(Dtype d);
+// Largest finite value of a floating dtype (complex64: of its parts).
+double float_max(Dtype d);
 const char* category_name(DtypeCategory c);
 // numpy array-interface type character ("f", "i", ...), used for the buffer
 // protocol; bfloat16 has none.

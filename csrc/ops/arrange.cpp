@@ -182,10 +182,7 @@ array nan_to_num(const array& a, double nan, std::optional<double> posinf,
                  std::optional<double> neginf, StreamOrDevice s) {
   if (!is_inexact(a.dtype())) return a;
   Dtype t = a.dtype() == complex64 ? float32 : a.dtype();
-  double big = t == float64 ? std::numeric_limits<double>::max()
-               : t == float16 ? 65504.0
-               : t == bfloat16 ? 3.3895313892515355e38
-                               : std::numeric_limits<float>::max();
+  double big = float_max(t);
   array x = where(isnan(a, s), array::scalar(nan, a.dtype()), a, s);
   x = where(isposinf(x, s), array::scalar(posinf.value_or(big), a.dtype()), x, s);
   return where(isneginf(x, s), array::scalar(neginf.value_or(-big), a.dtype()), x, s);

@@ -249,6 +249,23 @@ OPS = [
        [((2, 3, 4), (2, 4, 2))]),
     Op("clip", lambda a: mx.clip(a, -0.5, 0.5), UNARY, (-1.0, 1.0)),
     Op("clip[array bounds]", mx.clip, [((3, 4), (4,), ())], CLIP_DOMAIN),
+    Op("fast.rms_norm", lambda x, w: mx.fast.rms_norm(x, w, 1e-5), [((3, 5), (5,))]),
+    Op("fast.layer_norm", lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5),
+       [((2, 3, 4), (4,), (4,))]),
+    Op("fast.layer_norm[no params]", lambda x: mx.fast.layer_norm(x, None, None, 1e-5),
+       [((3, 4),)]),
+    Op("fast.rope", partial(mx.fast.rope, dims=4, traditional=False, base=100.0, scale=0.5,
+                            offset=3), [((2, 3, 6),)]),
+    Op("fast.rope[traditional, freqs]",
+       partial(mx.fast.rope, dims=4, traditional=True, base=None, scale=1.0, offset=1,
+               freqs=mx.array([1.0, 3.0])), [((1, 2, 3, 4),)]),
+    Op("fast.sdpa[gqa, causal]",
+       partial(mx.fast.scaled_dot_product_attention, scale=0.7, mask="causal"),
+       [((1, 4, 3, 2), (1, 2, 5, 2), (1, 2, 5, 3))]),
+    Op("fast.sdpa[sinks, additive]",
+       lambda q, k, v, s: mx.fast.scaled_dot_product_attention(
+           q, k, v, scale=1.0, mask=mx.array([[0.0, -1.0, 0.5]], mx.float64), sinks=s),
+       [((1, 2, 2, 2), (1, 2, 3, 2), (1, 2, 3, 2), (2,))]),
 ]
 
 CASES = [(op, shapes) for op in OPS for shapes in op.shapes]

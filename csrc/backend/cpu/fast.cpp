@@ -1,0 +1,258 @@
+// Kernels of mx.fast (fast/fast.h): one pass per row for the norms and
+// rotary embeddings; attention by blocks of query rows (scores through
+// BLAS, softmax in float32 or float64, then the weighted sum of values).
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "backend/cpu/copy.h"
+#include "backend/cpu/strided.h"
+#include "core/dispatch.h"
+#include "core/thread_pool.h"
+#include "fast/fast.h"
+
+namespace ember::fast {
+
+namespace {
+
+// Accumulate in double for float64, float otherwise.
+template <typename T>
+using acc_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+// Runs f(row_begin, row_end) over the rows of a (rows, d) problem.
+template <typename F>
+void over_rows(int64_t rows, int64_t d, F&& f) {
+  parallel_for(rows, std::max<int64_t>(1, cpu::kParallelGrain / std::max<int64_t>(d, 1)), f);
+}
+
+}  // namespace
+
+void RMSNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array& out = outputs[0];
+  out.set_data(allocate(out.nbytes()));
+  int64_t d = x.shape().back(), rows = d ? x.size() / d : 0;
+  std::optional<array> w;
+  if (has_weight_) w = cpu::ensure_row_contiguous(inputs[1]);
+  dispatch_float(out.dtype(), "rms_norm", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T* xs = x.data<T>();
+    const T* ws = w ? w->template data<T>() : nullptr;
+    T* ys = out.data<T>();
+    over_rows(rows, d, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* xr = xs + r * d;
+        T* yr = ys + r * d;
+        double ss = 0;
+        for (int64_t i = 0; i < d; ++i) ss += double(A(xr[i])) * double(A(xr[i]));
+        A inv = A(1) / std::sqrt(A(ss / double(d)) + A(eps_));
+        for (int64_t i = 0; i < d; ++i) {
+          T y = static_cast<T>(A(xr[i]) * inv);
+          yr[i] = ws ? static_cast<T>(A(y) * A(ws[i])) : y;
+        }
+      }
+    });
+  });
+}
+
+void LayerNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array& out = outputs[0];
+  out.set_data(allocate(out.nbytes()));
+  int64_t d = x.shape().back(), rows = d ? x.size() / d : 0;
+  std::optional<array> w, b;
+  if (has_weight_) w = cpu::ensure_row_contiguous(inputs[1]);
+  if (has_bias_) b = cpu::ensure_row_contiguous(inputs[has_weight_ ? 2 : 1]);
+  dispatch_float(out.dtype(), "layer_norm", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T* xs = x.data<T>();
+    const T* ws = w ? w->template data<T>() : nullptr;
+    const T* bs = b ? b->template data<T>() : nullptr;
+    T* ys = out.data<T>();
+    over_rows(rows, d, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* xr = xs + r * d;
+        T* yr = ys + r * d;
+        // Two passes (mean, then squared deviations) for accuracy.
+        double sum = 0;
+        for (int64_t i = 0; i < d; ++i) sum += double(A(xr[i]));
+        A mu = A(sum / double(d));
+        double ss = 0;
+        for (int64_t i = 0; i < d; ++i) {
+          double c = double(A(xr[i]) - mu);
+          ss += c * c;
+        }
+        A inv = A(1) / std::sqrt(A(ss / double(d)) + A(eps_));
+        for (int64_t i = 0; i < d; ++i) {
+          A y = A(static_cast<T>((A(xr[i]) - mu) * inv));
+          if (ws) y = A(static_cast<T>(y * A(ws[i])));
+          if (bs) y = y + A(bs[i]);
+          yr[i] = static_cast<T>(y);
+        }
+      }
+    });
+  });
+}
+
+void RoPE::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array offset = cpu::ensure_row_contiguous(inputs[1]);
+  array& out = outputs[0];
+  out.set_data(allocate(out.nbytes()));
+  int64_t d = x.shape().back(), tlen = x.shape()[x.ndim() - 2];
+  int64_t rows = d ? x.size() / d : 0;
+  int64_t per_batch = x.shape()[0] ? rows / x.shape()[0] : 0;
+  int64_t half = dims_ / 2;
+  // Inverse frequencies, as the fallback computes them.
+  std::vector<float> inv(half);
+  if (has_freqs_) {
+    array f = cpu::ensure_row_contiguous(inputs[2]);
+    for (int64_t i = 0; i < half; ++i) inv[i] = 1.0f / f.data<float>()[i];
+  } else {
+    for (int64_t i = 0; i < half; ++i) {
+      inv[i] = std::exp(float(i) * (-std::log(base_) / float(half)));
+    }
+  }
+  const int32_t* offs = offset.data<int32_t>();
+  bool per_entry = offset.size() > 1;
+  dispatch_float(out.dtype(), "rope", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T* xs = x.data<T>();
+    T* ys = out.data<T>();
+    over_rows(rows, d, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* xr = xs + r * d;
+        T* yr = ys + r * d;
+        int64_t off = offs[per_entry ? r / per_batch : 0];
+        A pos = A(float(off + r % tlen) * scale_);
+        for (int64_t i = 0; i < half; ++i) {
+          int64_t a = traditional_ ? 2 * i : i, b = traditional_ ? 2 * i + 1 : i + half;
+          A theta = pos * A(inv[i]);
+          A c = std::cos(theta), s = std::sin(theta);
+          A x1 = A(xr[a]), x2 = A(xr[b]);
+          yr[a] = static_cast<T>(x1 * c - x2 * s);
+          yr[b] = static_cast<T>(x1 * s + x2 * c);
+        }
+        for (int64_t i = dims_; i < d; ++i) yr[i] = xr[i];
+      }
+    });
+  });
+}
+
+namespace {
+
+// C (m x n) = A (m x k) B^T or A B, row-major, for float or double.
+template <typename A>
+void gemm(bool trans_b, int64_t m, int64_t n, int64_t k, A alpha, const A* a, int64_t lda,
+          const A* b, int64_t ldb, A* c, int64_t ldc) {
+  auto tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<A, double>) {
+    scipy_cblas_dgemm(CblasRowMajor, CblasNoTrans, tb, m, n, k, alpha, a, lda, b, ldb, 0.0,
+                      c, ldc);
+  } else {
+    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, tb, m, n, k, alpha, a, lda, b, ldb, 0.0f,
+                      c, ldc);
+  }
+}
+
+constexpr int64_t kQueryBlock = 64;
+
+}  // namespace
+
+void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
+                                         std::vector<array>& outputs) {
+  array q = cpu::ensure_row_contiguous(inputs[0]);
+  array k = cpu::ensure_row_contiguous(inputs[1]);
+  array v = cpu::ensure_row_contiguous(inputs[2]);
+  array& out = outputs[0];
+  out.set_data(allocate(out.nbytes()));
+  int64_t b = q.shape()[0], hq = q.shape()[1], tq = q.shape()[2], dq = q.shape()[3];
+  int64_t hk = k.shape()[1], tk = k.shape()[2], dv = v.shape()[3];
+  int64_t rep = hq / hk;
+  size_t next = 3;
+  const array* mask = mask_ == Mask::Bool || mask_ == Mask::Additive ? &inputs[next++] : nullptr;
+  std::optional<array> sinks;
+  if (has_sinks_) sinks = cpu::ensure_row_contiguous(inputs[next]);
+  if (out.size() == 0) return;
+  dispatch_float(out.dtype(), "scaled_dot_product_attention", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T *qs = q.data<T>(), *ks = k.data<T>(), *vs = v.data<T>();
+    T* os = out.data<T>();
+    const A lowest = A(-float_max(out.dtype()));
+    auto rt = [](A x) { return A(static_cast<T>(x)); };
+    const A scale = rt(A(scale_));
+    parallel_for(b * hq, 1, [&](int64_t p0, int64_t p1) {
+      std::vector<A> kf(tk * dq), vf(tk * dv), qf(kQueryBlock * dq),
+          sc(kQueryBlock * tk), of(kQueryBlock * dv);
+      int64_t loaded = -1;  // the (batch, kv head) whose keys are in kf/vf
+      for (int64_t p = p0; p < p1; ++p) {
+        int64_t bi = p / hq, h = p % hq, kvh = h / rep;
+        if (loaded != bi * hk + kvh) {
+          const T* kp = ks + (bi * hk + kvh) * tk * dq;
+          const T* vp = vs + (bi * hk + kvh) * tk * dv;
+          for (int64_t i = 0; i < tk * dq; ++i) kf[i] = A(kp[i]);
+          for (int64_t i = 0; i < tk * dv; ++i) vf[i] = A(vp[i]);
+          loaded = bi * hk + kvh;
+        }
+        A sink = sinks ? A(sinks->template data<T>()[h]) : A(0);
+        for (int64_t r0 = 0; r0 < tq; r0 += kQueryBlock) {
+          int64_t nr = std::min(kQueryBlock, tq - r0);
+          const T* qp = qs + ((bi * hq + h) * tq + r0) * dq;
+          // Half types round where the composed ops would (scaled q, the
+          // scores, the probabilities), so both agree closely.
+          for (int64_t i = 0; i < nr * dq; ++i) qf[i] = rt(A(qp[i]) * scale);
+          if (tk > 0) {
+            gemm<A>(true, nr, tk, dq, A(1), qf.data(), dq, kf.data(), dq, sc.data(), tk);
+          }
+          for (int64_t i = 0; i < nr * tk; ++i) sc[i] = rt(sc[i]);
+          for (int64_t r = 0; r < nr; ++r) {
+            A* row = sc.data() + r * tk;
+            int64_t qi = r0 + r;
+            if (mask_ == Mask::Causal) {
+              // Lower-right aligned: query qi sees keys up to qi + tk - tq.
+              for (int64_t j = std::max<int64_t>(0, qi + tk - tq + 1); j < tk; ++j) row[j] = lowest;
+            } else if (mask) {
+              // The mask is a broadcast view: read it through its strides.
+              auto& st = mask->strides();
+              int64_t base = bi * st[0] + h * st[1] + qi * st[2];
+              if (mask_ == Mask::Bool) {
+                const bool* mp = mask->data<bool>() + base;
+                for (int64_t j = 0; j < tk; ++j) {
+                  if (!mp[j * st[3]]) row[j] = lowest;
+                }
+              } else {
+                const T* mp = mask->data<T>() + base;
+                for (int64_t j = 0; j < tk; ++j) row[j] = rt(row[j] + A(mp[j * st[3]]));
+              }
+            }
+            A mx = sinks ? sink : lowest;
+            for (int64_t j = 0; j < tk; ++j) mx = std::max(mx, row[j]);
+            A total = sinks ? std::exp(sink - mx) : A(0);
+            for (int64_t j = 0; j < tk; ++j) {
+              row[j] = std::exp(row[j] - mx);
+              total += row[j];
+            }
+            A norm = total > 0 ? A(1) / total : A(0);
+            for (int64_t j = 0; j < tk; ++j) row[j] = rt(row[j] * norm);
+          }
+          if (tk > 0) {
+            gemm<A>(false, nr, dv, tk, A(1), sc.data(), tk, vf.data(), dv, of.data(), dv);
+          } else {
+            std::fill(of.begin(), of.begin() + nr * dv, A(0));
+          }
+          T* op = os + ((bi * hq + h) * tq + r0) * dv;
+          for (int64_t i = 0; i < nr * dv; ++i) op[i] = static_cast<T>(of[i]);
+        }
+      }
+    });
+  });
+}
+
+}  // namespace ember::fast

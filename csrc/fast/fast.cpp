@@ -1,0 +1,315 @@
+// Builders of mx.fast and the compositions their transforms go through.
+#include "fast/fast.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/errors.h"
+#include "ops/autodiff.h"
+
+namespace ember::fast {
+
+// ---- transforms through the fallback composition
+
+std::vector<array> Fused::vjp(const std::vector<array>& primals,
+                              const std::vector<array>& cotangents,
+                              const std::vector<int>& argnums, const std::vector<array>&) {
+  auto grads = ember::vjp(fallback_, primals, cotangents).second;
+  std::vector<array> out;
+  for (int i : argnums) out.push_back(grads[i]);
+  return out;
+}
+
+std::vector<array> Fused::jvp(const std::vector<array>& primals,
+                              const std::vector<array>& tangents,
+                              const std::vector<int>& argnums) {
+  std::vector<array> all;
+  for (auto& p : primals) all.push_back(zeros_like(p, stream()));
+  for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = tangents[i];
+  return ember::jvp(fallback_, primals, all).second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> Fused::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return vmap_outputs(fallback_, inputs, axes);
+}
+
+namespace {
+
+Dtype float_type(Dtype t) { return is_inexact(t) && !is_complex(t) ? t : float32; }
+
+// Accumulation type of the compositions: float32 for half types.
+Dtype accum_type(Dtype t) { return t == float64 ? float64 : float32; }
+
+void check_feature_vector(const std::optional<array>& p, const array& x, const char* what,
+                          const char* op) {
+  if (p && (p->ndim() != 1 || p->shape()[0] != x.shape().back())) {
+    throw ValueError(std::string("[") + op + "] " + what + " must have shape (" +
+                     std::to_string(x.shape().back()) + ",), matching the last axis "
+                     "of x; got " + shape_str(p->shape()) + ".");
+  }
+}
+
+}  // namespace
+
+// ---- normalization
+
+array rms_norm(const array& x, const std::optional<array>& weight, float eps,
+               StreamOrDevice s) {
+  if (x.ndim() == 0) throw ValueError("[rms_norm] x needs at least one dimension.");
+  check_feature_vector(weight, x, "weight", "rms_norm");
+  Dtype t = float_type(weight ? promote_types(x.dtype(), weight->dtype()) : x.dtype());
+  std::vector<array> inputs{astype(x, t, s)};
+  if (weight) inputs.push_back(astype(*weight, t, s));
+  Stream st = to_stream(s);
+  ArrayFun fallback = [eps, t, st](const std::vector<array>& in) {
+    Dtype a = accum_type(t);
+    array xf = astype(in[0], a, st);
+    array ms = mean(square(xf, st), {-1}, true, st);
+    array y = astype(multiply(xf, rsqrt(add(ms, array::scalar(eps, a), st), st), st), t, st);
+    return std::vector<array>{in.size() > 1 ? multiply(y, in[1], st) : y};
+  };
+  return array(x.shape(), t,
+               std::make_shared<RMSNorm>(st, fallback, eps, weight.has_value()), inputs);
+}
+
+array layer_norm(const array& x, const std::optional<array>& weight,
+                 const std::optional<array>& bias, float eps, StreamOrDevice s) {
+  if (x.ndim() == 0) throw ValueError("[layer_norm] x needs at least one dimension.");
+  check_feature_vector(weight, x, "weight", "layer_norm");
+  check_feature_vector(bias, x, "bias", "layer_norm");
+  Dtype t = x.dtype();
+  if (weight) t = promote_types(t, weight->dtype());
+  if (bias) t = promote_types(t, bias->dtype());
+  t = float_type(t);
+  std::vector<array> inputs{astype(x, t, s)};
+  if (weight) inputs.push_back(astype(*weight, t, s));
+  if (bias) inputs.push_back(astype(*bias, t, s));
+  bool has_w = weight.has_value(), has_b = bias.has_value();
+  Stream st = to_stream(s);
+  ArrayFun fallback = [eps, t, st, has_w, has_b](const std::vector<array>& in) {
+    Dtype a = accum_type(t);
+    array xf = astype(in[0], a, st);
+    array centered = subtract(xf, mean(xf, {-1}, true, st), st);
+    array v = mean(square(centered, st), {-1}, true, st);
+    array y = astype(multiply(centered, rsqrt(add(v, array::scalar(eps, a), st), st), st), t, st);
+    if (has_w) y = multiply(y, in[1], st);
+    if (has_b) y = add(y, in[has_w ? 2 : 1], st);
+    return std::vector<array>{y};
+  };
+  return array(x.shape(), t,
+               std::make_shared<LayerNorm>(st, fallback, eps, has_w, has_b), inputs);
+}
+
+// ---- rotary position embedding
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base,
+           float scale, const array& offset, const std::optional<array>& freqs,
+           StreamOrDevice s) {
+  if (x.ndim() < 3) {
+    throw ValueError("[rope] Input must have at least 3 dimensions (B, *, T, D); got " +
+                     shape_str(x.shape()) + ".");
+  }
+  int64_t d = x.shape().back();
+  if (dims <= 0 || dims % 2 != 0 || dims > d) {
+    throw ValueError("[rope] dims must be positive, even and at most the feature size " +
+                     std::to_string(d) + "; got " + std::to_string(dims) + ".");
+  }
+  if (base.has_value() == freqs.has_value()) {
+    throw ValueError("[rope] Exactly one of base and freqs must be given.");
+  }
+  if (freqs && (freqs->ndim() != 1 || freqs->shape()[0] != dims / 2)) {
+    throw ValueError("[rope] freqs must have shape (" + std::to_string(dims / 2) + ",).");
+  }
+  if (!is_integral(offset.dtype()) && offset.dtype() != bool_) {
+    throw ValueError("[rope] offset must be an integer or an integer array.");
+  }
+  if (offset.size() != 1 && (offset.ndim() != 1 || offset.shape()[0] != x.shape()[0])) {
+    throw ValueError("[rope] An offset array must be a scalar or hold one offset per "
+                     "batch entry.");
+  }
+  Dtype t = float_type(x.dtype());
+  Stream st = to_stream(s);
+  std::vector<array> inputs{astype(x, t, s), astype(offset, int32, s)};
+  if (freqs) inputs.push_back(astype(*freqs, float32, s));
+  float b = base.value_or(0.0f);
+  ArrayFun fallback = [=](const std::vector<array>& in) {
+    const array& xx = in[0];
+    int nd = xx.ndim();
+    int64_t tlen = xx.shape()[nd - 2];
+    Dtype a = accum_type(t);
+    // Angles (batch or 1, T, dims / 2).
+    array pos = arange(0, static_cast<double>(tlen), 1, a, st);
+    array off = astype(in[1], a, st);
+    off = off.size() > 1 ? reshape(off, {-1, 1}, st) : reshape(off, {1, 1}, st);
+    pos = multiply(add(reshape(pos, {1, tlen}, st), off, st), array::scalar(scale, a), st);
+    array inv = in.size() > 2
+                    ? reciprocal(astype(in[2], a, st), st)
+                    : exp(multiply(arange(0, dims / 2, 1, a, st),
+                                   array::scalar(-std::log(b) / (dims / 2), a), st), st);
+    array theta = multiply(expand_dims(pos, {-1}, st), inv, st);
+    // Broadcast over the middle axes: (batch, 1..., T, dims / 2).
+    Shape ts{theta.shape()[0]};
+    for (int i = 1; i < nd - 2; ++i) ts.push_back(1);
+    ts.push_back(tlen);
+    ts.push_back(dims / 2);
+    theta = reshape(theta, ts, st);
+    array c = cos(theta, st), sn = sin(theta, st);
+    auto part = [&](int64_t start, int64_t stop, int64_t step) {
+      Shape b0(nd, 0), e0 = xx.shape(), stp(nd, 1);
+      b0.back() = start;
+      e0.back() = stop;
+      stp.back() = step;
+      return astype(slice(xx, b0, e0, stp, st), a, st);
+    };
+    array x1 = traditional ? part(0, dims, 2) : part(0, dims / 2, 1);
+    array x2 = traditional ? part(1, dims, 2) : part(dims / 2, dims, 1);
+    array r1 = subtract(multiply(x1, c, st), multiply(x2, sn, st), st);
+    array r2 = add(multiply(x1, sn, st), multiply(x2, c, st), st);
+    array rot = traditional ? reshape(stack({r1, r2}, -1, st),
+                                      [&] { Shape sh = r1.shape(); sh.back() = dims; return sh; }(), st)
+                            : concatenate({r1, r2}, -1, st);
+    rot = astype(rot, t, st);
+    if (dims < xx.shape().back()) {
+      rot = concatenate({rot, part(dims, xx.shape().back(), 1)}, -1, st);
+      rot = astype(rot, t, st);
+    }
+    return std::vector<array>{rot};
+  };
+  return array(x.shape(), t,
+               std::make_shared<RoPE>(st, fallback, dims, traditional, b, scale,
+                                      freqs.has_value()),
+               inputs);
+}
+
+// ---- attention
+
+namespace {
+
+using MaskKind = ScaledDotProductAttention::Mask;
+
+// (..., H, T, D) -> (..., H * rep, T, D), each head repeated rep times.
+array repeat_heads(const array& x, int64_t rep, Stream st) {
+  int nd = x.ndim();
+  Shape sh = x.shape();
+  Shape ex = sh;
+  ex.insert(ex.begin() + (nd - 2), rep);
+  array y = broadcast_to(expand_dims(x, {nd - 2}, st), ex, st);
+  sh[nd - 3] *= rep;
+  return reshape(y, sh, st);
+}
+
+// softmax(scale * q k^T + mask) v by ordinary ops, heads grouped for GQA.
+std::vector<array> attention_composed(const std::vector<array>& in, float scale,
+                                      MaskKind kind, bool has_sinks, Dtype t, Stream st) {
+  Dtype a = accum_type(t);
+  array q = astype(in[0], a, st), k = astype(in[1], a, st), v = astype(in[2], a, st);
+  int nd = q.ndim();
+  int64_t hq = q.shape()[nd - 3], hk = k.shape()[nd - 3];
+  int64_t tq = q.shape()[nd - 2], tk = k.shape()[nd - 2];
+  int64_t rep = hq / hk;
+  // Repeat each key/value head for its group of query heads.
+  if (rep > 1) {
+    k = repeat_heads(k, rep, st);
+    v = repeat_heads(v, rep, st);
+  }
+  array scores = multiply(matmul(q, swapaxes(k, -1, -2, st), st), array::scalar(scale, a), st);
+  array lowest = array::scalar(std::numeric_limits<float>::lowest(), a);
+  size_t next = 3;
+  if (kind == MaskKind::Causal) {
+    array qi = reshape(add(arange(0, tq, 1, int32, st), array::scalar(tk - tq, int32), st),
+                       {tq, 1}, st);
+    array keep = greater_equal(qi, arange(0, tk, 1, int32, st), st);
+    scores = where(keep, scores, lowest, st);
+  } else if (kind == MaskKind::Bool) {
+    scores = where(in[next++], scores, lowest, st);
+  } else if (kind == MaskKind::Additive) {
+    scores = add(scores, astype(in[next++], a, st), st);
+  }
+  if (has_sinks) {
+    Shape ss = scores.shape();
+    ss.back() = 1;
+    array sink = astype(in[next], a, st);
+    Shape sh(nd, 1);
+    sh[nd - 3] = hq;
+    sink = broadcast_to(reshape(sink, sh, st), ss, st);
+    scores = concatenate({sink, scores}, -1, st);
+  }
+  array p = softmax(scores, {-1}, true, st);
+  if (has_sinks) {
+    Shape b0(nd, 0), e0 = p.shape(), stp(nd, 1);
+    b0.back() = 1;
+    p = slice(p, b0, e0, stp, st);
+  }
+  return {astype(matmul(p, v, st), t, st)};
+}
+
+}  // namespace
+
+array scaled_dot_product_attention(const array& q, const array& k, const array& v,
+                                   float scale, const AttentionMask& mask,
+                                   const std::optional<array>& sinks, StreamOrDevice s) {
+  const char* op = "[scaled_dot_product_attention] ";
+  if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) {
+    throw ValueError(std::string(op) + "q, k and v must have 4 dimensions (B, N, T, D).");
+  }
+  int64_t b = q.shape()[0], hq = q.shape()[1], tq = q.shape()[2], dq = q.shape()[3];
+  int64_t hk = k.shape()[1], tk = k.shape()[2];
+  if (k.shape()[0] != b || v.shape()[0] != b || v.shape()[1] != hk || v.shape()[2] != tk) {
+    throw ValueError(std::string(op) + "Batch sizes, key/value heads or key/value lengths "
+                     "do not match: q " + shape_str(q.shape()) + ", k " +
+                     shape_str(k.shape()) + ", v " + shape_str(v.shape()) + ".");
+  }
+  if (k.shape()[3] != dq) {
+    throw ValueError(std::string(op) + "q and k must have the same head dimension.");
+  }
+  if (hk == 0 || hq % hk != 0) {
+    throw ValueError(std::string(op) + "The number of query heads " + std::to_string(hq) +
+                     " must be a multiple of the key/value heads " + std::to_string(hk) + ".");
+  }
+  Dtype t = float_type(promote_types(promote_types(q.dtype(), k.dtype()), v.dtype()));
+  Stream st = to_stream(s);
+  std::vector<array> inputs{astype(q, t, s), astype(k, t, s), astype(v, t, s)};
+  MaskKind kind = MaskKind::None;
+  if (auto* name = std::get_if<std::string>(&mask)) {
+    if (*name != "causal") {
+      throw ValueError(std::string(op) + "The only mask name is 'causal'; got '" + *name + "'.");
+    }
+    kind = MaskKind::Causal;
+  } else if (auto* m = std::get_if<array>(&mask)) {
+    if (m->ndim() > 4) throw ValueError(std::string(op) + "A mask has at most 4 dimensions.");
+    Shape full{b, hq, tq, tk};
+    if (broadcast_shapes(m->shape(), full, "scaled_dot_product_attention") != full) {
+      throw ValueError(std::string(op) + "The mask of shape " + shape_str(m->shape()) +
+                       " does not broadcast to " + shape_str(full) + ".");
+    }
+    if (m->dtype() == bool_) {
+      kind = MaskKind::Bool;
+      inputs.push_back(broadcast_to(*m, full, s));
+    } else {
+      if (promote_types(m->dtype(), t) != t) {
+        throw ValueError(std::string(op) + "An additive mask must promote to the type of "
+                         "q, k and v.");
+      }
+      kind = MaskKind::Additive;
+      inputs.push_back(broadcast_to(astype(*m, t, s), full, s));
+    }
+  }
+  if (sinks) {
+    if (sinks->ndim() != 1 || sinks->shape()[0] != hq) {
+      throw ValueError(std::string(op) + "sinks must have one entry per query head.");
+    }
+    inputs.push_back(astype(*sinks, t, s));
+  }
+  bool has_sinks = sinks.has_value();
+  ArrayFun fallback = [=](const std::vector<array>& in) {
+    return attention_composed(in, scale, kind, has_sinks, t, st);
+  };
+  return array({b, hq, tq, v.shape()[3]}, t,
+               std::make_shared<ScaledDotProductAttention>(st, fallback, scale, kind,
+                                                           has_sinks),
+               inputs);
+}
+
+}  // namespace ember::fast

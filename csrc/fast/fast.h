@@ -1,0 +1,98 @@
+// mx.fast: fused kernels for normalization, rotary embeddings and
+// attention. Each primitive evaluates in one pass (backend/cpu/fast.cpp);
+// its transforms are those of an equivalent composition of ordinary ops
+// (the fallback), so gradients of any order and vmap come for free.
+#pragma once
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/primitive.h"
+#include "ops/ops.h"
+#include "transforms/transforms.h"
+
+namespace ember::fast {
+
+class Fused : public Primitive {
+ public:
+  Fused(Stream s, ArrayFun fallback) : Primitive(s), fallback_(std::move(fallback)) {}
+  EMBER_TRANSFORM_RULES
+
+ protected:
+  ArrayFun fallback_;
+};
+
+// inputs: x, optional weight (D,); normalizes the last axis.
+class RMSNorm : public Fused {
+ public:
+  RMSNorm(Stream s, ArrayFun fb, float eps, bool has_weight)
+      : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "RMSNorm"; }
+
+ private:
+  float eps_;
+  bool has_weight_;
+};
+
+// inputs: x, then the weight and bias (D,) that are present.
+class LayerNorm : public Fused {
+ public:
+  LayerNorm(Stream s, ArrayFun fb, float eps, bool has_weight, bool has_bias)
+      : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "LayerNorm"; }
+
+ private:
+  float eps_;
+  bool has_weight_, has_bias_;
+};
+
+// inputs: x (..., T, D), offset (int32 scalar or one per batch entry),
+// optional freqs (dims / 2).
+class RoPE : public Fused {
+ public:
+  RoPE(Stream s, ArrayFun fb, int dims, bool traditional, float base, float scale,
+       bool has_freqs)
+      : Fused(s, std::move(fb)), dims_(dims), traditional_(traditional), base_(base),
+        scale_(scale), has_freqs_(has_freqs) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "RoPE"; }
+
+ private:
+  int dims_;
+  bool traditional_;
+  float base_, scale_;
+  bool has_freqs_;
+};
+
+// inputs: q (B, Hq, Tq, D), k (B, Hkv, Tk, D), v (B, Hkv, Tk, Dv), then an
+// optional mask broadcast to (B, Hq, Tq, Tk) and optional sinks (Hq).
+class ScaledDotProductAttention : public Fused {
+ public:
+  enum class Mask { None, Causal, Bool, Additive };
+  ScaledDotProductAttention(Stream s, ArrayFun fb, float scale, Mask mask, bool has_sinks)
+      : Fused(s, std::move(fb)), scale_(scale), mask_(mask), has_sinks_(has_sinks) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "ScaledDotProductAttention"; }
+
+ private:
+  float scale_;
+  Mask mask_;
+  bool has_sinks_;
+};
+
+array rms_norm(const array& x, const std::optional<array>& weight, float eps,
+               StreamOrDevice s = {});
+array layer_norm(const array& x, const std::optional<array>& weight,
+                 const std::optional<array>& bias, float eps, StreamOrDevice s = {});
+array rope(const array& x, int dims, bool traditional, std::optional<float> base,
+           float scale, const array& offset, const std::optional<array>& freqs,
+           StreamOrDevice s = {});
+using AttentionMask = std::variant<std::monostate, std::string, array>;
+array scaled_dot_product_attention(const array& q, const array& k, const array& v,
+                                   float scale, const AttentionMask& mask,
+                                   const std::optional<array>& sinks,
+                                   StreamOrDevice s = {});
+
+}  // namespace ember::fast

@@ -1,0 +1,162 @@
+"""mx.fast against float64 numpy definitions."""
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+TOL = {mx.float32: 2e-5, mx.float16: 5e-3, mx.bfloat16: 3e-2, mx.float64: 1e-12}
+
+
+def np_of(a):
+    return np.array(a.astype(mx.float32) if a.dtype == mx.bfloat16 else a).astype(np.float64)
+
+
+def close(got, want, dtype):
+    np.testing.assert_allclose(np_of(got), want, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [mx.float32, mx.float16, mx.bfloat16, mx.float64])
+@pytest.mark.parametrize("shape", [(7,), (3, 33), (2, 3, 130)])
+def test_rms_and_layer_norm(rng, dtype, shape):
+    x = rng.standard_normal(shape) * 3 + 1
+    w = rng.uniform(0.5, 1.5, shape[-1])
+    b = rng.standard_normal(shape[-1])
+    xa, wa, ba = (mx.array(a).astype(dtype) for a in (x, w, b))
+    x, w, b = np_of(xa), np_of(wa), np_of(ba)
+    rms = x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-5)
+    close(mx.fast.rms_norm(xa, wa, 1e-5), rms * w, dtype)
+    close(mx.fast.rms_norm(xa, None, 1e-5), rms, dtype)
+    ln = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    close(mx.fast.layer_norm(xa, wa, ba, 1e-5), ln * w + b, dtype)
+    close(mx.fast.layer_norm(xa, None, ba, 1e-5), ln + b, dtype)
+    close(mx.fast.layer_norm(xa, wa, None, 1e-5), ln * w, dtype)
+    assert mx.fast.rms_norm(xa, wa, 1e-5).dtype == dtype
+
+
+def test_norm_argument_errors():
+    with pytest.raises(ValueError):
+        mx.fast.rms_norm(mx.ones((2, 5)), mx.ones((4,)), 1e-5)
+    with pytest.raises(ValueError):
+        mx.fast.layer_norm(mx.ones((2, 5)), None, mx.ones((6,)), 1e-5)
+    with pytest.raises(ValueError):
+        mx.fast.rms_norm(mx.array(1.0), None, 1e-5)
+
+
+def np_rope(x, dims, traditional, base, scale, offset, freqs=None):
+    t = x.shape[-2]
+    offset = np.asarray(offset, dtype=np.float64).reshape(-1, *([1] * (x.ndim - 2)))
+    pos = (offset + np.arange(t)[:, None].reshape(-1)) * scale  # (B or 1, ..., T)
+    inv = 1 / np.asarray(freqs, np.float64) if freqs is not None else \
+        base ** (-np.arange(dims // 2) / (dims // 2))
+    theta = pos[..., None] * inv
+    c, s = np.cos(theta), np.sin(theta)
+    out = x.copy()
+    i1 = np.arange(0, dims, 2) if traditional else np.arange(dims // 2)
+    i2 = i1 + 1 if traditional else i1 + dims // 2
+    x1, x2 = x[..., i1], x[..., i2]
+    out[..., i1] = x1 * c - x2 * s
+    out[..., i2] = x1 * s + x2 * c
+    return out
+
+
+@pytest.mark.parametrize("traditional", [False, True])
+@pytest.mark.parametrize("dims", [4, 8])
+@pytest.mark.parametrize("offset", [0, 5, "array"])
+def test_rope(rng, traditional, dims, offset):
+    x = rng.standard_normal((2, 3, 5, 8))
+    off = mx.array([2, 7]) if offset == "array" else offset
+    got = mx.fast.rope(mx.array(x, mx.float32), dims, traditional=traditional, base=500.0,
+                       scale=0.75, offset=off)
+    want = np_rope(x, dims, traditional, 500.0, 0.75, np.array(off) if offset == "array" else offset)
+    close(got, want, mx.float32)
+
+
+def test_rope_freqs_and_errors(rng):
+    x = rng.standard_normal((1, 4, 6))
+    freqs = np.array([1.0, 2.5, 40.0])
+    got = mx.fast.rope(mx.array(x, mx.float32), 6, traditional=False, base=None, scale=1.0,
+                       offset=mx.array(3), freqs=mx.array(freqs, mx.float32))
+    close(got, np_rope(x, 6, False, None, 1.0, 3, freqs), mx.float32)
+    a = mx.ones((1, 4, 8))
+    for dims in (0, -2, 7, 16):
+        with pytest.raises(ValueError):
+            mx.fast.rope(a, dims, traditional=False, base=1e4, scale=1.0, offset=0)
+    with pytest.raises(ValueError):  # both base and freqs
+        mx.fast.rope(a, 8, traditional=False, base=1e4, scale=1.0, offset=0,
+                     freqs=mx.ones((4,)))
+
+
+def np_attention(q, k, v, scale, mask=None, sinks=None):
+    rep = q.shape[1] // k.shape[1]
+    k, v = np.repeat(k, rep, axis=1), np.repeat(v, rep, axis=1)
+    s = q @ np.swapaxes(k, -1, -2) * scale
+    tq, tk = q.shape[2], k.shape[2]
+    if isinstance(mask, str):
+        mask = np.arange(tq)[:, None] + tk - tq >= np.arange(tk)[None]
+    if mask is not None and mask.dtype == bool:
+        s = np.where(mask, s, -np.finfo(np.float32).max)
+    elif mask is not None:
+        s = s + mask
+    if sinks is not None:
+        sk = np.broadcast_to(sinks[None, :, None, None], (*s.shape[:-1], 1))
+        s = np.concatenate([sk, s], -1)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    if sinks is not None:
+        p = p[..., 1:]
+    return p @ v
+
+
+@pytest.mark.parametrize("heads", [(4, 4), (4, 2), (6, 1)])
+@pytest.mark.parametrize("lens", [(1, 9), (5, 5), (7, 3), (70, 80)])
+@pytest.mark.parametrize("mask", [None, "causal", "bool", "additive"])
+def test_sdpa(rng, heads, lens, mask):
+    (hq, hk), (tq, tk) = heads, lens
+    q = rng.standard_normal((2, hq, tq, 16))
+    k = rng.standard_normal((2, hk, tk, 16))
+    v = rng.standard_normal((2, hk, tk, 12))
+    m = mask
+    if mask == "bool":
+        m = rng.random((hq, tq, tk)) > 0.3
+    elif mask == "additive":
+        m = rng.standard_normal((1, 1, tq, tk))
+    mm = mx.array(m) if isinstance(m, np.ndarray) else m
+    got = mx.fast.scaled_dot_product_attention(
+        *(mx.array(a, mx.float32) for a in (q, k, v)), scale=0.3, mask=mm)
+    close(got, np_attention(q, k, v, 0.3, m), mx.float32)
+
+
+def test_sdpa_sinks_half_precision_and_full_masking(rng):
+    q, k, v = (rng.standard_normal((1, 2, 4, 8)) for _ in range(3))
+    sinks = np.array([0.5, -1.0])
+    got = mx.fast.scaled_dot_product_attention(
+        *(mx.array(a, mx.float32) for a in (q, k, v)), scale=1.0, sinks=mx.array(sinks))
+    close(got, np_attention(q, k, v, 1.0, sinks=sinks), mx.float32)
+    half = mx.fast.scaled_dot_product_attention(
+        *(mx.array(a, mx.float16) for a in (q, k, v)), scale=0.5)
+    assert half.dtype == mx.float16
+    np.testing.assert_allclose(np_of(half), np_attention(q, k, v, 0.5), atol=1e-2)
+    # A row with every key masked averages the values instead of giving NaN.
+    out = mx.fast.scaled_dot_product_attention(
+        *(mx.array(a, mx.float32) for a in (q, k, v)), scale=1.0, mask=mx.array(False))
+    close(out, np.broadcast_to(v.mean(2, keepdims=True), out.shape), mx.float32)
+
+
+def test_sdpa_errors_vmap_and_custom_kernels():
+    q = mx.ones((1, 3, 2, 4))
+    k = mx.ones((1, 2, 2, 4))
+    with pytest.raises(ValueError):  # 3 query heads over 2 kv heads
+        mx.fast.scaled_dot_product_attention(q, k, k, scale=1.0)
+    with pytest.raises(ValueError):
+        mx.fast.scaled_dot_product_attention(q[0], k[0], k[0], scale=1.0)
+    with pytest.raises(ValueError):
+        mx.fast.scaled_dot_product_attention(q, q, q, scale=1.0, mask="banded")
+    xs = mx.random.normal((3, 1, 2, 4, 5), key=mx.random.key(0))
+    f = lambda x: mx.fast.scaled_dot_product_attention(x, x, x, scale=0.5)  # noqa: E731
+    batched = mx.vmap(f)(xs)
+    looped = mx.stack([f(xs[i]) for i in range(3)])
+    np.testing.assert_allclose(np.array(batched), np.array(looped), rtol=1e-5, atol=1e-6)
+    for name in ("metal_kernel", "cuda_kernel"):
+        with pytest.raises(RuntimeError):
+            getattr(mx.fast, name)(name="k", input_names=["a"], output_names=["b"], source="")
