@@ -1,12 +1,96 @@
 // Bindings of quantization: fp8 conversion, quantize/dequantize and
 // quantized matrix products.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
 #include "bindings/args.h"
 #include "core/errors.h"
 #include "ops/quantized.h"
 
 namespace ember::py {
 
+namespace {
+
+std::optional<array> maybe(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return to_array(h);
+}
+
+nb::tuple as_tuple(const std::vector<array>& v) {
+  nb::list l;
+  for (auto& a : v) l.append(a);
+  return nb::tuple(l);
+}
+
+}  // namespace
+
 void init_quantized(nb::module_& m) {
+  using OptInt = std::optional<int>;
+  m.def("quantize",
+        [](nb::handle w, OptInt gs, OptInt bits, const std::string& mode, nb::handle g,
+           nb::handle s) {
+          return as_tuple(quantize(ARR(w), gs, bits, mode, maybe(g), SOD));
+        },
+        "w"_a, "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(),
+        "mode"_a = "affine", nb::kw_only(), "global_scale"_a.none() = nb::none(),
+        "stream"_a.none() = nb::none(),
+        "Quantize groups of the last axis: (codes, scales, biases) for affine, "
+        "(codes, scales) for mxfp4, mxfp8 and nvfp4.");
+  m.def("dequantize",
+        [](nb::handle w, nb::handle scales, nb::handle biases, OptInt gs, OptInt bits,
+           const std::string& mode, nb::handle g, nb::handle dtype, nb::handle s) {
+          return dequantize(ARR(w), ARR(scales), maybe(biases), gs, bits, mode, maybe(g),
+                            to_dtype(dtype), SOD);
+        },
+        "w"_a, "scales"_a, "biases"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
+        "bits"_a.none() = nb::none(), "mode"_a = "affine", "global_scale"_a.none() = nb::none(),
+        "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Rebuild an array from its quantized codes and scales (and biases).");
+  m.def("quantized_matmul",
+        [](nb::handle x, nb::handle w, nb::handle scales, nb::handle biases, bool transpose,
+           OptInt gs, OptInt bits, const std::string& mode, nb::handle s) {
+          return quantized_matmul(ARR(x), ARR(w), ARR(scales), maybe(biases), transpose, gs,
+                                  bits, mode, SOD);
+        },
+        "x"_a, "w"_a, "scales"_a, "biases"_a.none() = nb::none(), "transpose"_a = true,
+        "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(), "mode"_a = "affine",
+        nb::kw_only(), "stream"_a.none() = nb::none(),
+        "x @ w.T (or x @ w) with w quantized.");
+  m.def("gather_qmm",
+        [](nb::handle x, nb::handle w, nb::handle scales, nb::handle biases, nb::handle lhs,
+           nb::handle rhs, bool transpose, OptInt gs, OptInt bits, const std::string& mode,
+           nb::handle g, bool, nb::handle s) {
+          return gather_qmm(ARR(x), ARR(w), ARR(scales), maybe(biases), maybe(lhs), maybe(rhs),
+                            transpose, gs, bits, mode, maybe(g), SOD);
+        },
+        "x"_a, "w"_a, "scales"_a, "biases"_a.none() = nb::none(),
+        "lhs_indices"_a.none() = nb::none(), "rhs_indices"_a.none() = nb::none(),
+        "transpose"_a = true, "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(),
+        "mode"_a = "affine", "global_scale"_a.none() = nb::none(), nb::kw_only(),
+        "sorted_indices"_a = false, "stream"_a.none() = nb::none(),
+        "gather_mm with a quantized right operand.");
+  m.def("qqmm",
+        [](nb::handle x, nb::handle w, nb::handle scales, OptInt gs, OptInt bits,
+           const std::string& mode, nb::handle gx, nb::handle gw, nb::handle s) {
+          return qqmm(ARR(x), ARR(w), maybe(scales), gs, bits, mode, maybe(gx), maybe(gw),
+                      std::nullopt, std::nullopt, SOD);
+        },
+        "x"_a, "w"_a, "scales"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
+        "bits"_a.none() = nb::none(), "mode"_a = "nvfp4", "global_scale_x"_a.none() = nb::none(),
+        "global_scale_w"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
+        "x @ w.T with both operands quantized (w may be passed already quantized).");
+  m.def("gather_qqmm",
+        [](nb::handle x, nb::handle w, nb::handle scales, nb::handle lhs, nb::handle rhs,
+           OptInt gs, OptInt bits, const std::string& mode, nb::handle gx, nb::handle gw, bool,
+           nb::handle s) {
+          return qqmm(ARR(x), ARR(w), maybe(scales), gs, bits, mode, maybe(gx), maybe(gw),
+                      maybe(lhs), maybe(rhs), SOD);
+        },
+        "x"_a, "w"_a, "scales"_a.none() = nb::none(), "lhs_indices"_a.none() = nb::none(),
+        "rhs_indices"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
+        "bits"_a.none() = nb::none(), "mode"_a = "nvfp4", "global_scale_x"_a.none() = nb::none(),
+        "global_scale_w"_a.none() = nb::none(), nb::kw_only(), "sorted_indices"_a = false,
+        "stream"_a.none() = nb::none(), "gather_mm with both operands quantized.");
   m.def("to_fp8", [](nb::handle x, nb::handle s) { return to_fp8(ARR(x), SOD); },
         "x"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Round a floating point array to fp8 (e4m3) and return its bytes as uint8.");
