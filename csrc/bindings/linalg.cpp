@@ -64,6 +64,11 @@ void init_linalg(nb::module_& parent) {
           return linalg::eigvalsh(a, upper_from(uplo), to_sod(s));
         },
         "a"_a, "UPLO"_a = "L", ARGS, "Eigenvalues of symmetric matrices.");
+  m.def("eig", [](const array& a, nb::handle s) { return tuple_of(linalg::eig(a, to_sod(s))); },
+        "a"_a, ARGS, "Eigenvalues and right eigenvectors of general square matrices "
+        "(complex64).");
+  m.def("eigvals", [](const array& a, nb::handle s) { return linalg::eigvals(a, to_sod(s)); },
+        "a"_a, ARGS, "Eigenvalues of general square matrices (complex64).");
   m.def("lu_factor",
         [](const array& a, nb::handle s) { return tuple_of(linalg::lu_factor(a, to_sod(s))); },
         "a"_a, ARGS, "Packed LU factors and pivot indices.");

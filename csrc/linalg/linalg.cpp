@@ -14,8 +14,19 @@ namespace ember {
 const char* Factorization::name() const {
   constexpr const char* names[] = {"Inv", "Cholesky", "QR", "SVD", "SVD", "Eigh",
                                    "Eigh", "LUFactor", "TriInv", "Solve",
-                                   "SolveTriangular"};
+                                   "SolveTriangular", "Eig", "Eig"};
   return names[kind_];
+}
+
+std::vector<Dtype> factorization_dtypes(int kind, Dtype t, size_t n_outputs) {
+  std::vector<Dtype> d(n_outputs, t);
+  if (kind == Factorization::LUFactor) d[1] = uint32;
+  if (kind == Factorization::Eig || kind == Factorization::Eigvals) d.assign(n_outputs, complex64);
+  // Hermitian eigenvalues are real.
+  if ((kind == Factorization::Eigh || kind == Factorization::EigvalsH) && t == complex64) {
+    d[0] = float32;
+  }
+  return d;
 }
 
 namespace linalg {
@@ -23,7 +34,7 @@ namespace linalg {
 namespace {
 
 // Floating input of at least two dims, and float32/float64 to compute in.
-array checked(const array& a, const char* op, bool square) {
+array checked(const array& a, const char* op, bool square, bool allow_complex = false) {
   if (a.ndim() < 2) {
     throw ValueError(std::string("[linalg::") + op +
                      "] Arrays must have at least two dimensions; got " +
@@ -33,6 +44,7 @@ array checked(const array& a, const char* op, bool square) {
     throw ValueError(std::string("[linalg::") + op + "] Matrices must be square; got " +
                      shape_str(a.shape()) + ".");
   }
+  if (allow_complex && a.dtype() == complex64) return a;
   if (!is_floating(a.dtype())) {
     throw ValueError(std::string("[linalg::") + op + "] Arrays must be floating point; "
                      "got " + dtype_name(a.dtype()) + ".");
@@ -102,16 +114,29 @@ std::vector<array> svd(const array& a_in, bool compute_uv, StreamOrDevice s) {
 }
 
 std::vector<array> eigh(const array& a_in, bool upper, StreamOrDevice s) {
-  array a = checked(a_in, "eigh", true);
+  array a = checked(a_in, "eigh", true, true);
   int64_t n = a.shape().back();
   return factor(a, Factorization::Eigh, upper, {with_last(a, {n}), a.shape()},
-                {a.dtype(), a.dtype()}, {}, s);
+                factorization_dtypes(Factorization::Eigh, a.dtype(), 2), {}, s);
+}
+
+std::vector<array> eig(const array& a_in, StreamOrDevice s) {
+  array a = checked(a_in, "eig", true, true);
+  int64_t n = a.shape().back();
+  return factor(a, Factorization::Eig, false, {with_last(a, {n}), a.shape()},
+                factorization_dtypes(Factorization::Eig, a.dtype(), 2), {}, s);
+}
+
+array eigvals(const array& a_in, StreamOrDevice s) {
+  array a = checked(a_in, "eigvals", true, true);
+  return factor(a, Factorization::Eigvals, false, {with_last(a, {a.shape().back()})},
+                {complex64}, {}, s)[0];
 }
 
 array eigvalsh(const array& a_in, bool upper, StreamOrDevice s) {
-  array a = checked(a_in, "eigvalsh", true);
+  array a = checked(a_in, "eigvalsh", true, true);
   return factor(a, Factorization::EigvalsH, upper, {with_last(a, {a.shape().back()})},
-                {a.dtype()}, {}, s)[0];
+                factorization_dtypes(Factorization::EigvalsH, a.dtype(), 1), {}, s)[0];
 }
 
 std::vector<array> lu_factor(const array& a_in, StreamOrDevice s) {
@@ -198,6 +223,11 @@ std::vector<array> slogdet(const array& a_in, StreamOrDevice s) {
   // Integer matrices have determinants too: compute them in float32.
   bool exact = is_integral(a_in.dtype()) || a_in.dtype() == bool_;
   array a = checked(exact ? astype(a_in, float32, s) : a_in, "slogdet", true);
+  if (a.shape().back() == 0) {
+    // The empty product: determinant 1.
+    Shape batch(a.shape().begin(), a.shape().end() - 2);
+    return {ones(batch, a.dtype(), s), zeros(batch, a.dtype(), s)};
+  }
   auto f = lu_factor(a, s);
   array d = diagonal(f[0], 0, -2, -1, s);
   int64_t n = a.shape().back();
@@ -222,8 +252,9 @@ array det(const array& a, StreamOrDevice s) {
 
 array pinv(const array& a_in, StreamOrDevice s) {
   array a = checked(a_in, "pinv", false);
-  auto usv = svd(a, true, s);
   int64_t m = a.shape()[a.ndim() - 2], n = a.shape()[a.ndim() - 1], k = std::min(m, n);
+  if (a.size() == 0) return zeros(with_last(a, {n, m}), a.dtype(), s);
+  auto usv = svd(a, true, s);
   array sv = usv[1];
   double eps = a.dtype() == float64 ? 2.220446049250313e-16 : 1.1920929e-07;
   array cutoff = multiply(max(sv, {-1}, true, s),
@@ -426,16 +457,16 @@ std::pair<std::vector<array>, std::vector<int>> Factorization::vmap(
     case QR: shapes = {sh({m, k}), sh({k, nn})}; break;
     case SVD: shapes = {sh({m, m}), sh({k}), sh({nn, nn})}; break;
     case SVDValues: shapes = {sh({k})}; break;
+    case Eig:
     case Eigh: shapes = {sh({nn}), a.shape()}; break;
+    case Eigvals:
     case EigvalsH: shapes = {sh({nn})}; break;
     case LUFactor: shapes = {a.shape(), sh({k})}; break;
     case Solve:
     case SolveTriangular: shapes = {in[1].shape()}; break;
     default: shapes = {a.shape()};
   }
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    dtypes.push_back(kind_ == LUFactor && i == 1 ? uint32 : a.dtype());
-  }
+  dtypes = factorization_dtypes(kind_, a.dtype(), shapes.size());
   auto outs = array::make_arrays(shapes, dtypes,
                                  std::make_shared<Factorization>(stream(), kind_, upper_),
                                  in);

@@ -11,10 +11,14 @@
 
 namespace ember {
 
+class Factorization;
+// Output dtypes of a factorization of an input of dtype t.
+std::vector<Dtype> factorization_dtypes(int kind, Dtype t, size_t n_outputs);
+
 class Factorization : public Primitive {
  public:
   enum Kind { Inv, Cholesky, QR, SVD, SVDValues, Eigh, EigvalsH, LUFactor, TriInv,
-              Solve, SolveTriangular };
+              Solve, SolveTriangular, Eig, Eigvals };
   // `upper`: Cholesky/TriInv/SolveTriangular triangle, or Eigh's UPLO == 'U'.
   Factorization(Stream s, Kind kind, bool upper = false)
       : Primitive(s), kind_(kind), upper_(upper) {}
@@ -41,6 +45,9 @@ array cholesky_inv(const array& a, bool upper, StreamOrDevice s = {});
 std::vector<array> qr(const array& a, StreamOrDevice s = {});
 std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s = {});
 std::vector<array> eigh(const array& a, bool upper, StreamOrDevice s = {});
+// General (non-symmetric) eigen decomposition: complex64 values and vectors.
+std::vector<array> eig(const array& a, StreamOrDevice s = {});
+array eigvals(const array& a, StreamOrDevice s = {});
 array eigvalsh(const array& a, bool upper, StreamOrDevice s = {});
 std::vector<array> lu_factor(const array& a, StreamOrDevice s = {});
 std::vector<array> lu(const array& a, StreamOrDevice s = {});

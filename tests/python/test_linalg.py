@@ -103,3 +103,41 @@ def test_vmap_and_grad(rng):
     g = mx.grad(lambda m: mx.linalg.inv(m).sum())(x)
     ai = np.linalg.inv(a[0])
     assert_close(g, -(ai.T @ np.ones((4, 4)) @ ai.T).astype(np.float32), atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64])
+def test_eig_general_matrices(rng, dtype):
+    a = rng.standard_normal((3, 5, 5))
+    if dtype == np.complex64:
+        a = a + 1j * rng.standard_normal((3, 5, 5))
+    a = a.astype(dtype)
+    vals, vecs = mx.linalg.eig(mx.array(a))
+    assert vals.dtype == mx.complex64 and vecs.dtype == mx.complex64
+    v, w = np.array(vecs).astype(np.complex128), np.array(vals).astype(np.complex128)
+    # A v = v diag(w), and the values agree with numpy's as a multiset
+    np.testing.assert_allclose(a @ v, v * w[..., None, :], atol=1e-4)
+    want = np.linalg.eigvals(a.astype(np.complex128))
+    # each of ours is one of numpy's (conjugate pairs tie on the real part)
+    for got_b, want_b in zip(w, want):
+        assert np.abs(got_b[:, None] - want_b[None, :]).min(axis=1).max() < 1e-4
+    np.testing.assert_allclose(np.array(mx.linalg.eigvals(mx.array(a))), np.array(vals),
+                               atol=1e-5)
+
+
+def test_eigh_hermitian(rng):
+    b = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+    h = (b + b.conj().T).astype(np.complex64)
+    vals, vecs = mx.linalg.eigh(mx.array(h))
+    assert vals.dtype == mx.float32 and vecs.dtype == mx.complex64
+    np.testing.assert_allclose(np.array(vals), np.linalg.eigvalsh(h.astype(np.complex128)),
+                               atol=1e-4)
+    v = np.array(vecs)
+    np.testing.assert_allclose(h @ v, v * np.array(vals)[None, :], atol=1e-4)
+
+
+def test_zero_size_determinants_and_pinv():
+    assert mx.linalg.det(mx.zeros((0, 0))).item() == 1.0
+    sign, logabs = mx.linalg.slogdet(mx.zeros((3, 0, 0)))
+    assert sign.tolist() == [1, 1, 1] and logabs.tolist() == [0, 0, 0]
+    for shape in [(0, 3), (3, 0), (2, 0, 0)]:
+        assert mx.linalg.pinv(mx.zeros(shape)).shape == np.linalg.pinv(np.zeros(shape)).shape

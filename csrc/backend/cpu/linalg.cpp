@@ -191,8 +191,110 @@ static void factor_typed(Factorization::Kind kind, bool upper, const char* op,
   }
 }
 
+namespace {
+
+using cfloat = lapack_complex_float;
+
+int square_batch(const array& a, int& n, const char* op) {
+  n = dim(a.shape().back(), op);
+  return n == 0 ? 0 : static_cast<int>(a.size() / (int64_t(n) * n));
+}
+
+// Real input: conjugate pairs come back as (re, im) column pairs.
+template <typename R>
+void eig_real(const array& in, std::vector<array>& out, bool vecs, const char* op) {
+  array a = cpu::ensure_row_contiguous(in);
+  int n;
+  int batch = square_batch(a, n, op);
+  std::vector<R> w(size_t(n) * n), wr(n), wi(n), vr(vecs ? size_t(n) * n : 1), vl(1);
+  for (int b = 0; b < batch; ++b) {
+    std::memcpy(w.data(), a.data<R>() + int64_t(b) * n * n, sizeof(R) * n * n);
+    int info;
+    if constexpr (std::is_same_v<R, double>) {
+      info = scipy_LAPACKE_dgeev(kRow, 'N', vecs ? 'V' : 'N', n, w.data(), n, wr.data(),
+                                 wi.data(), vl.data(), n, vr.data(), n);
+    } else {
+      info = scipy_LAPACKE_sgeev(kRow, 'N', vecs ? 'V' : 'N', n, w.data(), n, wr.data(),
+                                 wi.data(), vl.data(), n, vr.data(), n);
+    }
+    check(info, op, "The eigensolver did not converge.");
+    complex64_t* vals = out[0].data<complex64_t>() + int64_t(b) * n;
+    for (int j = 0; j < n; ++j) vals[j] = complex64_t(float(wr[j]), float(wi[j]));
+    if (!vecs) continue;
+    complex64_t* v = out[1].data<complex64_t>() + int64_t(b) * n * n;
+    for (int j = 0; j < n; ++j) {
+      bool pair = wi[j] != 0 && j + 1 < n;
+      for (int i = 0; i < n; ++i) {
+        float re = float(vr[size_t(i) * n + j]);
+        float im = pair ? float(vr[size_t(i) * n + j + 1]) : 0.0f;
+        v[int64_t(i) * n + j] = complex64_t(re, im);
+        if (pair) v[int64_t(i) * n + j + 1] = complex64_t(re, -im);
+      }
+      if (pair) ++j;
+    }
+  }
+}
+
+void eig_complex(const array& in, std::vector<array>& out, bool vecs, const char* op) {
+  array a = cpu::ensure_row_contiguous(in);
+  int n;
+  int batch = square_batch(a, n, op);
+  std::vector<complex64_t> w(size_t(n) * n), vr(vecs ? size_t(n) * n : 1), vl(1);
+  for (int b = 0; b < batch; ++b) {
+    std::memcpy(w.data(), a.data<complex64_t>() + int64_t(b) * n * n, sizeof(complex64_t) * n * n);
+    complex64_t* vals = out[0].data<complex64_t>() + int64_t(b) * n;
+    int info = scipy_LAPACKE_cgeev(kRow, 'N', vecs ? 'V' : 'N', n,
+                                   reinterpret_cast<cfloat*>(w.data()), n,
+                                   reinterpret_cast<cfloat*>(vals),
+                                   reinterpret_cast<cfloat*>(vl.data()), n,
+                                   reinterpret_cast<cfloat*>(vr.data()), n);
+    check(info, op, "The eigensolver did not converge.");
+    if (vecs) {
+      std::memcpy(out[1].data<complex64_t>() + int64_t(b) * n * n, vr.data(),
+                  sizeof(complex64_t) * n * n);
+    }
+  }
+}
+
+// Hermitian input: real eigenvalues, unitary eigenvectors.
+void eigh_complex(const array& in, std::vector<array>& out, bool vecs, bool upper,
+                  const char* op) {
+  array a = cpu::ensure_row_contiguous(in);
+  int n;
+  int batch = square_batch(a, n, op);
+  std::vector<complex64_t> w(size_t(n) * n);
+  for (int b = 0; b < batch; ++b) {
+    std::memcpy(w.data(), a.data<complex64_t>() + int64_t(b) * n * n, sizeof(complex64_t) * n * n);
+    int info = scipy_LAPACKE_cheevd(kRow, vecs ? 'V' : 'N', upper ? 'U' : 'L', n,
+                                    reinterpret_cast<cfloat*>(w.data()), n,
+                                    out[0].data<float>() + int64_t(b) * n);
+    check(info, op, "The eigensolver did not converge.");
+    if (vecs) {
+      std::memcpy(out[1].data<complex64_t>() + int64_t(b) * n * n, w.data(),
+                  sizeof(complex64_t) * n * n);
+    }
+  }
+}
+
+}  // namespace
+
 void Factorization::eval_cpu(const std::vector<array>& inputs,
                              std::vector<array>& outputs) {
+  Dtype t = inputs[0].dtype();
+  if (kind_ == Eig || kind_ == Eigvals || t == complex64) {
+    for (auto& o : outputs) o.set_data(allocate(o.nbytes()));
+    bool vecs = kind_ == Eig || kind_ == Eigh;
+    if (kind_ == Eigh || kind_ == EigvalsH) {
+      eigh_complex(inputs[0], outputs, vecs, upper_, name());
+    } else if (t == complex64) {
+      eig_complex(inputs[0], outputs, vecs, name());
+    } else if (t == float64) {
+      eig_real<double>(inputs[0], outputs, vecs, name());
+    } else {
+      eig_real<float>(inputs[0], outputs, vecs, name());
+    }
+    return;
+  }
   if (inputs[0].dtype() == float64) {
     factor_typed<double>(kind_, upper_, name(), inputs, outputs);
   } else {
