@@ -91,6 +91,17 @@ void init_random(nb::module_& parent) {
         "loc"_a.none() = nb::none(), "scale"_a.none() = nb::none(),
         "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Normal samples with mean loc and standard deviation scale.");
+  m.def("multivariate_normal",
+        [](nb::handle mean, nb::handle cov, nb::handle shape, nb::handle dtype, nb::handle key,
+           nb::handle s) {
+          return random::multivariate_normal(to_array(mean), to_array(cov),
+                                             nb::cast<Shape>(shape), float_dtype(dtype),
+                                             key_or_next(key), to_sod(s));
+        },
+        "mean"_a, "cov"_a, "shape"_a = nb::list(), "dtype"_a.none() = float32,
+        "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
+        "Samples from a multivariate normal distribution with the given mean and "
+        "covariance (last one or two axes; leading axes broadcast against shape).");
   m.def("randint",
         [](nb::handle low, nb::handle high, nb::handle shape, nb::handle dtype,
            nb::handle key, nb::handle s) {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/errors.h"
+#include "linalg/linalg.h"
 
 namespace ember::random {
 
@@ -273,6 +274,37 @@ array categorical(const array& logits, int64_t axis,
   lg = broadcast_to(lg, full_shape, s);
   array g = gumbel(full_shape, float32, key, s);
   return argmax(add(astype(lg, float32, s), g, s), -1, false, s);
+}
+
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape,
+                          Dtype dtype, const array& key, StreamOrDevice s) {
+  if (dtype != float32 && dtype != float64) {
+    throw ValueError("[multivariate_normal] dtype must be float32 or float64.");
+  }
+  if (mean.ndim() < 1 || cov.ndim() < 2) {
+    throw ValueError("[multivariate_normal] mean needs at least 1 dimension and cov 2.");
+  }
+  int64_t n = mean.shape().back();
+  if (cov.shape()[cov.ndim() - 1] != n || cov.shape()[cov.ndim() - 2] != n) {
+    throw ValueError("[multivariate_normal] cov must have shape (..., " + std::to_string(n) +
+                     ", " + std::to_string(n) + ") to match mean.");
+  }
+  Shape mean_batch(mean.shape().begin(), mean.shape().end() - 1);
+  Shape cov_batch(cov.shape().begin(), cov.shape().end() - 2);
+  Shape out = broadcast_shapes(broadcast_shapes(mean_batch, cov_batch, "multivariate_normal"),
+                               shape, "multivariate_normal");
+  if (out != shape) {
+    throw ValueError("[multivariate_normal] The batch shapes of mean and cov must "
+                     "broadcast to shape " + shape_str(shape) + ".");
+  }
+  // A square root by SVD (U sqrt(S)) also covers semi-definite covariances.
+  auto usv = linalg::svd(astype(cov, dtype, s), true, s);
+  array factor = multiply(usv[0], expand_dims(sqrt(usv[1], s), {-2}, s), s);
+  Shape zs = shape;
+  zs.push_back(n);
+  array z = normal(zs, dtype, std::nullopt, std::nullopt, key, s);
+  array samples = squeeze(matmul(factor, expand_dims(z, {-1}, s), s), {-1}, s);
+  return add(astype(mean, dtype, s), samples, s);
 }
 
 }  // namespace ember::random

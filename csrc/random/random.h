@@ -56,5 +56,10 @@ array categorical(const array& logits, int64_t axis,
                   std::optional<int64_t> num_samples, const array& key,
                   StreamOrDevice s = {});
 
+// Samples of N(mean, cov) with shape `shape` + (n,): mean (..., n) and cov
+// (..., n, n) broadcast against shape; cov = U diag(s) U^T gives the factor.
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape,
+                          Dtype dtype, const array& key, StreamOrDevice s = {});
+
 }  // namespace random
 }  // namespace ember

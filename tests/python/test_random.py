@@ -299,3 +299,25 @@ def test_bits():
     # Each of the 32 bits is a fair coin.
     ones = np.array([((x >> b) & 1).mean() for b in range(32)])
     np.testing.assert_array_less(np.abs(ones - 0.5), 5 * 0.5 / math.sqrt(N))
+
+
+def test_multivariate_normal_moments():
+    mean = np.array([1.0, -2.0, 0.5])
+    a = np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [-0.3, 0.2, 0.5]])
+    cov = a @ a.T
+    x = mx.random.multivariate_normal(mx.array(mean), mx.array(cov), shape=(40000,),
+                                      key=mx.random.key(7))
+    assert x.shape == (40000, 3) and x.dtype == mx.float32
+    xs = np.array(x).astype(np.float64)
+    # standard errors are about 0.005 (mean) and 0.01 (covariance) here
+    np.testing.assert_allclose(xs.mean(0), mean, atol=0.03)
+    np.testing.assert_allclose(np.cov(xs.T), cov, atol=0.05)
+    # same key, same draws; batch shapes broadcast; bad shapes raise
+    again = mx.random.multivariate_normal(mx.array(mean), mx.array(cov), shape=(40000,),
+                                          key=mx.random.key(7))
+    assert mx.array_equal(x, again)
+    b = mx.random.multivariate_normal(mx.zeros((2, 3)), mx.array(cov), shape=(5, 2),
+                                      key=mx.random.key(1))
+    assert b.shape == (5, 2, 3)
+    with pytest.raises(ValueError):
+        mx.random.multivariate_normal(mx.zeros(3), mx.eye(2))
