@@ -66,6 +66,13 @@ void init_fast(nb::module_& parent) {
         "stream"_a.none() = nb::none(),
         "softmax(scale * q @ k.T + mask) @ v over heads, with grouped key/value heads, "
         "a 'causal' or array mask and optional attention sinks.");
+  m.def("cross_entropy",
+        [](nb::handle logits, nb::handle targets, nb::handle s) {
+          return fast::cross_entropy(to_array(logits), to_array(targets), to_sod(s));
+        },
+        "logits"_a, "targets"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Per-element cross entropy of logits (last axis) against class indices, "
+        "in float32.");
   m.def("metal_kernel", [](nb::args, nb::kwargs) -> nb::object { no_backend("metal_kernel", "Metal"); },
         "Custom Metal kernels (unavailable: no Metal backend).");
   m.def("cuda_kernel", [](nb::args, nb::kwargs) -> nb::object { no_backend("cuda_kernel", "CUDA"); },

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "ops/autodiff.h"
+#include "ops/indexing.h"
 
 namespace ember::fast {
 
@@ -310,6 +311,24 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
                std::make_shared<ScaledDotProductAttention>(st, fallback, scale, kind,
                                                            has_sinks),
                inputs);
+}
+
+// ---- losses
+
+array cross_entropy(const array& logits, const array& targets, StreamOrDevice s) {
+  if (logits.ndim() == 0) throw ValueError("[cross_entropy] logits need a class axis.");
+  Shape want(logits.shape().begin(), logits.shape().end() - 1);
+  if (targets.shape() != want) {
+    throw ValueError("[cross_entropy] targets of shape " + shape_str(targets.shape()) +
+                     " must match the logits without their last axis, " + shape_str(want) +
+                     ".");
+  }
+  if (!is_integral(targets.dtype())) {
+    throw ValueError("[cross_entropy] targets must be integer class indices.");
+  }
+  array x = astype(logits, float32, s);
+  array picked = squeeze(take_along_axis(x, expand_dims(targets, {-1}, s), -1, s), {-1}, s);
+  return subtract(logsumexp(x, {-1}, false, s), picked, s);
 }
 
 }  // namespace ember::fast

@@ -95,4 +95,7 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
                                    const std::optional<array>& sinks,
                                    StreamOrDevice s = {});
 
+// logsumexp(logits, -1) - logits[..., target] in float32, shaped like targets.
+array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});
+
 }  // namespace ember::fast

@@ -160,3 +160,19 @@ def test_sdpa_errors_vmap_and_custom_kernels():
     for name in ("metal_kernel", "cuda_kernel"):
         with pytest.raises(RuntimeError):
             getattr(mx.fast, name)(name="k", input_names=["a"], output_names=["b"], source="")
+
+
+def test_cross_entropy(rng):
+    logits = rng.standard_normal((4, 3, 7))
+    targets = rng.integers(0, 7, (4, 3))
+    got = mx.fast.cross_entropy(mx.array(logits, mx.float32), mx.array(targets))
+    lse = np.log(np.exp(logits).sum(-1))
+    want = lse - np.take_along_axis(logits, targets[..., None], -1)[..., 0]
+    assert got.dtype == mx.float32
+    close(got, want, mx.float32)
+    g = mx.grad(lambda z: mx.fast.cross_entropy(z, mx.array(targets)).sum())(
+        mx.array(logits, mx.float32))
+    soft = np.exp(logits - lse[..., None])
+    close(g, soft - np.eye(7)[targets], mx.float32)
+    with pytest.raises(ValueError):
+        mx.fast.cross_entropy(mx.ones((2, 3)), mx.zeros((3,), mx.int32))
