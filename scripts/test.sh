@@ -22,7 +22,7 @@ fi
 
 echo "== installing build and test dependencies"
 "$PYTHON" -m pip install scikit-build-core nanobind scipy-openblas32 numpy \
-  pytest hypothesis ninja cmake
+  pytest hypothesis safetensors ninja cmake
 
 # pip puts cmake, ninja and pytest beside the interpreter; use those.
 SCRIPTS="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"

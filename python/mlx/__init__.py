@@ -34,3 +34,7 @@ from mlx._transforms import _install_custom  # noqa: E402
 
 _install_transforms(core)
 _install_custom(core)
+
+from mlx._io import _install as _install_io  # noqa: E402
+
+_install_io(core)

@@ -1,0 +1,249 @@
+"""Pieces shared by the io formats: dtype conversion between mlx and numpy,
+bounded reads from untrusted files, and atomic writes."""
+
+import contextlib
+import io
+import os
+import secrets
+
+import numpy as np
+
+from mlx import core as mx
+
+# numpy dtype that carries each mlx dtype's bytes; bfloat16 has no numpy
+# dtype, so its bits travel as uint16.
+CARRIER = {
+    "bool": np.dtype(np.bool_),
+    "uint8": np.dtype("<u1"),
+    "uint16": np.dtype("<u2"),
+    "uint32": np.dtype("<u4"),
+    "uint64": np.dtype("<u8"),
+    "int8": np.dtype("<i1"),
+    "int16": np.dtype("<i2"),
+    "int32": np.dtype("<i4"),
+    "int64": np.dtype("<i8"),
+    "float16": np.dtype("<f2"),
+    "bfloat16": np.dtype("<u2"),
+    "float32": np.dtype("<f4"),
+    "float64": np.dtype("<f8"),
+    "complex64": np.dtype("<c8"),
+}
+
+# Largest byte count we accept for one array or header field; keeps numpy's
+# own size arithmetic clear of overflow for hostile shapes.
+MAX_BYTES = 1 << 62
+# numpy, like MLX, caps the number of dimensions.
+MAX_NDIM = 64
+
+
+def dtype_name(dtype):
+    """'float32' for mx.float32, 'bool' for mx.bool_."""
+    return str(dtype).rsplit(".", 1)[-1]
+
+
+def mx_dtype(name):
+    return getattr(mx, "bool_" if name == "bool" else name)
+
+
+def as_array(value, prefix, what):
+    """value as an mx.array; anything mx.array() accepts is allowed."""
+    if isinstance(value, mx.array):
+        return value
+    try:
+        return mx.array(value)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"[{prefix}] {what} is not an array: {e}") from None
+
+
+def _contiguous(arr):
+    # np.ascontiguousarray would turn a 0-d array into a 1-d one.
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
+
+
+def to_numpy(a):
+    """a's data as a C-contiguous little-endian numpy array of its carrier
+    dtype (evaluates a)."""
+    name = dtype_name(a.dtype)
+    if name == "bfloat16":
+        a = a.view(mx.uint16)
+    out = _contiguous(np.asarray(a))
+    want = CARRIER[name]
+    if out.dtype != want:
+        out = out.astype(want)
+    return out
+
+
+def raw_bytes(a):
+    """A flat uint8 view of a's data, ready for file.write."""
+    return memoryview(to_numpy(a).reshape(-1).view(np.uint8))
+
+
+def from_numpy(arr, name):
+    """An mx.array of dtype `name` from a numpy array of its carrier dtype
+    (any byte order)."""
+    if arr.dtype.byteorder == ">":
+        arr = arr.astype(arr.dtype.newbyteorder("<"))
+    arr = _contiguous(arr)
+    if name == "bfloat16":
+        return mx.array(arr.view(np.uint16)).view(mx.bfloat16)
+    if name == "bool":
+        # Bytes other than 0 and 1 would be invalid bools downstream.
+        return mx.array(arr.view(np.uint8) != 0)
+    return mx.array(arr, dtype=mx_dtype(name))
+
+
+def element_count(shape, itemsize, fail):
+    """Product of shape, refused (via fail) when the bytes it describes,
+    counting empty dims as 1, could not be a real array."""
+    if len(shape) > MAX_NDIM:
+        fail(f"too many dimensions ({len(shape)})")
+    count, bound = 1, itemsize
+    for d in shape:
+        if not isinstance(d, int) or isinstance(d, bool) or d < 0:
+            fail(f"invalid dimension {d!r} in shape {list(shape)!r}")
+        count *= d
+        bound *= max(d, 1)
+        if bound > MAX_BYTES:
+            fail(f"shape {list(shape)!r} is too large")
+    return count
+
+
+class Source:
+    """Reads from a binary file object, checking every length against the
+    bytes left before allocating, so a lying header costs nothing."""
+
+    def __init__(self, f, prefix, size=None):
+        self.f = f
+        self.prefix = prefix
+        self.pos = 0
+        if size is None:
+            self.start = f.tell()
+            self.size = f.seek(0, io.SEEK_END) - self.start
+            f.seek(self.start)
+        else:
+            self.start, self.size = None, size
+
+    def fail(self, message):
+        raise ValueError(f"[{self.prefix}] {message}")
+
+    def remaining(self):
+        return self.size - self.pos
+
+    def need(self, nbytes, what):
+        if nbytes < 0 or nbytes > self.remaining():
+            self.fail(
+                f"{what} needs {nbytes} bytes but only {self.remaining()} "
+                "remain in the file"
+            )
+
+    def seek(self, pos):
+        if self.start is None:
+            self.fail("internal: seek on a sequential source")
+        if pos < 0 or pos > self.size:
+            self.fail(f"offset {pos} is outside the file")
+        self.f.seek(self.start + pos)
+        self.pos = pos
+
+    def read(self, nbytes, what):
+        self.need(nbytes, what)
+        data = self.f.read(nbytes)
+        # Raw streams may return less than asked without being at the end.
+        while len(data) < nbytes:
+            more = self.f.read(nbytes - len(data))
+            if not more:
+                self.fail(f"unexpected end of file while reading {what}")
+            data += more
+        self.pos += nbytes
+        return bytes(data)
+
+    def read_array(self, dtype, count, what):
+        """A 1-D numpy array of `count` elements of dtype read from here."""
+        dtype = np.dtype(dtype)
+        self.need(count * dtype.itemsize, what)
+        buf = np.empty(count * dtype.itemsize, np.uint8)
+        self._fill(buf, what)
+        return buf.view(dtype)
+
+    def _fill(self, buf, what):
+        view = memoryview(buf)
+        got, total = 0, len(buf)
+        readinto = getattr(self.f, "readinto", None)
+        while got < total:
+            if readinto is not None:
+                n = readinto(view[got:])
+            else:
+                chunk = self.f.read(total - got)
+                n = len(chunk)
+                view[got : got + n] = chunk
+            if not n:
+                self.fail(f"unexpected end of file while reading {what}")
+            got += n
+        self.pos += total
+
+
+@contextlib.contextmanager
+def open_for_reading(file, prefix):
+    """A seekable binary file object for a path or a readable file object."""
+    if isinstance(file, (str, bytes, os.PathLike)):
+        with open(file, "rb") as f:
+            yield f
+        return
+    if not callable(getattr(file, "read", None)):
+        raise TypeError(
+            f"[{prefix}] file must be a path or a binary file object, "
+            f"got {type(file).__name__}"
+        )
+    seekable = getattr(file, "seekable", None)
+    if callable(seekable) and seekable():
+        yield file
+        return
+    # A pipe or socket: take what it holds (bounded by what really arrives).
+    data = file.read()
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"[{prefix}] file must be opened in binary mode")
+    yield io.BytesIO(data)
+
+
+def _writable_path(file, extension, prefix):
+    """(path, None) for a path, with the extension added if missing, or
+    (None, file) for a writable file object."""
+    if isinstance(file, (str, bytes, os.PathLike)):
+        path = os.fsdecode(os.fspath(file))
+        if not path.endswith(extension):
+            path += extension
+        return path, None
+    if callable(getattr(file, "write", None)):
+        return None, file
+    raise TypeError(
+        f"[{prefix}] file must be a path or a writable binary file object, "
+        f"got {type(file).__name__}"
+    )
+
+
+def write_to(file, extension, prefix, write):
+    """Calls write(f) on a file object, or on a temporary file beside the
+    target path that replaces the target only once write has succeeded."""
+    path, fobj = _writable_path(file, extension, prefix)
+    if fobj is not None:
+        write(fobj)
+        return
+    directory, base = os.path.split(os.path.abspath(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        try:
+            # Mode 0o666 lets the umask decide, as for a plain open().
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
