@@ -1,4 +1,5 @@
 // repr/str of arrays in MLX's format, and the print options.
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
 
@@ -85,7 +86,11 @@ std::string format_array(array a) {
     nb::gil_scoped_release release;
     a.eval();
   }
-  Printer p{a, a.size() > kSummarizeAbove, {}};
+  // Brackets printed, counting empty dims as one: a (2^40, 0) array is
+  // summarized like a large one instead of printing 2^40 "[]".
+  double cells = 1;
+  for (auto d : a.shape()) cells *= std::max<double>(double(d), 1.0);
+  Printer p{a, cells > kSummarizeAbove, {}};
   p.os << "array(";
   dispatch_all(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

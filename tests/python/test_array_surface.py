@@ -254,3 +254,10 @@ def test_method_forms(rng):
     assert a.astype(mx.int32).tolist() == a_np.astype(np.int32).tolist()
     assert_close(a.round(1), np.round(a_np, 1))
     assert [p.shape for p in a.split(2, axis=2)] == [(2, 3, 2), (2, 3, 2)]
+
+
+def test_repr_of_huge_empty_array_is_summarized():
+    # 2^40 rows of nothing: printing must not visit every row.
+    text = repr(mx.zeros((2**40, 0)))
+    assert "..." in text and text.endswith("dtype=float32)")
+    assert repr(mx.zeros((3, 0))) == "array([[],\n       [],\n       []], dtype=float32)"
