@@ -17,6 +17,23 @@ inline Shape shape_from_args(const nb::args& args) {
   return s;
 }
 
+inline std::optional<array> opt_array(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return to_array(h);
+}
+
+// An int or a sequence of ints; None gives nullopt.
+inline std::optional<Axes> opt_axes(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return to_shape(h);
+}
+
+inline nb::tuple tuple_of(const std::vector<array>& v) {
+  nb::list l;
+  for (auto& a : v) l.append(a);
+  return nb::tuple(l);
+}
+
 inline std::vector<array> to_array_list(nb::handle seq) {
   std::vector<array> out;
   for (nb::handle h : nb::borrow<nb::sequence>(seq)) out.push_back(to_array(h));

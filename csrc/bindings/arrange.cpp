@@ -1,24 +1,13 @@
 // Bindings of the composed rearranging ops (ops/arrange.h).
 #include <nanobind/stl/pair.h>
 
-#include "bindings/common.h"
+#include "bindings/args.h"
 #include "core/errors.h"
 #include "ops/arrange.h"
 
 namespace ember::py {
 
 namespace {
-
-std::optional<Axes> opt_axes(nb::handle h) {
-  if (h.is_none()) return std::nullopt;
-  if (PyLong_Check(h.ptr())) return Axes{nb::cast<int64_t>(h)};
-  return nb::cast<Axes>(h);
-}
-
-Shape int_or_seq(nb::handle h) {
-  if (PyLong_Check(h.ptr())) return {nb::cast<int64_t>(h)};
-  return nb::cast<Shape>(h);
-}
 
 // numpy's pad_width forms: n, (n,), (before, after), or one pair per axis.
 std::vector<std::pair<int64_t, int64_t>> pad_widths(nb::handle h, int ndim) {
@@ -112,7 +101,7 @@ void init_arrange(nb::module_& m) {
         "stream"_a.none() = nb::none(), "Repeat each element along an axis.");
   m.def("tile",
         [](nb::handle a, nb::handle reps, nb::handle s) {
-          return tile(to_array(a), int_or_seq(reps), to_sod(s));
+          return tile(to_array(a), to_shape(reps), to_sod(s));
         },
         "a"_a, "reps"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Repeat the whole array reps times along each axis.");
@@ -124,7 +113,7 @@ void init_arrange(nb::module_& m) {
         "stream"_a.none() = nb::none(), "Reverse the order along the given axes.");
   m.def("roll",
         [](nb::handle a, nb::handle shift, nb::handle axis, nb::handle s) {
-          return roll(to_array(a), int_or_seq(shift), opt_axes(axis), to_sod(s));
+          return roll(to_array(a), to_shape(shift), opt_axes(axis), to_sod(s));
         },
         "a"_a, "shift"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(), "Shift elements cyclically along axes.");
@@ -222,8 +211,8 @@ void init_arrange(nb::module_& m) {
             return tensordot(to_array(a), to_array(b), nb::cast<int64_t>(axes), to_sod(s));
           }
           nb::sequence pair = nb::borrow<nb::sequence>(axes);
-          return tensordot(to_array(a), to_array(b), int_or_seq(pair[0]),
-                           int_or_seq(pair[1]), to_sod(s));
+          return tensordot(to_array(a), to_array(b), to_shape(pair[0]),
+                           to_shape(pair[1]), to_sod(s));
         },
         "a"_a, "b"_a, "axes"_a = 2, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Sum of products over the given axes.");

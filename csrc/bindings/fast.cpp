@@ -12,11 +12,6 @@ namespace ember::py {
 
 namespace {
 
-std::optional<array> opt_array(nb::handle h) {
-  if (h.is_none()) return std::nullopt;
-  return to_array(h);
-}
-
 [[noreturn]] void no_backend(const char* what, const char* backend) {
   throw std::runtime_error(std::string("[") + what + "] Custom " + backend +
                            " kernels need the " + backend +

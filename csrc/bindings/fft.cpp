@@ -1,7 +1,7 @@
 // mx.fft bindings.
 #include <nanobind/stl/string.h>
 
-#include "bindings/common.h"
+#include "bindings/args.h"
 #include "core/errors.h"
 #include "fft/fft.h"
 #include "ops/arrange.h"
@@ -15,11 +15,6 @@ std::optional<Shape> opt_shape(nb::handle h) {
   return nb::cast<Shape>(h);
 }
 
-std::optional<Axes> opt_axes(nb::handle h) {
-  if (h.is_none()) return std::nullopt;
-  if (PyLong_Check(h.ptr())) return Axes{nb::cast<int64_t>(h)};
-  return nb::cast<Axes>(h);
-}
 
 }  // namespace
 

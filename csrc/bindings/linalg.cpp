@@ -1,19 +1,13 @@
 // mx.linalg bindings.
 #include <nanobind/stl/string.h>
 
-#include "bindings/common.h"
+#include "bindings/args.h"
 #include "core/errors.h"
 #include "linalg/linalg.h"
 
 namespace ember::py {
 
 namespace {
-
-nb::tuple tuple_of(const std::vector<array>& v) {
-  nb::list l;
-  for (auto& a : v) l.append(a);
-  return nb::tuple(l);
-}
 
 bool upper_from(const std::string& uplo) {
   if (uplo != "L" && uplo != "U") {

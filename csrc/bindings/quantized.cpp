@@ -9,27 +9,12 @@
 
 namespace ember::py {
 
-namespace {
-
-std::optional<array> maybe(nb::handle h) {
-  if (h.is_none()) return std::nullopt;
-  return to_array(h);
-}
-
-nb::tuple as_tuple(const std::vector<array>& v) {
-  nb::list l;
-  for (auto& a : v) l.append(a);
-  return nb::tuple(l);
-}
-
-}  // namespace
-
 void init_quantized(nb::module_& m) {
   using OptInt = std::optional<int>;
   m.def("quantize",
         [](nb::handle w, OptInt gs, OptInt bits, const std::string& mode, nb::handle g,
            nb::handle s) {
-          return as_tuple(quantize(ARR(w), gs, bits, mode, maybe(g), SOD));
+          return tuple_of(quantize(ARR(w), gs, bits, mode, opt_array(g), SOD));
         },
         "w"_a, "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(),
         "mode"_a = "affine", nb::kw_only(), "global_scale"_a.none() = nb::none(),
@@ -39,7 +24,7 @@ void init_quantized(nb::module_& m) {
   m.def("dequantize",
         [](nb::handle w, nb::handle scales, nb::handle biases, OptInt gs, OptInt bits,
            const std::string& mode, nb::handle g, nb::handle dtype, nb::handle s) {
-          return dequantize(ARR(w), ARR(scales), maybe(biases), gs, bits, mode, maybe(g),
+          return dequantize(ARR(w), ARR(scales), opt_array(biases), gs, bits, mode, opt_array(g),
                             to_dtype(dtype), SOD);
         },
         "w"_a, "scales"_a, "biases"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
@@ -49,7 +34,7 @@ void init_quantized(nb::module_& m) {
   m.def("quantized_matmul",
         [](nb::handle x, nb::handle w, nb::handle scales, nb::handle biases, bool transpose,
            OptInt gs, OptInt bits, const std::string& mode, nb::handle s) {
-          return quantized_matmul(ARR(x), ARR(w), ARR(scales), maybe(biases), transpose, gs,
+          return quantized_matmul(ARR(x), ARR(w), ARR(scales), opt_array(biases), transpose, gs,
                                   bits, mode, SOD);
         },
         "x"_a, "w"_a, "scales"_a, "biases"_a.none() = nb::none(), "transpose"_a = true,
@@ -60,8 +45,8 @@ void init_quantized(nb::module_& m) {
         [](nb::handle x, nb::handle w, nb::handle scales, nb::handle biases, nb::handle lhs,
            nb::handle rhs, bool transpose, OptInt gs, OptInt bits, const std::string& mode,
            nb::handle g, bool, nb::handle s) {
-          return gather_qmm(ARR(x), ARR(w), ARR(scales), maybe(biases), maybe(lhs), maybe(rhs),
-                            transpose, gs, bits, mode, maybe(g), SOD);
+          return gather_qmm(ARR(x), ARR(w), ARR(scales), opt_array(biases), opt_array(lhs), opt_array(rhs),
+                            transpose, gs, bits, mode, opt_array(g), SOD);
         },
         "x"_a, "w"_a, "scales"_a, "biases"_a.none() = nb::none(),
         "lhs_indices"_a.none() = nb::none(), "rhs_indices"_a.none() = nb::none(),
@@ -72,7 +57,7 @@ void init_quantized(nb::module_& m) {
   m.def("qqmm",
         [](nb::handle x, nb::handle w, nb::handle scales, OptInt gs, OptInt bits,
            const std::string& mode, nb::handle gx, nb::handle gw, nb::handle s) {
-          return qqmm(ARR(x), ARR(w), maybe(scales), gs, bits, mode, maybe(gx), maybe(gw),
+          return qqmm(ARR(x), ARR(w), opt_array(scales), gs, bits, mode, opt_array(gx), opt_array(gw),
                       std::nullopt, std::nullopt, SOD);
         },
         "x"_a, "w"_a, "scales"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),
@@ -83,8 +68,8 @@ void init_quantized(nb::module_& m) {
         [](nb::handle x, nb::handle w, nb::handle scales, nb::handle lhs, nb::handle rhs,
            OptInt gs, OptInt bits, const std::string& mode, nb::handle gx, nb::handle gw, bool,
            nb::handle s) {
-          return qqmm(ARR(x), ARR(w), maybe(scales), gs, bits, mode, maybe(gx), maybe(gw),
-                      maybe(lhs), maybe(rhs), SOD);
+          return qqmm(ARR(x), ARR(w), opt_array(scales), gs, bits, mode, opt_array(gx), opt_array(gw),
+                      opt_array(lhs), opt_array(rhs), SOD);
         },
         "x"_a, "w"_a, "scales"_a.none() = nb::none(), "lhs_indices"_a.none() = nb::none(),
         "rhs_indices"_a.none() = nb::none(), "group_size"_a.none() = nb::none(),

@@ -3,7 +3,7 @@
 #include <nanobind/stl/function.h>
 #include <nanobind/stl/pair.h>
 
-#include "bindings/common.h"
+#include "bindings/args.h"
 #include "core/errors.h"
 #include "ops/copy.h"
 #include "transforms/custom.h"
@@ -116,16 +116,12 @@ void init_transforms(nb::module_& m) {
   m.def("depends",
         [](nb::handle inputs, nb::handle deps) -> nb::object {
           auto as_list = [](nb::handle h) {
-            std::vector<array> v;
-            if (nb::isinstance<array>(h)) v.push_back(nb::cast<array>(h));
-            else for (auto x : h) v.push_back(to_array(x));
-            return v;
+            return nb::isinstance<array>(h) ? std::vector<array>{nb::cast<array>(h)}
+                                            : to_array_list(h);
           };
           auto out = depends(as_list(inputs), as_list(deps));
           if (nb::isinstance<array>(inputs)) return nb::cast(out[0]);
-          nb::list l;
-          for (auto& a : out) l.append(a);
-          return l;
+          return to_list(out);
         },
         "inputs"_a, "dependencies"_a,
         "The inputs unchanged, but evaluated only after the dependencies.");

@@ -171,12 +171,8 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
     array rot = traditional ? reshape(stack({r1, r2}, -1, st),
                                       [&] { Shape sh = r1.shape(); sh.back() = dims; return sh; }(), st)
                             : concatenate({r1, r2}, -1, st);
-    rot = astype(rot, t, st);
-    if (dims < xx.shape().back()) {
-      rot = concatenate({rot, part(dims, xx.shape().back(), 1)}, -1, st);
-      rot = astype(rot, t, st);
-    }
-    return std::vector<array>{rot};
+    if (dims < xx.shape().back()) rot = concatenate({rot, part(dims, xx.shape().back(), 1)}, -1, st);
+    return std::vector<array>{astype(rot, t, st)};
   };
   return array(x.shape(), t,
                std::make_shared<RoPE>(st, fallback, dims, traditional, b, scale,

@@ -295,6 +295,11 @@ std::pair<std::vector<array>, std::vector<int>> Dequantize::vmap(
 
 namespace {
 
+// Products run in x's floating type (float32 for other inputs).
+Dtype product_dtype(const array& x) {
+  return is_inexact(x.dtype()) && !is_complex(x.dtype()) ? x.dtype() : float32;
+}
+
 // The dequantized weight oriented as the right operand of a product.
 array weight_operand(const array& x, const array& wq, const array& scales,
                      const std::optional<array>& biases, bool transpose,
@@ -304,7 +309,7 @@ array weight_operand(const array& x, const array& wq, const array& scales,
     throw ValueError(std::string("[") + op + "] The quantized matrix must have at least "
                      "2 dimensions.");
   }
-  Dtype t = is_inexact(x.dtype()) && !is_complex(x.dtype()) ? x.dtype() : float32;
+  Dtype t = product_dtype(x);
   array w = dequantize(wq, scales, biases, spec.group_size, spec.bits, mode_name(spec.mode),
                        global, t, s);
   if (transpose) w = swapaxes(w, -1, -2, s);
@@ -358,7 +363,7 @@ array qqmm(const array& x, const array& w, const std::optional<array>& scales,
   check_global(spec, global_scale_x, "qqmm");
   check_global(spec, global_scale_w, "qqmm");
   Stream st = to_stream(s);
-  Dtype t = is_inexact(x.dtype()) && !is_complex(x.dtype()) ? x.dtype() : float32;
+  Dtype t = product_dtype(x);
   std::string m = mode_name(spec.mode);
   // x goes through the same rounding as a quantized operand.
   auto xq = quantize(x.ndim() < 2 ? reshape(x, {1, -1}, s) : x, spec.group_size, spec.bits,

@@ -57,6 +57,8 @@ CUBE = [((2, 3, 4),)]
 # Broadcasts against the (4,) condition of `where`.
 WHERE_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), ()), ((4,), (3, 1))]
 CONDITION = mx.array([True, False, False, True])
+# Fixed 4-bit codes for the dequantize row (two rows of one group of 32).
+QW = mx.array(np.arange(8, dtype=np.uint32).reshape(2, 4) * 0x11111111)
 CLIP_DOMAIN = [(-1.0, 1.0), (-0.6, -0.2), (0.2, 0.6)]
 # Indices with repeats (their gradients accumulate) and negative entries.
 TAKE_IDX = mx.array([2, 0, 2, -1])
@@ -249,6 +251,9 @@ OPS = [
        [((2, 3, 4), (2, 4, 2))]),
     Op("clip", lambda a: mx.clip(a, -0.5, 0.5), UNARY, (-1.0, 1.0)),
     Op("clip[array bounds]", mx.clip, [((3, 4), (4,), ())], CLIP_DOMAIN),
+    Op("median", lambda a: mx.median(a, axis=(0, 2)), CUBE, note="distinct values a.s."),
+    Op("dequantize[scales, biases]",
+       lambda s_, b_: mx.dequantize(QW, s_, b_, 32, 4), [((2, 1), (2, 1))]),
     Op("fast.rms_norm", lambda x, w: mx.fast.rms_norm(x, w, 1e-5), [((3, 5), (5,))]),
     Op("fast.layer_norm", lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5),
        [((2, 3, 4), (4,), (4,))]),

@@ -18,10 +18,6 @@ namespace ember::fast {
 
 namespace {
 
-// Accumulate in double for float64, float otherwise.
-template <typename T>
-using acc_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
-
 // Runs f(row_begin, row_end) over the rows of a (rows, d) problem.
 template <typename F>
 void over_rows(int64_t rows, int64_t d, F&& f) {
@@ -39,7 +35,7 @@ void RMSNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
   if (has_weight_) w = cpu::ensure_row_contiguous(inputs[1]);
   dispatch_float(out.dtype(), "rms_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using A = acc_t<T>;
+    using A = compute_t<T>;
     const T* xs = x.data<T>();
     const T* ws = w ? w->template data<T>() : nullptr;
     T* ys = out.data<T>();
@@ -69,7 +65,7 @@ void LayerNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& o
   if (has_bias_) b = cpu::ensure_row_contiguous(inputs[has_weight_ ? 2 : 1]);
   dispatch_float(out.dtype(), "layer_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using A = acc_t<T>;
+    using A = compute_t<T>;
     const T* xs = x.data<T>();
     const T* ws = w ? w->template data<T>() : nullptr;
     const T* bs = b ? b->template data<T>() : nullptr;
@@ -122,7 +118,7 @@ void RoPE::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
   bool per_entry = offset.size() > 1;
   dispatch_float(out.dtype(), "rope", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using A = acc_t<T>;
+    using A = compute_t<T>;
     const T* xs = x.data<T>();
     T* ys = out.data<T>();
     over_rows(rows, d, [&](int64_t r0, int64_t r1) {
@@ -182,7 +178,7 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
   if (out.size() == 0) return;
   dispatch_float(out.dtype(), "scaled_dot_product_attention", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using A = acc_t<T>;
+    using A = compute_t<T>;
     const T *qs = q.data<T>(), *ks = k.data<T>(), *vs = v.data<T>();
     T* os = out.data<T>();
     const A lowest = A(-float_max(out.dtype()));

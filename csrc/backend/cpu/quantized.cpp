@@ -116,7 +116,7 @@ void Quantize::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
   float global = inputs.size() > 1 ? global_factor(inputs[1]) : 1.0f;
   dispatch_float(w.dtype(), "quantize", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    using A = compute_t<T>;
     const T* src = w.data<T>();
     uint32_t* packed = outputs[0].data<uint32_t>();
     parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(k, 1)),
@@ -172,7 +172,7 @@ void Dequantize::eval_cpu(const std::vector<array>& inputs, array& out) {
   int64_t words = k * bits / 32, groups = k / gs;
   dispatch_float(out.dtype(), "dequantize", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    using A = compute_t<T>;
     T* dst = out.data<T>();
     const uint32_t* packed = wq.data<uint32_t>();
     parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(k, 1)),

@@ -19,6 +19,17 @@ bool nan_value(T v) {
   else return false;
 }
 
+// numpy's sort order: complex by real then imaginary part, NaN last.
+template <typename C>
+bool sorts_before(C x, C y) {
+  if constexpr (std::is_same_v<C, complex64_t>) {
+    return cpu::less_than(x, y);
+  } else {
+    if (nan_value(x)) return false;
+    return nan_value(y) || x < y;
+  }
+}
+
 }  // namespace
 
 void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -113,16 +124,8 @@ void ArgSort::eval_cpu(const std::vector<array>& inputs, array& out) {
         const T* s = src + off[1] + l * st[1];
         std::iota(order.begin(), order.end(), 0u);
         auto value = [&](uint32_t i) { return static_cast<C>(s[i * is]); };
-        // numpy's order: NaNs last; complex by real then imaginary part.
         std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-          C x = value(a), y = value(b);
-          if constexpr (std::is_same_v<C, complex64_t>) {
-            return x.real() < y.real() || (x.real() == y.real() && x.imag() < y.imag());
-          } else {
-            if (nan_value(x)) return false;
-            if (nan_value(y)) return true;
-            return x < y;
-          }
+          return sorts_before(value(a), value(b));
         });
         uint32_t* d = dst + off[0] + l * st[0];
         for (int64_t k = 0; k < n; ++k) d[k * os] = order[k];
@@ -145,21 +148,12 @@ void SearchSorted::eval_cpu(const std::vector<array>& inputs, array& out) {
     const T* a = seq.data<T>();
     const T* v = vals.data<T>();
     uint32_t* d = out.data<uint32_t>();
-    // Sort order: complex by real then imaginary part, NaN after numbers.
-    auto less = [](C x, C y) {
-      if constexpr (std::is_same_v<C, complex64_t>) {
-        return x.real() < y.real() || (x.real() == y.real() && x.imag() < y.imag());
-      } else {
-        if (nan_value(x)) return false;
-        return nan_value(y) || x < y;
-      }
-    };
     auto place = [&](C x) {
       int64_t lo = 0, hi = n;  // first position whose element is not before x
       while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
         C e = static_cast<C>(a[mid * stride]);
-        bool before = right ? !less(x, e) : less(e, x);
+        bool before = right ? !sorts_before(x, e) : sorts_before(e, x);
         if (before) lo = mid + 1;
         else hi = mid;
       }
