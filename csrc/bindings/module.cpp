@@ -42,4 +42,5 @@ NB_MODULE(core, m) {
   py::init_fft(m);
   py::init_quantized(m);
   py::init_fast(m);
+  py::init_export(m);
 }

@@ -25,4 +25,11 @@ std::pair<std::vector<array>, std::vector<int>> Primitive::vmap(
                    "] This primitive has no vmap rule.");
 }
 
+void Primitive::save(Writer&) const {
+  throw ValueError(std::string("[export_function] The operation ") + name() +
+                   " cannot be exported.");
+}
+
+std::vector<Shape> Primitive::output_shapes(const std::vector<array>&) { return {}; }
+
 }  // namespace ember

@@ -9,6 +9,8 @@
 
 namespace ember {
 
+class Writer;
+
 class Primitive {
  public:
   explicit Primitive(Stream stream) : stream_(stream) {}
@@ -44,6 +46,13 @@ class Primitive {
   // an error, as in MLX, rather than a silently zero gradient.
   virtual bool is_index_input(size_t i, size_t n_inputs) const { return false; }
   virtual const char* name() const = 0;
+  // Export (transforms/export.cpp): writes a loader tag, then the
+  // parameters that the loader reads back. The default raises: the
+  // primitive cannot be exported.
+  virtual void save(Writer& w) const;
+  // Output shapes for the given inputs, used to check and to replay an
+  // exported graph (shapeless exports on new shapes). Empty: unknown.
+  virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs);
   Stream stream() const { return stream_; }
 
  private:
@@ -61,6 +70,12 @@ class Primitive {
                          const std::vector<int>& argnums) override;     \
   std::pair<std::vector<array>, std::vector<int>> vmap(                  \
       const std::vector<array>& inputs, const std::vector<int>& axes) override;
+
+// Declares the export rules (save, and output_shapes for shapeless replay).
+#define EMBER_EXPORT_RULES                                               \
+  void save(Writer& w) const override;                                  \
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+#define EMBER_SAVE_RULE void save(Writer& w) const override;
 
 // Convenience base for primitives with exactly one output.
 class UnaryOutputPrimitive : public Primitive {

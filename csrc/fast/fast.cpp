@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "ops/autodiff.h"
 #include "ops/indexing.h"
 
@@ -328,3 +329,85 @@ array cross_entropy(const array& logits, const array& targets, StreamOrDevice s)
 }
 
 }  // namespace ember::fast
+
+// ---- export: fused ops are rebuilt through their builders, which make
+// the fallback composition their transforms need.
+
+namespace ember {
+
+void fast::RMSNorm::save(Writer& w) const {
+  w.str("RMSNorm");
+  w.f64(eps_);
+  w.flag(has_weight_);
+}
+
+void fast::LayerNorm::save(Writer& w) const {
+  w.str("LayerNorm");
+  w.f64(eps_);
+  w.flag(has_weight_);
+  w.flag(has_bias_);
+}
+
+void fast::RoPE::save(Writer& w) const {
+  w.str("RoPE");
+  w.i64(dims_);
+  w.flag(traditional_);
+  w.f64(base_);
+  w.f64(scale_);
+  w.flag(has_freqs_);
+}
+
+void fast::ScaledDotProductAttention::save(Writer& w) const {
+  w.str("ScaledDotProductAttention");
+  w.f64(scale_);
+  w.i64(static_cast<int64_t>(mask_));
+  w.flag(has_sinks_);
+}
+
+bool load_fast(const std::string& tag, Reader& r, const ReplayNode& node,
+               std::vector<array>& out) {
+  const auto& in = node.inputs;
+  auto input = [&](size_t i) {
+    if (i >= in.size()) Reader::corrupt();
+    return in[i];
+  };
+  auto optional_input = [&](bool present, size_t i) {
+    return present ? std::optional<array>(input(i)) : std::nullopt;
+  };
+  Stream s = node.stream;
+  if (tag == "RMSNorm") {
+    float eps = static_cast<float>(r.f64());
+    bool has_w = r.flag();
+    out = {fast::rms_norm(input(0), optional_input(has_w, 1), eps, s)};
+  } else if (tag == "LayerNorm") {
+    float eps = static_cast<float>(r.f64());
+    bool has_w = r.flag(), has_b = r.flag();
+    out = {fast::layer_norm(input(0), optional_input(has_w, 1),
+                            optional_input(has_b, has_w ? 2 : 1), eps, s)};
+  } else if (tag == "RoPE") {
+    int dims = static_cast<int>(r.bounded(1, 1 << 30));
+    bool traditional = r.flag();
+    float base = static_cast<float>(r.f64());
+    float scale = static_cast<float>(r.f64());
+    bool has_freqs = r.flag();
+    out = {fast::rope(input(0), dims, traditional,
+                      has_freqs ? std::nullopt : std::optional<float>(base), scale,
+                      input(1), optional_input(has_freqs, 2), s)};
+  } else if (tag == "ScaledDotProductAttention") {
+    using Mask = fast::ScaledDotProductAttention::Mask;
+    float scale = static_cast<float>(r.f64());
+    auto kind = static_cast<Mask>(r.bounded(0, static_cast<int64_t>(Mask::Additive)));
+    bool has_sinks = r.flag();
+    fast::AttentionMask mask;
+    size_t next = 3;
+    if (kind == Mask::Causal) mask = std::string("causal");
+    if (kind == Mask::Bool || kind == Mask::Additive) mask = input(next++);
+    out = {fast::scaled_dot_product_attention(input(0), input(1), input(2), scale, mask,
+                                              optional_input(has_sinks, next), s)};
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ember

@@ -29,6 +29,7 @@ class RMSNorm : public Fused {
       : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "RMSNorm"; }
+  EMBER_SAVE_RULE
 
  private:
   float eps_;
@@ -42,6 +43,7 @@ class LayerNorm : public Fused {
       : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "LayerNorm"; }
+  EMBER_SAVE_RULE
 
  private:
   float eps_;
@@ -58,6 +60,7 @@ class RoPE : public Fused {
         scale_(scale), has_freqs_(has_freqs) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "RoPE"; }
+  EMBER_SAVE_RULE
 
  private:
   int dims_;
@@ -75,6 +78,7 @@ class ScaledDotProductAttention : public Fused {
       : Fused(s, std::move(fb)), scale_(scale), mask_(mask), has_sinks_(has_sinks) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "ScaledDotProductAttention"; }
+  EMBER_SAVE_RULE
 
  private:
   float scale_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "ops/arrange.h"
 
 namespace ember {
@@ -174,6 +175,28 @@ std::pair<std::vector<array>, std::vector<int>> FFT::vmap(
   return {{array(x.shape(), complex64,
                  std::make_shared<FFT>(stream(), axis_ + 1, inverse_), {x})},
           {0}};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void FFT::save(Writer& w) const {
+  w.str("FFT");
+  w.i64(axis_);
+  w.flag(inverse_);
+}
+
+bool load_fft(const std::string& tag, Reader& r, const ReplayNode& node,
+              std::vector<array>& out) {
+  if (tag != "FFT") return false;
+  if (node.inputs.size() != 1) Reader::corrupt();
+  int axis = static_cast<int>(r.bounded(0, std::max(node.inputs[0].ndim() - 1, 0)));
+  bool inverse = r.flag();
+  out = node.make(std::make_shared<FFT>(node.stream, axis, inverse));
+  return true;
 }
 
 }  // namespace ember

@@ -18,6 +18,7 @@ class FFT : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "FFT"; }
+  EMBER_SAVE_RULE
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const FFT*>(&o);
     return p && p->axis_ == axis_ && p->inverse_ == inverse_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
 #include "ops/indexing.h"
@@ -471,6 +472,27 @@ std::pair<std::vector<array>, std::vector<int>> Factorization::vmap(
                                  std::make_shared<Factorization>(stream(), kind_, upper_),
                                  in);
   return {outs, std::vector<int>(outs.size(), 0)};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void Factorization::save(Writer& w) const {
+  w.str("Factorization");
+  w.i64(kind_);
+  w.flag(upper_);
+}
+
+bool load_linalg(const std::string& tag, Reader& r, const ReplayNode& node,
+                 std::vector<array>& out) {
+  if (tag != "Factorization") return false;
+  auto kind = static_cast<Factorization::Kind>(r.bounded(0, Factorization::Eigvals));
+  bool upper = r.flag();
+  out = node.make(std::make_shared<Factorization>(node.stream, kind, upper));
+  return true;
 }
 
 }  // namespace ember

@@ -25,6 +25,7 @@ class Factorization : public Primitive {
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
   const char* name() const override;
+  EMBER_SAVE_RULE
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Factorization*>(&o);
     return p && p->kind_ == kind_ && p->upper_ == upper_;

@@ -234,10 +234,23 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     throw ValueError("[pad] Unsupported mode '" + mode + "'; use 'constant', "
                      "'edge', 'reflect' or 'symmetric'.");
   }
+  for (auto [before, after] : widths) {
+    if (before < 0 || after < 0) throw ValueError("[pad] Pad widths must be >= 0.");
+  }
+  if (mode == "constant") {
+    if (value.size() != 1) throw ValueError("[pad] The pad value must be a scalar.");
+    Shape lo, hi;
+    bool any = false;
+    for (auto [before, after] : widths) {
+      lo.push_back(before), hi.push_back(after);
+      any |= before > 0 || after > 0;
+    }
+    if (!any) return a;
+    return pad_constant(a, lo, hi, reshape(value, {}, s), s);
+  }
   array x = a;
   for (int ax = 0; ax < a.ndim(); ++ax) {
     auto [before, after] = widths[ax];
-    if (before < 0 || after < 0) throw ValueError("[pad] Pad widths must be >= 0.");
     if (before == 0 && after == 0) continue;
     int64_t n = x.shape()[ax];
     if (mode == "edge" && n == 0) throw ValueError("[pad] Cannot edge-pad an empty axis.");
@@ -248,7 +261,6 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     auto block = [&](int64_t width, bool at_start) {
       Shape shape = x.shape();
       shape[ax] = width;
-      if (mode == "constant") return full(shape, astype(value, x.dtype(), s), x.dtype(), s);
       array edge = at_start ? slice_axis(x, ax, 0, 1, s) : slice_axis(x, ax, n - 1, n, s);
       return broadcast_to(edge, shape, s);
     };

@@ -4,6 +4,7 @@
 #include "ops/autodiff.h"
 #include "ops/elementwise.h"
 #include "ops/ops.h"
+#include "transforms/export.h"
 
 namespace ember {
 
@@ -198,6 +199,38 @@ array array_equal(const array& a, const array& b, bool equal_nan,
     eq = logical_or(eq, logical_and(isnan(a, s), isnan(b, s), s), s);
   }
   return all(eq, all_axes(eq), false, s);
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void BinaryElementwise::save(Writer& w) const { w.str(name()); }
+std::vector<Shape> BinaryElementwise::output_shapes(const std::vector<array>& in) {
+  return {broadcast_shapes(in[0].shape(), in[1].shape(), name())};
+}
+
+void Select::save(Writer& w) const { w.str(name()); }
+std::vector<Shape> Select::output_shapes(const std::vector<array>& in) {
+  Shape s = broadcast_shapes(in[0].shape(), in[1].shape(), "where");
+  return {broadcast_shapes(s, in[2].shape(), "where")};
+}
+
+bool load_binary(const std::string& tag, Reader&, const ReplayNode& node,
+                 std::vector<array>& out) {
+  Stream s = node.stream;
+#define BINARY(Class, ...)                                  \
+  if (tag == #Class) {                                      \
+    out = node.make(std::make_shared<Class>(s));            \
+    return true;                                            \
+  }
+#include "ops/binary.def"
+#undef BINARY
+  if (tag != "Select") return false;
+  out = node.make(std::make_shared<Select>(s));
+  return true;
 }
 
 }  // namespace ember

@@ -6,6 +6,7 @@
 #include "core/errors.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
+#include "transforms/export.h"
 
 namespace ember {
 
@@ -289,6 +290,51 @@ std::pair<std::vector<array>, std::vector<int>> Convolution::vmap(
                               groups_, s));
   }
   return {{stack(outs, 0, s)}, {0}};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void Convolution::save(Writer& w) const {
+  w.str("Convolution");
+  w.ints(stride_);
+  w.ints(dilation_);
+  w.i64(groups_);
+}
+std::vector<Shape> Convolution::output_shapes(const std::vector<array>& in) {
+  const array &x = in[0], &w = in[1];
+  Shape out{x.shape()[0]};
+  for (int i = 0; i + 2 < x.ndim(); ++i) {
+    int64_t span = (w.shape()[i + 1] - 1) * dilation_[i] + 1;
+    if (x.shape()[i + 1] < span) {
+      throw ValueError("[conv] The (padded) input is smaller than the kernel.");
+    }
+    out.push_back((x.shape()[i + 1] - span) / stride_[i] + 1);
+  }
+  out.push_back(w.shape()[0]);
+  return {out};
+}
+
+bool load_conv(const std::string& tag, Reader& r, const ReplayNode& node,
+               std::vector<array>& out) {
+  if (tag != "Convolution") return false;
+  auto stride = r.ints();
+  auto dilation = r.ints();
+  int64_t groups = r.bounded(1, 1 << 30);
+  if (node.inputs.size() != 2 || node.inputs[0].ndim() < 3 ||
+      stride.size() + 2 != static_cast<size_t>(node.inputs[0].ndim()) ||
+      dilation.size() != stride.size()) {
+    Reader::corrupt();
+  }
+  for (size_t i = 0; i < stride.size(); ++i) {
+    if (stride[i] < 1 || dilation[i] < 1) Reader::corrupt();
+  }
+  out = node.make(std::make_shared<Convolution>(node.stream, stride, dilation,
+                                                static_cast<int>(groups)));
+  return true;
 }
 
 }  // namespace ember

@@ -16,6 +16,7 @@ class Convolution : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Convolution"; }
+  EMBER_EXPORT_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Convolution*>(&o);
     return p && p->stride_ == stride_ && p->dilation_ == dilation_ &&

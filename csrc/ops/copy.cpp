@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "ops/autodiff.h"
 #include "ops/copy.h"
 #include "ops/ops.h"
@@ -247,6 +248,92 @@ std::pair<std::vector<array>, std::vector<int>> Depends::vmap(
   std::vector<array> ins(inputs.begin(), inputs.begin() + n_);
   std::vector<array> deps(inputs.begin() + n_, inputs.end());
   return {depends(ins, deps), std::vector<int>(axes.begin(), axes.begin() + n_)};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void AsType::save(Writer& w) const {
+  w.str("AsType");
+  w.dtype(dtype_);
+}
+std::vector<Shape> AsType::output_shapes(const std::vector<array>& in) {
+  return {in[0].shape()};
+}
+
+void Copy::save(Writer& w) const {
+  w.str("Copy");
+  w.flag(allow_col_);
+}
+std::vector<Shape> Copy::output_shapes(const std::vector<array>& in) {
+  return {in[0].shape()};
+}
+
+void View::save(Writer& w) const {
+  w.str("View");
+  w.dtype(dtype_);
+}
+std::vector<Shape> View::output_shapes(const std::vector<array>& in) {
+  Shape shape = in[0].shape();
+  int from = in[0].itemsize(), to = dtype_.size();
+  if (from != to) {
+    if (shape.empty() || (shape.back() * from) % to != 0) {
+      throw ValueError("[view] The last axis does not fit the new type.");
+    }
+    shape.back() = shape.back() * from / to;
+  }
+  return {shape};
+}
+
+void Full::save(Writer& w) const {
+  w.str("Full");
+  w.ints(shape_);
+  w.dtype(dtype_);
+}
+
+void Arange::save(Writer& w) const {
+  w.str("Arange");
+  w.f64(start_);
+  w.f64(step_);
+}
+
+void Depends::save(Writer& w) const {
+  w.str("Depends");
+  w.i64(static_cast<int64_t>(n_));
+}
+std::vector<Shape> Depends::output_shapes(const std::vector<array>& in) {
+  std::vector<Shape> out;
+  for (size_t i = 0; i < n_; ++i) out.push_back(in[i].shape());
+  return out;
+}
+
+bool load_copy_family(const std::string& tag, Reader& r, const ReplayNode& node,
+                      std::vector<array>& out) {
+  Stream s = node.stream;
+  if (tag == "AsType") {
+    out = node.make(std::make_shared<AsType>(s, r.dtype()));
+  } else if (tag == "Copy") {
+    out = node.make(std::make_shared<Copy>(s, r.flag()));
+  } else if (tag == "View") {
+    out = node.make(std::make_shared<View>(s, r.dtype()));
+  } else if (tag == "Full") {
+    Shape shape = r.ints();
+    Dtype t = r.dtype();
+    out = node.make(std::make_shared<Full>(s, shape, t));
+  } else if (tag == "Arange") {
+    double start = r.f64();
+    double step = r.f64();
+    out = node.make(std::make_shared<Arange>(s, start, step));
+  } else if (tag == "Depends") {
+    int64_t n = r.bounded(0, static_cast<int64_t>(node.inputs.size()));
+    out = node.make(std::make_shared<Depends>(s, static_cast<size_t>(n)));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ember

@@ -10,6 +10,7 @@ class AsType : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "AsType"; }
+  EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override;
   Dtype dtype() const { return dtype_; }
@@ -26,6 +27,7 @@ class Copy : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Copy"; }
+  EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
 
  private:
@@ -39,6 +41,7 @@ class View : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "View"; }
+  EMBER_EXPORT_RULES
   std::pair<std::vector<array>, std::vector<int>> vmap(
       const std::vector<array>& inputs, const std::vector<int>& axes) override;
 
@@ -54,6 +57,7 @@ class Full : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Full"; }
+  EMBER_SAVE_RULE
   EMBER_TRANSFORM_RULES
 
  private:
@@ -68,6 +72,7 @@ class Arange : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Arange"; }
+  EMBER_SAVE_RULE
 
  private:
   double start_, step_;
@@ -80,6 +85,7 @@ class Depends : public Primitive {
   Depends(Stream s, size_t n) : Primitive(s), n_(n) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "Depends"; }
+  EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
 
  private:

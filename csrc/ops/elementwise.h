@@ -31,6 +31,7 @@ class UnaryElementwise : public UnaryOutputPrimitive {
   bool is_equivalent(const Primitive& o) const override {
     return typeid(o) == typeid(*this);
   }
+  EMBER_EXPORT_RULES
 };
 
 class BinaryElementwise : public UnaryOutputPrimitive {
@@ -54,6 +55,7 @@ class BinaryElementwise : public UnaryOutputPrimitive {
   bool is_equivalent(const Primitive& o) const override {
     return typeid(o) == typeid(*this);
   }
+  EMBER_EXPORT_RULES
 };
 
 #define UNARY(Class, name_, rule, cplx, ...)                                \
@@ -120,6 +122,7 @@ class ComplexPart : public UnaryOutputPrimitive {
     return p && p->imag_ == imag_;
   }
   EMBER_TRANSFORM_RULES
+  EMBER_EXPORT_RULES
 
  private:
   bool imag_;
@@ -144,6 +147,7 @@ class Select : public UnaryOutputPrimitive {
   bool is_equivalent(const Primitive& o) const override {
     return typeid(o) == typeid(*this);
   }
+  EMBER_EXPORT_RULES
 };
 
 }  // namespace ember

@@ -5,6 +5,7 @@
 #include "core/errors.h"
 #include "ops/autodiff.h"
 #include "ops/ops.h"
+#include "transforms/export.h"
 
 namespace ember {
 
@@ -363,6 +364,46 @@ std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(
   full.insert(full.end(), ushape.end() - src_rank, ushape.end());
   upd = broadcast_to(upd, full, s);
   return {{scatter(src, idx, upd, saxes, kind_, s)}, {0}};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void Gather::save(Writer& w) const {
+  w.str("Gather");
+  w.ints(axes_);
+  w.ints(slice_sizes_);
+}
+
+void Scatter::save(Writer& w) const {
+  w.str("Scatter");
+  w.i64(kind_);
+  w.ints(axes_);
+}
+
+bool load_indexing(const std::string& tag, Reader& r, const ReplayNode& node,
+                   std::vector<array>& out) {
+  Stream s = node.stream;
+  if (tag == "Gather" || tag == "Scatter") {
+    bool gather = tag == "Gather";
+    int64_t kind = gather ? 0 : r.bounded(Scatter::None, Scatter::Min);
+    auto axes = r.ints<int>();
+    if (node.inputs.empty()) Reader::corrupt();
+    for (int a : axes) {
+      if (a < 0 || a >= node.inputs[0].ndim()) Reader::corrupt();
+    }
+    if (gather) {
+      out = node.make(std::make_shared<Gather>(s, axes, r.ints()));
+    } else {
+      out = node.make(
+          std::make_shared<Scatter>(s, static_cast<Scatter::Kind>(kind), axes));
+    }
+    return true;
+  }
+  return false;
 }
 
 }  // namespace ember

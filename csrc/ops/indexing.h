@@ -17,6 +17,7 @@ class Gather : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Gather"; }
+  EMBER_SAVE_RULE
   bool is_index_input(size_t i, size_t) const override { return i > 0; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Gather*>(&o);
@@ -40,6 +41,7 @@ class Scatter : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override;
+  EMBER_SAVE_RULE
   bool is_index_input(size_t i, size_t n) const override { return i > 0 && i + 1 < n; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Scatter*>(&o);

@@ -3,6 +3,7 @@
 
 #include "core/errors.h"
 #include "ops/ops.h"
+#include "transforms/export.h"
 
 namespace ember {
 
@@ -87,6 +88,34 @@ std::pair<std::vector<array>, std::vector<int>> Matmul::vmap(
   a = axes[0] >= 0 ? moveaxis(a, axes[0], 0, s) : expand_dims(a, {0}, s);
   b = axes[1] >= 0 ? moveaxis(b, axes[1], 0, s) : expand_dims(b, {0}, s);
   return {{matmul(a, b, s)}, {0}};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void Matmul::save(Writer& w) const { w.str("Matmul"); }
+std::vector<Shape> Matmul::output_shapes(const std::vector<array>& in) {
+  const Shape &a = in[0].shape(), &b = in[1].shape();
+  if (a.size() < 2 || a.size() != b.size() || a[a.size() - 1] != b[b.size() - 2]) {
+    throw ValueError("[matmul] Inputs of new shapes do not match.");
+  }
+  Shape out(a.begin(), a.end() - 1);
+  for (size_t i = 0; i + 2 < a.size(); ++i) {
+    if (a[i] != b[i]) throw ValueError("[matmul] Batch dimensions do not match.");
+  }
+  out.push_back(b.back());
+  return {out};
+}
+
+bool load_matmul(const std::string& tag, Reader&, const ReplayNode& node,
+                 std::vector<array>& out) {
+  if (tag != "Matmul") return false;
+  if (node.inputs.size() != 2) Reader::corrupt();
+  out = node.make(std::make_shared<Matmul>(node.stream));
+  return true;
 }
 
 }  // namespace ember

@@ -11,6 +11,7 @@ class Matmul : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Matmul"; }
+  EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     return dynamic_cast<const Matmul*>(&o) != nullptr;

@@ -79,6 +79,9 @@ array expand_dims(const array& a, const Axes& axes, StreamOrDevice s = {});
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s = {});
 std::vector<array> broadcast_arrays(const std::vector<array>& arrays,
                                     StreamOrDevice s = {});
+// Pads with `value` (cast to x's dtype): lo[i] before and hi[i] after axis i.
+array pad_constant(const array& x, const Shape& lo, const Shape& hi, const array& value,
+                   StreamOrDevice s = {});
 array slice(const array& a, Shape start, Shape stop, Shape strides,
             StreamOrDevice s = {});
 // `a` with `update` (broadcast to the slice's shape) written into the slice.

@@ -2,6 +2,7 @@
 #include "ops/quantized.h"
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
 #include "ops/copy.h"
@@ -381,6 +382,66 @@ array qqmm(const array& x, const array& w, const std::optional<array>& scales,
                             "qqmm", st);
   if (lhs || rhs) return gather_mm(xh, wh, lhs, rhs, s);
   return matmul(xh, wh, s);
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+namespace {
+
+void write_spec(Writer& w, const QuantSpec& q) {
+  w.i64(q.mode);
+  w.i64(q.group_size);
+  w.i64(q.bits);
+}
+
+QuantSpec read_spec(Reader& r) {
+  auto mode = static_cast<QuantSpec::Mode>(r.bounded(QuantSpec::Affine, QuantSpec::Nvfp4));
+  int group_size = static_cast<int>(r.bounded(1, 1 << 16));
+  int bits = static_cast<int>(r.bounded(1, 8));
+  // Re-validates the combination exactly as the builders do.
+  return quant_spec(mode_name(mode), group_size, bits, "import_function");
+}
+
+}  // namespace
+
+void Fp8Convert::save(Writer& w) const {
+  w.str("Fp8Convert");
+  w.flag(encode_);
+  w.dtype(dtype_);
+}
+
+void Quantize::save(Writer& w) const {
+  w.str("Quantize");
+  write_spec(w, spec_);
+}
+
+void Dequantize::save(Writer& w) const {
+  w.str("Dequantize");
+  write_spec(w, spec_);
+  w.flag(has_global_);
+  w.dtype(dtype_);
+}
+
+bool load_quantized(const std::string& tag, Reader& r, const ReplayNode& node,
+                    std::vector<array>& out) {
+  Stream s = node.stream;
+  if (tag == "Fp8Convert") {
+    bool encode = r.flag();
+    out = node.make(std::make_shared<Fp8Convert>(s, encode, r.dtype()));
+  } else if (tag == "Quantize") {
+    out = node.make(std::make_shared<Quantize>(s, read_spec(r)));
+  } else if (tag == "Dequantize") {
+    QuantSpec spec = read_spec(r);
+    bool has_global = r.flag();
+    out = node.make(std::make_shared<Dequantize>(s, spec, has_global, r.dtype()));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ember

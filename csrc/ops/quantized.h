@@ -18,6 +18,7 @@ class Fp8Convert : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return encode_ ? "ToFp8" : "FromFp8"; }
+  EMBER_SAVE_RULE
   bool stops_gradient() const override { return true; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Fp8Convert*>(&o);
@@ -53,6 +54,7 @@ class Quantize : public Primitive {
   Quantize(Stream s, QuantSpec spec) : Primitive(s), spec_(spec) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "Quantize"; }
+  EMBER_SAVE_RULE
   bool stops_gradient() const override { return true; }
   std::pair<std::vector<array>, std::vector<int>> vmap(
       const std::vector<array>& inputs, const std::vector<int>& axes) override;
@@ -70,6 +72,7 @@ class Dequantize : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Dequantize"; }
+  EMBER_SAVE_RULE
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Dequantize*>(&o);
     return p && p->spec_ == spec_ && p->has_global_ == has_global_;

@@ -5,6 +5,7 @@
 #include "ops/autodiff.h"
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "ops/ops.h"
 
 namespace ember {
@@ -276,6 +277,49 @@ std::pair<std::vector<array>, std::vector<int>> ArgReduce::vmap(
   array out = kind_ == ArgMax ? argmax(x, axis_ + 1, true, stream())
                               : argmin(x, axis_ + 1, true, stream());
   return {{out}, {0}};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void Reduce::save(Writer& w) const {
+  w.str("Reduce");
+  w.i64(kind_);
+  w.ints(axes_);
+}
+std::vector<Shape> Reduce::output_shapes(const std::vector<array>& in) {
+  Shape out = in[0].shape();
+  for (int a : axes_) out[a] = 1;
+  return {out};
+}
+
+void ArgReduce::save(Writer& w) const {
+  w.str("ArgReduce");
+  w.i64(kind_);
+  w.i64(axis_);
+}
+
+bool load_reduce(const std::string& tag, Reader& r, const ReplayNode& node,
+                 std::vector<array>& out) {
+  if (tag != "Reduce" && tag != "ArgReduce") return false;
+  if (node.inputs.size() != 1) Reader::corrupt();
+  int ndim = node.inputs[0].ndim();
+  if (tag == "Reduce") {
+    auto kind = static_cast<Reduce::Kind>(r.bounded(Reduce::Sum, Reduce::Or));
+    auto axes = r.ints<int>();
+    for (int a : axes) {
+      if (a < 0 || a >= ndim) Reader::corrupt();
+    }
+    out = node.make(std::make_shared<Reduce>(node.stream, kind, axes));
+  } else {
+    auto kind = static_cast<ArgReduce::Kind>(r.bounded(ArgReduce::ArgMin, ArgReduce::ArgMax));
+    int axis = static_cast<int>(r.bounded(0, std::max(ndim - 1, 0)));
+    out = node.make(std::make_shared<ArgReduce>(node.stream, kind, axis));
+  }
+  return true;
 }
 
 }  // namespace ember

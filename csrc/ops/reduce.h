@@ -12,6 +12,7 @@ class Reduce : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override;
+  EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Reduce*>(&o);
@@ -36,6 +37,7 @@ class ArgReduce : public UnaryOutputPrimitive {
   const char* name() const override {
     return kind_ == ArgMin ? "ArgMin" : "ArgMax";
   }
+  EMBER_SAVE_RULE
   bool stops_gradient() const override { return true; }
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
 #include "ops/indexing.h"
@@ -363,6 +364,56 @@ std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(
   }
   // Values are searched one by one, so their batch axis just rides along.
   return {{searchsorted(inputs[0], inputs[1], right_, stream())}, {axes[1]}};
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void Scan::save(Writer& w) const {
+  w.str("Scan");
+  w.i64(kind_);
+  w.i64(axis_);
+  w.flag(reverse_);
+  w.flag(inclusive_);
+}
+std::vector<Shape> Scan::output_shapes(const std::vector<array>& in) {
+  return {in[0].shape()};
+}
+
+void ArgSort::save(Writer& w) const {
+  w.str("ArgSort");
+  w.i64(axis_);
+}
+std::vector<Shape> ArgSort::output_shapes(const std::vector<array>& in) {
+  return {in[0].shape()};
+}
+
+void SearchSorted::save(Writer& w) const {
+  w.str("SearchSorted");
+  w.flag(right_);
+}
+
+bool load_scan(const std::string& tag, Reader& r, const ReplayNode& node,
+               std::vector<array>& out) {
+  if (tag != "Scan" && tag != "ArgSort" && tag != "SearchSorted") return false;
+  if (node.inputs.empty()) Reader::corrupt();
+  int last = std::max(node.inputs[0].ndim() - 1, 0);
+  Stream s = node.stream;
+  if (tag == "Scan") {
+    auto kind = static_cast<Scan::Kind>(r.bounded(Scan::Sum, Scan::LogAddExp));
+    int axis = static_cast<int>(r.bounded(0, last));
+    bool reverse = r.flag();
+    bool inclusive = r.flag();
+    out = node.make(std::make_shared<Scan>(s, kind, axis, reverse, inclusive));
+  } else if (tag == "ArgSort") {
+    out = node.make(std::make_shared<ArgSort>(s, static_cast<int>(r.bounded(0, last))));
+  } else {
+    out = node.make(std::make_shared<SearchSorted>(s, r.flag()));
+  }
+  return true;
 }
 
 }  // namespace ember

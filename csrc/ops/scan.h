@@ -15,6 +15,7 @@ class Scan : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override;
+  EMBER_EXPORT_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Scan*>(&o);
     return p && p->kind_ == kind_ && p->axis_ == axis_ &&
@@ -42,6 +43,7 @@ class ArgSort : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "ArgSort"; }
+  EMBER_EXPORT_RULES
   bool stops_gradient() const override { return true; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const ArgSort*>(&o);
@@ -62,6 +64,7 @@ class SearchSorted : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "SearchSorted"; }
+  EMBER_SAVE_RULE
   bool stops_gradient() const override { return true; }
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const SearchSorted*>(&o);

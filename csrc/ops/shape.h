@@ -19,6 +19,7 @@ namespace ember {
     }                                                                      \
     const std::vector<int64_t>& params() const { return Member; }          \
     EMBER_TRANSFORM_RULES                                                  \
+    EMBER_EXPORT_RULES                                                     \
                                                                            \
    private:                                                                \
     std::vector<int64_t> Member;                                           \
@@ -38,6 +39,7 @@ class Slice : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Slice"; }
+  EMBER_SAVE_RULE
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Slice*>(&o);
@@ -57,6 +59,7 @@ class SliceUpdate : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "SliceUpdate"; }
+  EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const SliceUpdate*>(&o);
@@ -76,6 +79,7 @@ class AsStrided : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "AsStrided"; }
+  EMBER_SAVE_RULE
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const AsStrided*>(&o);
     return p && p->strides_ == strides_ && p->offset_ == offset_;
@@ -92,6 +96,7 @@ class Concatenate : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Concatenate"; }
+  EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const Concatenate*>(&o);
@@ -106,5 +111,26 @@ class Concatenate : public UnaryOutputPrimitive {
 // without a copy, or an empty optional-like result (ok = false).
 bool reshape_strides(const Shape& old_shape, const Strides& old_strides,
                      const Shape& shape, Strides& out);
+
+// Constant padding: inputs x and a scalar value of x's dtype; the output
+// has lo[i] + x.shape[i] + hi[i] along each axis. One primitive (not a
+// concatenation of filled blocks) so that its output shape follows x's.
+class Pad : public UnaryOutputPrimitive {
+ public:
+  Pad(Stream s, Shape lo, Shape hi)
+      : UnaryOutputPrimitive(s), lo_(std::move(lo)), hi_(std::move(hi)) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Pad"; }
+  EMBER_EXPORT_RULES
+  EMBER_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const Pad*>(&o);
+    return p && p->lo_ == lo_ && p->hi_ == hi_;
+  }
+
+ private:
+  Shape lo_, hi_;
+};
 
 }  // namespace ember

@@ -6,6 +6,7 @@
 #include "ops/autodiff.h"
 #include "ops/elementwise.h"
 #include "ops/ops.h"
+#include "transforms/export.h"
 
 namespace ember {
 
@@ -172,6 +173,42 @@ std::pair<std::vector<array>, std::vector<int>> ComplexPart::vmap(
 
 array isfinite(const array& a, StreamOrDevice s) {
   return logical_not(logical_or(isinf(a, s), isnan(a, s), s), s);
+}
+
+}  // namespace ember
+
+// ---- export
+
+namespace ember {
+
+void UnaryElementwise::save(Writer& w) const { w.str(name()); }
+std::vector<Shape> UnaryElementwise::output_shapes(const std::vector<array>& in) {
+  return {in[0].shape()};
+}
+
+void ComplexPart::save(Writer& w) const { w.str(name()); }
+std::vector<Shape> ComplexPart::output_shapes(const std::vector<array>& in) {
+  return {in[0].shape()};
+}
+
+bool load_unary(const std::string& tag, Reader&, const ReplayNode& node,
+                std::vector<array>& out) {
+  Stream s = node.stream;
+#define UNARY(Class, ...)                                   \
+  if (tag == #Class) {                                      \
+    out = node.make(std::make_shared<Class>(s));            \
+    return true;                                            \
+  }
+#include "ops/unary.def"
+#undef UNARY
+  if (tag == "Conjugate") {
+    out = node.make(std::make_shared<Conjugate>(s));
+  } else if (tag == "Real" || tag == "Imag") {
+    out = node.make(std::make_shared<ComplexPart>(s, tag == "Imag"));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ember

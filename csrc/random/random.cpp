@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/errors.h"
+#include "transforms/export.h"
 #include "linalg/linalg.h"
 
 namespace ember::random {
@@ -308,3 +309,18 @@ array multivariate_normal(const array& mean, const array& cov, const Shape& shap
 }
 
 }  // namespace ember::random
+
+// ---- export
+
+namespace ember {
+
+void RandomBits::save(Writer& w) const { w.str("RandomBits"); }
+
+bool load_random(const std::string& tag, Reader&, const ReplayNode& node,
+                 std::vector<array>& out) {
+  if (tag != "RandomBits") return false;
+  out = node.make(std::make_shared<RandomBits>(node.stream));
+  return true;
+}
+
+}  // namespace ember

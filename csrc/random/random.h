@@ -17,6 +17,7 @@ class RandomBits : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "RandomBits"; }
+  EMBER_SAVE_RULE
   bool stops_gradient() const override { return true; }
   bool is_equivalent(const Primitive& o) const override {
     return dynamic_cast<const RandomBits*>(&o) != nullptr;

@@ -38,3 +38,11 @@ _install_custom(core)
 from mlx._io import _install as _install_io  # noqa: E402
 
 _install_io(core)
+
+from mlx._distributed import _install as _install_distributed  # noqa: E402
+
+_install_distributed(core)
+
+from mlx._export import _install as _install_export  # noqa: E402
+
+_install_export(core)

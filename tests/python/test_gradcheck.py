@@ -240,6 +240,9 @@ OPS = [
     Op("roll", lambda a: mx.roll(a, (1, -1), (0, 2)), CUBE),
     Op("flip", lambda a: mx.flip(a, 1), CUBE),
     Op("pad[reflect]", lambda a: mx.pad(a, ((0, 1), (1, 1), (2, 0)), mode="reflect"), CUBE),
+    # Constant padding is one Pad primitive; the pad value gets a gradient too.
+    Op("pad[constant]", lambda a, v: mx.pad(a, ((1, 0), (0, 2), (1, 1)), constant_values=v),
+       [((2, 3, 4), ())]),
     Op("diagonal", lambda a: mx.diagonal(a, 1, 1, 2), CUBE),
     Op("trace", lambda a: mx.trace(a, 0, 1, 2), CUBE),
     Op("tril", lambda a: mx.tril(a, -1), CUBE),

@@ -112,25 +112,30 @@ void View::eval_cpu(const std::vector<array>& inputs, array& out) {
                out.size(), ArrayFlags{});
 }
 
-void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
+void cpu::fill(const array& value, array& out) {
   out.set_data(allocate(out.nbytes()));
-  if (in.size() != 1) {
-    // The builder broadcast the input to the output shape.
-    cpu::copy_into(in, out, out.strides(), 0);
-    return;
-  }
-  dispatch_all(in.dtype(), [&](auto in_tag) {
+  dispatch_all(value.dtype(), [&](auto in_tag) {
     using In = typename decltype(in_tag)::type;
     dispatch_all(out.dtype(), [&](auto out_tag) {
       using Out = typename decltype(out_tag)::type;
-      Out v = cast_to<Out>(*in.data<In>());
+      Out v = cast_to<Out>(*value.data<In>());
       Out* d = out.data<Out>();
       cpu::run_flat(out.size(), [&](int64_t b, int64_t e) {
         std::fill(d + b, d + e, v);
       });
     });
   });
+}
+
+void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (in.size() != 1) {
+    // The builder broadcast the input to the output shape.
+    out.set_data(allocate(out.nbytes()));
+    cpu::copy_into(in, out, out.strides(), 0);
+    return;
+  }
+  cpu::fill(in, out);
 }
 
 void Arange::eval_cpu(const std::vector<array>& inputs, array& out) {

@@ -125,6 +125,13 @@ void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_into(upd, out, st, offset);
 }
 
+void Pad::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::fill(inputs[1], out);
+  int64_t offset = 0;
+  for (int i = 0; i < out.ndim(); ++i) offset += lo_[i] * out.strides()[i];
+  cpu::copy_into(inputs[0], out, out.strides(), offset);
+}
+
 void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
   array in = cpu::ensure_row_contiguous(inputs[0]);
   set_view_of(out, in, strides_, in.offset() + offset_);
