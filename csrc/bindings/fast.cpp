@@ -47,6 +47,17 @@ void init_fast(nb::module_& parent) {
         "offset"_a, "freqs"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Rotary position embedding of the first dims features along the second "
         "to last axis (positions start at offset).");
+  m.def("gated_delta_update",
+        [](nb::handle q, nb::handle k, nb::handle v, nb::handle gamma, nb::handle beta,
+           nb::handle initial_state, nb::handle mask, nb::handle s) {
+          return fast::gated_delta_update(to_array(q), to_array(k), to_array(v),
+                                          to_array(gamma), to_array(beta),
+                                          opt_array(initial_state), opt_array(mask), to_sod(s));
+        },
+        "q"_a, "k"_a, "v"_a, "gamma"_a, "beta"_a, "initial_state"_a.none() = nb::none(),
+        "mask"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
+        "The gated delta rule over time: returns the outputs (B, T, Hv, Dv) and the "
+        "final state (B, Hv, Dv, Dk).");
   m.def("scaled_dot_product_attention",
         [](nb::handle q, nb::handle k, nb::handle v, float scale, nb::handle mask,
            nb::handle sinks, bool force_fused, nb::handle s) {

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "transforms/export.h"
 #include "ops/autodiff.h"
+#include "ops/arrange.h"
 #include "ops/indexing.h"
 
 namespace ember::fast {
@@ -54,6 +55,88 @@ void check_feature_vector(const std::optional<array>& p, const array& x, const c
 }
 
 }  // namespace
+
+// ---- gated delta
+
+namespace {
+
+void expect_shape(const array& a, const Shape& shape, const char* what) {
+  if (a.shape() != shape) {
+    throw ValueError(std::string("[gated_delta_update] ") + what + " must have shape " +
+                     shape_str(shape) + "; got " + shape_str(a.shape()) + ".");
+  }
+}
+
+// Step t of an array with time on axis 1.
+array at_step(const array& x, int64_t t, Stream s) {
+  Shape start(x.ndim(), 0), stop = x.shape(), step(x.ndim(), 1);
+  start[1] = t;
+  stop[1] = t + 1;
+  return squeeze(slice(x, start, stop, step, s), {1}, s);
+}
+
+}  // namespace
+
+std::vector<array> gated_delta_update(const array& q, const array& k, const array& v,
+                                      const array& gamma, const array& beta,
+                                      const std::optional<array>& initial_state,
+                                      const std::optional<array>& mask, StreamOrDevice s) {
+  if (q.ndim() != 4 || v.ndim() != 4) {
+    throw ValueError("[gated_delta_update] q, k and v must be (B, T, H, D) arrays.");
+  }
+  int64_t b = q.shape()[0], t = q.shape()[1], hk = q.shape()[2], dk = q.shape()[3];
+  int64_t hv = v.shape()[2], dv = v.shape()[3];
+  expect_shape(k, q.shape(), "k");
+  expect_shape(v, {b, t, hv, dv}, "v");
+  expect_shape(gamma, {b, t, hv}, "gamma");
+  expect_shape(beta, {b, t, hv}, "beta");
+  if (hk == 0 || hv % hk != 0) {
+    throw ValueError("[gated_delta_update] The value heads must be a multiple of the key heads.");
+  }
+  if (initial_state) expect_shape(*initial_state, {b, hv, dv, dk}, "initial_state");
+  if (mask) expect_shape(*mask, {b, t}, "mask");
+  Dtype dt = float_type(promote_types(promote_types(q.dtype(), k.dtype()), v.dtype()));
+  Stream st = to_stream(s);
+  std::vector<array> inputs;
+  for (const array* a : {&q, &k, &v, &gamma, &beta}) inputs.push_back(astype(*a, dt, st));
+  inputs.push_back(initial_state ? astype(*initial_state, dt, st) : zeros({b, hv, dv, dk}, dt, st));
+  if (mask) inputs.push_back(astype(*mask, bool_, st));
+  int64_t rep = hv / hk;
+  ArrayFun fallback = [dt, st, rep, t](const std::vector<array>& in) {
+    Dtype a = accum_type(dt);
+    auto heads = [&](const array& x) {
+      array y = astype(x, a, st);
+      return rep > 1 ? repeat(y, rep, 1, st) : y;
+    };
+    array state = astype(in[5], a, st);
+    std::vector<array> ys;
+    for (int64_t i = 0; i < t; ++i) {
+      array qt = expand_dims(heads(at_step(in[0], i, st)), {2}, st);
+      array kt = expand_dims(heads(at_step(in[1], i, st)), {2}, st);
+      array vt = astype(at_step(in[2], i, st), a, st);
+      array gt = expand_dims(astype(at_step(in[3], i, st), a, st), {-1, -2}, st);
+      array bt = expand_dims(astype(at_step(in[4], i, st), a, st), {-1}, st);
+      array decayed = multiply(state, gt, st);
+      array kv = sum(multiply(decayed, kt, st), {-1}, false, st);
+      array delta = multiply(subtract(vt, kv, st), bt, st);
+      array next = add(decayed, multiply(expand_dims(delta, {-1}, st), kt, st), st);
+      array y = sum(multiply(next, qt, st), {-1}, false, st);
+      if (in.size() > 6) {
+        array m = at_step(expand_dims(in[6], {-1}, st), i, st);  // (B, 1)
+        array m4 = expand_dims(m, {-1, -2}, st);
+        next = where(m4, next, state, st);
+        y = where(expand_dims(m, {-1}, st), y, zeros_like(y, st), st);
+      }
+      state = next;
+      ys.push_back(astype(y, dt, st));
+    }
+    array y = ys.empty() ? zeros(in[2].shape(), dt, st) : stack(ys, 1, st);
+    return std::vector<array>{y, astype(state, dt, st)};
+  };
+  return array::make_arrays({v.shape(), {b, hv, dv, dk}}, {dt, dt},
+                            std::make_shared<GatedDelta>(st, fallback, mask.has_value()),
+                            inputs);
+}
 
 // ---- normalization
 
@@ -357,6 +440,11 @@ void fast::RoPE::save(Writer& w) const {
   w.flag(has_freqs_);
 }
 
+void fast::GatedDelta::save(Writer& w) const {
+  w.str("GatedDelta");
+  w.flag(has_mask_);
+}
+
 void fast::ScaledDotProductAttention::save(Writer& w) const {
   w.str("ScaledDotProductAttention");
   w.f64(scale_);
@@ -393,6 +481,10 @@ bool load_fast(const std::string& tag, Reader& r, const ReplayNode& node,
     out = {fast::rope(input(0), dims, traditional,
                       has_freqs ? std::nullopt : std::optional<float>(base), scale,
                       input(1), optional_input(has_freqs, 2), s)};
+  } else if (tag == "GatedDelta") {
+    bool has_mask = r.flag();
+    out = fast::gated_delta_update(input(0), input(1), input(2), input(3), input(4),
+                                   input(5), optional_input(has_mask, 6), s);
   } else if (tag == "ScaledDotProductAttention") {
     using Mask = fast::ScaledDotProductAttention::Mask;
     float scale = static_cast<float>(r.f64());

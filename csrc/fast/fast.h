@@ -86,6 +86,27 @@ class ScaledDotProductAttention : public Fused {
   bool has_sinks_;
 };
 
+// inputs: q, k (B, T, Hk, Dk), v (B, T, Hv, Dv), gamma, beta (B, T, Hv),
+// state (B, Hv, Dv, Dk) [, mask (B, T) bool]. Outputs: y (B, T, Hv, Dv)
+// and the final state. The gated delta rule, one step per t:
+//   S <- g S;  S <- S + beta (v - S k) k^T;  y = S q  (heads of q, k repeat).
+class GatedDelta : public Fused {
+ public:
+  GatedDelta(Stream s, ArrayFun fb, bool has_mask)
+      : Fused(s, std::move(fb)), has_mask_(has_mask) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "GatedDelta"; }
+  EMBER_SAVE_RULE
+
+ private:
+  bool has_mask_;
+};
+
+std::vector<array> gated_delta_update(const array& q, const array& k, const array& v,
+                                      const array& gamma, const array& beta,
+                                      const std::optional<array>& initial_state,
+                                      const std::optional<array>& mask, StreamOrDevice s = {});
+
 array rms_norm(const array& x, const std::optional<array>& weight, float eps,
                StreamOrDevice s = {});
 array layer_norm(const array& x, const std::optional<array>& weight,

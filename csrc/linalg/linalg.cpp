@@ -383,6 +383,12 @@ std::vector<array> Factorization::vjp(const std::vector<array>& primals,
   if (kind_ == Eigh) {
     // dA = V (diag(g_w) + F o (V^T g_V)) V^T with F_ij = 1 / (w_j - w_i).
     array w = outputs[0], v = outputs[1];
+    if (!w.valid() || !v.valid()) {
+      // A dropped output (only the eigenvalues were kept): recompute both.
+      auto wv = linalg::eigh(primals[0], upper_, s);
+      w = wv[0];
+      v = wv[1];
+    }
     array gw = cotangents[0], gv = cotangents[1];
     int64_t n = w.shape().back();
     array diff = subtract(expand_dims(w, {-2}, s), expand_dims(w, {-1}, s), s);
@@ -423,6 +429,20 @@ std::vector<array> Factorization::jvp(const std::vector<array>& primals,
     array v = linalg::eigh(primals[0], upper_, s)[1];
     array dv = matmul(tangents[0], v, s);
     return {sum(multiply(v, dv, s), {-2}, false, s)};
+  }
+  if (kind_ == Eigh) {
+    // With P = V^T dA V: dw = diag(P), dV = V (F o P), F_ij = 1 / (w_j - w_i).
+    auto wv = linalg::eigh(primals[0], upper_, s);
+    array w = wv[0], v = wv[1];
+    array vt = swapaxes(v, -1, -2, s);
+    array p = matmul(matmul(vt, tangents[0], s), v, s);
+    int64_t n = w.shape().back();
+    array eye_n = eye(n, n, 0, w.dtype(), s);
+    array diff = subtract(expand_dims(w, {-2}, s), expand_dims(w, {-1}, s), s);
+    array f = where(astype(eye_n, bool_, s), zeros_like(diff, s),
+                    reciprocal(add(diff, eye_n, s), s), s);
+    array dw = sum(multiply(p, eye_n, s), {-1}, false, s);
+    return {dw, matmul(v, multiply(f, p, s), s)};
   }
   return Primitive::jvp(primals, tangents, argnums);
 }

@@ -13,6 +13,14 @@ namespace ember {
 namespace {
 
 enum class Rule { Same, Float, Bool, Int };
+
+// d|z|: sign(x) for real x. For complex z, |z| is not holomorphic: its
+// pullback is g * z / |z|, so the derivative given to the conjugating
+// vjp rule is conj(z / |z|) (and the jvp keeps the real part).
+array abs_derivative(const array& x, StreamOrDevice s) {
+  array d = sign(x, s);
+  return is_complex(x.dtype()) ? conjugate(d, s) : d;
+}
 constexpr bool C = true, R = false;
 
 template <typename P>
@@ -88,9 +96,13 @@ std::vector<array> UnaryElementwise::jvp(const std::vector<array>& primals,
                                          const std::vector<array>& tangents,
                                          const std::vector<int>&) {
   const array& x = primals[0];
-  array d = derivative(x, apply(x));
+  array y = apply(x);
+  array d = derivative(x, y);
   if (!d.valid()) return {zeros(x.shape(), tangents[0].dtype(), stream())};
-  return {multiply(tangents[0], d, stream())};
+  array t = multiply(tangents[0], d, stream());
+  // A real-valued function of a complex input (abs) has a real tangent.
+  if (is_complex(t.dtype()) && !is_complex(y.dtype())) t = real(t, stream());
+  return {t};
 }
 
 std::pair<std::vector<array>, std::vector<int>> UnaryElementwise::vmap(

@@ -46,3 +46,7 @@ _install_distributed(core)
 from mlx._export import _install as _install_export  # noqa: E402
 
 _install_export(core)
+
+from mlx._stft import _install as _install_stft  # noqa: E402
+
+_install_stft(core)

@@ -176,3 +176,57 @@ def test_cross_entropy(rng):
     close(g, soft - np.eye(7)[targets], mx.float32)
     with pytest.raises(ValueError):
         mx.fast.cross_entropy(mx.ones((2, 3)), mx.zeros((3,), mx.int32))
+
+
+def _gated_delta_reference(q, k, v, g, b, state=None, mask=None):
+    """The gated delta recurrence in float64 numpy, one step at a time."""
+    q, k, v, g, b = (np.asarray(a, np.float64) for a in (q, k, v, g, b))
+    B, T, Hk, Dk = q.shape
+    Hv, Dv = v.shape[2:]
+    rep = Hv // Hk
+    S = np.zeros((B, Hv, Dv, Dk)) if state is None else np.asarray(state, np.float64)
+    ys = []
+    for t in range(T):
+        qt, kt = np.repeat(q[:, t], rep, 1), np.repeat(k[:, t], rep, 1)
+        Sn = S * g[:, t][..., None, None]
+        delta = (v[:, t] - (Sn * kt[:, :, None, :]).sum(-1)) * b[:, t][..., None]
+        Sn = Sn + delta[..., None] * kt[:, :, None, :]
+        y = (Sn * qt[:, :, None, :]).sum(-1)
+        if mask is not None:
+            on = mask[:, t][:, None, None]
+            Sn = np.where(on[..., None], Sn, S)
+            y = np.where(on, y, 0.0)
+        S = Sn
+        ys.append(y)
+    return np.stack(ys, 1), S
+
+
+@pytest.mark.parametrize("with_state", [False, True])
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_gated_delta_update_matches_recurrence(with_state, with_mask):
+    rng = np.random.default_rng(11)
+    B, T, Hk, Dk, Hv, Dv = 2, 6, 2, 5, 4, 3
+    q, k = rng.standard_normal((2, B, T, Hk, Dk)).astype(np.float32)
+    v = rng.standard_normal((B, T, Hv, Dv)).astype(np.float32)
+    g = rng.uniform(0.5, 1.0, (B, T, Hv)).astype(np.float32)
+    b = rng.uniform(0.0, 1.0, (B, T, Hv)).astype(np.float32)
+    s0 = rng.standard_normal((B, Hv, Dv, Dk)).astype(np.float32) if with_state else None
+    m = rng.uniform(size=(B, T)) > 0.3 if with_mask else None
+    y, s = mx.fast.gated_delta_update(
+        *(mx.array(a) for a in (q, k, v, g, b)),
+        initial_state=None if s0 is None else mx.array(s0),
+        mask=None if m is None else mx.array(m),
+    )
+    y_ref, s_ref = _gated_delta_reference(q, k, v, g, b, s0, m)
+    np.testing.assert_allclose(np.array(y), y_ref, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.array(s), s_ref, rtol=1e-4, atol=1e-4)
+
+
+def test_gated_delta_update_errors():
+    x = mx.zeros((1, 2, 1, 3))
+    with pytest.raises(ValueError, match=r"^\[gated_delta_update\]"):
+        mx.fast.gated_delta_update(x, x, mx.zeros((1, 2, 3, 3)), mx.zeros((1, 2, 3)),
+                                   mx.zeros((1, 2, 2)))
+    with pytest.raises(ValueError, match=r"^\[gated_delta_update\]"):
+        mx.fast.gated_delta_update(x, x, x, mx.zeros((1, 2, 1)), mx.zeros((1, 2, 1)),
+                                   initial_state=mx.zeros((1, 1, 3)))

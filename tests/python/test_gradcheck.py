@@ -227,6 +227,12 @@ OPS = [
        [((3, 3), (3, 2))]),
     Op("linalg.eigvalsh", lambda a: mx.linalg.eigvalsh(a + a.T), [((3, 3),)],
        note="distinct eigenvalues almost surely"),
+    Op("fast.gated_delta_update",
+       lambda q, k, v, g, b: mx.fast.gated_delta_update(q, k, v, g, b)[0],
+       [((1, 3, 1, 2), (1, 3, 1, 2), (1, 3, 2, 2), (1, 3, 2), (1, 3, 2))]),
+    # eigh with its eigenvector output dropped: the rule recomputes it.
+    Op("linalg.eigh[values]", lambda a: mx.linalg.eigh(a + a.T)[0], [((3, 3),)],
+       note="distinct eigenvalues almost surely"),
     Op("einsum[trace]", partial(mx.einsum, "ii,ij->j"), [((3, 3), (3, 2))]),
     Op("conv1d", partial(mx.conv1d, stride=2, padding=1), [((2, 7, 3), (4, 3, 3))]),
     Op("conv2d", partial(mx.conv2d, padding=1, dilation=2), [((1, 5, 6, 2), (3, 2, 2, 2))]),

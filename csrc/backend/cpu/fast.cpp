@@ -252,3 +252,65 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
 }
 
 }  // namespace ember::fast
+
+namespace ember::fast {
+
+void GatedDelta::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  std::vector<array> in;
+  for (auto& a : inputs) in.push_back(cpu::ensure_row_contiguous(a));
+  array& y = outputs[0];
+  array& state_out = outputs[1];
+  y.set_data(allocate(y.nbytes()));
+  state_out.set_data(allocate(state_out.nbytes()));
+  int64_t b = in[0].shape()[0], t = in[0].shape()[1], hk = in[0].shape()[2];
+  int64_t dk = in[0].shape()[3], hv = in[2].shape()[2], dv = in[2].shape()[3];
+  int64_t rep = hv / hk;
+  const bool* mask = has_mask_ ? in[6].data<bool>() : nullptr;
+  dispatch_float(y.dtype(), "gated_delta_update", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    const T *q = in[0].data<T>(), *k = in[1].data<T>(), *v = in[2].data<T>();
+    const T *g = in[3].data<T>(), *be = in[4].data<T>(), *s0 = in[5].data<T>();
+    T* ys = y.data<T>();
+    T* sout = state_out.data<T>();
+    // One (batch, value head) pair per task: its state is a Dv x Dk matrix.
+    cpu::run_flat(b * hv, [&](int64_t lo, int64_t hi) {
+      std::vector<A> st(dv * dk);
+      for (int64_t job = lo; job < hi; ++job) {
+        int64_t bi = job / hv, h = job % hv, kh = h / rep;
+        const T* init = s0 + job * dv * dk;
+        for (int64_t i = 0; i < dv * dk; ++i) st[i] = A(init[i]);
+        for (int64_t ti = 0; ti < t; ++ti) {
+          const T* qt = q + ((bi * t + ti) * hk + kh) * dk;
+          const T* kt = k + ((bi * t + ti) * hk + kh) * dk;
+          const T* vt = v + ((bi * t + ti) * hv + h) * dv;
+          T* yt = ys + ((bi * t + ti) * hv + h) * dv;
+          if (mask && !mask[bi * t + ti]) {
+            for (int64_t j = 0; j < dv; ++j) yt[j] = T(0);
+            continue;
+          }
+          A gt = A(g[(bi * t + ti) * hv + h]), bt = A(be[(bi * t + ti) * hv + h]);
+          for (int64_t j = 0; j < dv; ++j) {
+            A* row = st.data() + j * dk;
+            A kv = 0;
+            for (int64_t i = 0; i < dk; ++i) {
+              row[i] *= gt;
+              kv += row[i] * A(kt[i]);
+            }
+            A delta = (A(vt[j]) - kv) * bt;
+            A out = 0;
+            for (int64_t i = 0; i < dk; ++i) {
+              row[i] += delta * A(kt[i]);
+              out += row[i] * A(qt[i]);
+            }
+            yt[j] = static_cast<T>(out);
+          }
+        }
+        T* final_state = sout + job * dv * dk;
+        for (int64_t i = 0; i < dv * dk; ++i) final_state[i] = static_cast<T>(st[i]);
+      }
+    });
+  });
+}
+
+}  // namespace ember::fast

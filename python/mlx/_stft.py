@@ -1,0 +1,123 @@
+"""mx.fft.stft and mx.fft.istft, composed from framing (take), windowing
+and the 1-D transforms, so gradients, vmap and every dtype the transforms
+support come with them. Overlap-add in istft is a scatter-add.
+"""
+
+
+def _install(core):
+    mx = core
+    fft = core.fft
+
+    def positive(name, what, value):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ValueError(f"[{name}] {what} must be a positive integer; got {value!r}.")
+        return value
+
+    def full_window(name, window, win_length, n_fft):
+        """The window zero-padded (centered) to n_fft samples."""
+        positive(name, "win_length", win_length)
+        if win_length > n_fft:
+            raise ValueError(f"[{name}] win_length ({win_length}) must be <= n_fft ({n_fft}).")
+        if window is None:
+            window = mx.ones((win_length,))
+        elif not isinstance(window, mx.array) or window.ndim != 1 or window.shape[0] != win_length:
+            raise ValueError(f"[{name}] window must be a 1-D array of length {win_length}.")
+        left = (n_fft - win_length) // 2
+        if left or n_fft - win_length - left:
+            window = mx.pad(window, [(left, n_fft - win_length - left)])
+        return window
+
+    def frame_indices(n_frames, n_fft, hop):
+        return mx.arange(n_frames)[:, None] * hop + mx.arange(n_fft)[None, :]
+
+    def check_norm(name, norm):
+        if norm not in ("backward", "ortho", "forward"):
+            raise ValueError(f"[{name}] norm must be 'backward', 'ortho' or 'forward'.")
+
+    def stft(x, n_fft=2048, hop_length=None, win_length=None, window=None, center=True,
+             pad_mode="reflect", norm="backward", onesided=None, stream=None):
+        """Short-time Fourier transform of the last axis: (..., n_freq, n_frames)."""
+        name = "stft"
+        if not isinstance(x, mx.array):
+            x = mx.array(x)
+        if x.ndim < 1:
+            raise ValueError("[stft] The input must have at least one dimension.")
+        positive(name, "n_fft", n_fft)
+        hop = positive(name, "hop_length", hop_length if hop_length is not None else max(n_fft // 4, 1))
+        win = full_window(name, window, win_length if win_length is not None else n_fft, n_fft)
+        check_norm(name, norm)
+        is_complex = x.dtype == mx.complex64
+        if onesided is None:
+            onesided = not is_complex
+        if onesided and is_complex:
+            raise ValueError("[stft] onesided output needs a real input.")
+        if center:
+            if pad_mode not in ("reflect", "constant", "edge"):
+                raise ValueError("[stft] pad_mode must be 'reflect', 'constant' or 'edge'.")
+            widths = [(0, 0)] * (x.ndim - 1) + [(n_fft // 2, n_fft // 2)]
+            x = mx.pad(x, widths, mode=pad_mode, stream=stream)
+        length = x.shape[-1]
+        if length < n_fft:
+            raise ValueError(
+                f"[stft] The (padded) input has {length} samples, fewer than n_fft ({n_fft})."
+            )
+        n_frames = 1 + (length - n_fft) // hop
+        frames = mx.take(x, frame_indices(n_frames, n_fft, hop), axis=-1, stream=stream)
+        frames = frames * win.astype(frames.dtype if is_complex else mx.float32)
+        if onesided:
+            spec = fft.rfft(frames, axis=-1, norm=norm, stream=stream)
+        else:
+            spec = fft.fft(frames, axis=-1, norm=norm, stream=stream)
+        return mx.swapaxes(spec, -1, -2, stream=stream)
+
+    def istft(stft_matrix, n_fft=None, hop_length=None, win_length=None, window=None,
+              center=True, norm="backward", onesided=None, length=None, stream=None):
+        """Inverse of stft by windowed overlap-add, divided by the summed
+        squared window."""
+        name = "istft"
+        s = stft_matrix
+        if not isinstance(s, mx.array) or s.ndim < 2:
+            raise ValueError("[istft] stft_matrix must be an array of shape (..., n_freq, n_frames).")
+        if onesided is None:
+            onesided = True
+        n_freq, n_frames = s.shape[-2], s.shape[-1]
+        if n_fft is None:
+            n_fft = 2 * (n_freq - 1) if onesided else n_freq
+        positive(name, "n_fft", n_fft)
+        expected = n_fft // 2 + 1 if onesided else n_fft
+        if n_freq != expected:
+            raise ValueError(
+                f"[istft] Expected {expected} frequencies for n_fft={n_fft}; got {n_freq}."
+            )
+        if n_frames < 1:
+            raise ValueError("[istft] There must be at least one frame.")
+        hop = positive(name, "hop_length", hop_length if hop_length is not None else max(n_fft // 4, 1))
+        win = full_window(name, window, win_length if win_length is not None else n_fft, n_fft)
+        check_norm(name, norm)
+        spec = mx.swapaxes(s.astype(mx.complex64), -1, -2, stream=stream)
+        if onesided:
+            frames = fft.irfft(spec, n=n_fft, axis=-1, norm=norm, stream=stream)
+        else:
+            frames = fft.ifft(spec, n=n_fft, axis=-1, norm=norm, stream=stream)
+        frames = frames * win.astype(frames.dtype if frames.dtype == mx.complex64 else mx.float32)
+        total = n_fft + hop * (n_frames - 1)
+        idx = frame_indices(n_frames, n_fft, hop).reshape(-1)
+        lead = frames.shape[:-2]
+        out = mx.zeros((*lead, total), dtype=frames.dtype)
+        out = out.at[..., idx].add(frames.reshape(*lead, -1))
+        envelope = mx.zeros((total,)).at[idx].add(mx.tile(win.astype(mx.float32) ** 2, (n_frames,)))
+        start = n_fft // 2 if center else 0
+        stop = total - (n_fft // 2 if center else 0)
+        if length is not None:
+            positive(name, "length", length) if length != 0 else None
+            stop = start + length
+        out = out[..., start:min(stop, total)]
+        envelope = envelope[start:min(stop, total)]
+        out = out / mx.where(envelope > 1e-11, envelope, 1.0)
+        if stop > total:
+            widths = [(0, 0)] * (out.ndim - 1) + [(0, stop - total)]
+            out = mx.pad(out, widths)
+        return out
+
+    fft.stft = stft
+    fft.istft = istft
