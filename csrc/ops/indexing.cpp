@@ -396,7 +396,14 @@ bool load_indexing(const std::string& tag, Reader& r, const ReplayNode& node,
       if (a < 0 || a >= node.inputs[0].ndim()) Reader::corrupt();
     }
     if (gather) {
-      out = node.make(std::make_shared<Gather>(s, axes, r.ints()));
+      Shape slice_sizes = r.ints();
+      // Each slice must fit inside the source, whatever the indices are.
+      const Shape& src = node.inputs[0].shape();
+      if (slice_sizes.size() != src.size()) Reader::corrupt();
+      for (size_t i = 0; i < src.size(); ++i) {
+        if (slice_sizes[i] < 0 || slice_sizes[i] > src[i]) Reader::corrupt();
+      }
+      out = node.make(std::make_shared<Gather>(s, axes, slice_sizes));
     } else {
       out = node.make(
           std::make_shared<Scatter>(s, static_cast<Scatter::Kind>(kind), axes));
