@@ -19,6 +19,7 @@ import struct
 
 import numpy as np
 
+from mlx import core as mx
 from mlx._io_common import (
     CARRIER,
     Source,
@@ -37,8 +38,6 @@ _MAX_HEADER = 1 << 28
 def _normalize_args(args, kwargs, prefix):
     """(positional arrays, keyword arrays) from either *args/**kwargs or a
     tuple/list of arrays optionally followed by a dict of arrays."""
-    import mlx.core as mx
-
     if not kwargs and args and isinstance(args[0], (list, tuple)):
         if len(args) == 1 or (len(args) == 2 and isinstance(args[1], dict)):
             kwargs = args[1] if len(args) == 2 else {}
@@ -62,8 +61,6 @@ def _flat_inputs(args, kwargs):
 
 
 def _outputs(result, prefix):
-    import mlx.core as mx
-
     if isinstance(result, mx.array):
         return [result]
     if isinstance(result, (list, tuple)) and all(isinstance(o, mx.array) for o in result):
@@ -95,8 +92,6 @@ class _Traces:
         self.constant_index = {}
 
     def add(self, args, kwargs):
-        import mlx.core as mx
-
         args, kwargs = _normalize_args(args, kwargs, self.prefix)
         outputs = _outputs(self.fun(*args, **kwargs), self.prefix)
         graph, consts, ids = mx._export_graph(_flat_inputs(args, kwargs), outputs)
@@ -328,8 +323,6 @@ class ImportedFunction:
         )
 
     def __call__(self, *args, **kwargs):
-        import mlx.core as mx
-
         args, kwargs = _normalize_args(args, kwargs, "import_function")
         trace, flat = self._match(args, kwargs)
         return tuple(mx._replay_graph(trace["graph"], flat, trace["constants"]))
@@ -345,8 +338,6 @@ def import_function(file, return_metadata=False):
 def export_to_dot(file, *args, **kwargs):
     """Write the graph behind the given arrays in Graphviz DOT format;
     keyword arrays are labelled with their names."""
-    import mlx.core as mx
-
     outputs = list(args)
     for a in outputs + list(kwargs.values()):
         if not isinstance(a, mx.array):

@@ -55,6 +55,31 @@ def _walk(owner, key, value, filter_fn, map_fn, is_leaf_fn):
     raise RuntimeError(f"[Module] Unexpected value at '{key}' while walking the module.")
 
 
+def _merge_tree(dst, src, assign, strict, op, noun, skip_empty_in_lists):
+    """Walks src alongside dst (dicts by key, lists by index) and calls
+    assign(dst, key, new, walk) where both have an entry; assign decides
+    what to store and may walk deeper. With strict, entries dst lacks and
+    values that are neither dict nor list raise ValueError."""
+
+    def walk(d, s):
+        if isinstance(s, dict):
+            for k, new in s.items():
+                if isinstance(d, dict) and k in d:
+                    assign(d, k, new, walk)
+                elif strict:
+                    raise ValueError(f'[Module.{op}] Module does not have {noun} named "{k}".')
+        elif isinstance(s, list):
+            for i, new in enumerate(s):
+                if isinstance(d, list) and i < len(d):
+                    assign(d, i, new, walk)
+                elif strict and not (skip_empty_in_lists and _is_empty_dict(new)):
+                    raise ValueError(f"[Module.{op}] Module does not have {noun} at index {i}.")
+        elif strict:
+            raise ValueError(f"[Module.{op}] Received invalid type: {type(s).__name__}.")
+
+    walk(dst, src)
+
+
 class Module(dict):
     """Base class for neural network layers and models.
 
@@ -202,79 +227,36 @@ class Module(dict):
         """Replace arrays with those in the nested dict parameters. With
         strict, unknown names and non-array values raise ValueError."""
 
-        def assign(dst, key, new):
+        def assign(dst, key, new, walk):
             current = dst[key]
-            if isinstance(current, mx.array):
-                if strict and not isinstance(new, mx.array):
-                    raise ValueError(
-                        f"[Module.update] Received invalid type: {type(new).__name__}."
-                    )
-                dst[key] = new
-            else:
-                apply(current, new)
-
-        def apply(dst, params):
-            if isinstance(params, dict):
-                for k in params:
-                    if isinstance(dst, dict) and k in dst:
-                        assign(dst, k, params[k])
-                    elif strict:
-                        raise ValueError(
-                            f'[Module.update] Module does not have parameter named "{k}".'
-                        )
-            elif isinstance(params, list):
-                for i, new in enumerate(params):
-                    if isinstance(dst, list) and i < len(dst):
-                        assign(dst, i, new)
-                    elif strict and not _is_empty_dict(new):
-                        raise ValueError(
-                            f"[Module.update] Module does not have parameter at index {i}."
-                        )
-            elif strict:
+            if not isinstance(current, mx.array):
+                walk(current, new)
+            elif strict and not isinstance(new, mx.array):
                 raise ValueError(
-                    f"[Module.update] Received invalid type: {type(params).__name__}."
+                    f"[Module.update] Received invalid type: {type(new).__name__}."
                 )
+            else:
+                dst[key] = new
 
-        apply(self, parameters)
+        # An empty dict in a list stands for "leave this entry alone".
+        _merge_tree(self, parameters, assign, strict, "update", "parameter", True)
         return self
 
     def update_modules(self, modules: dict, strict: bool = True) -> "Module":
         """Replace sub-modules with those in the nested dict modules."""
 
-        def assign(dst, key, new):
+        def assign(dst, key, new, walk):
             current = dst[key]
             if isinstance(current, Module) and isinstance(new, Module):
                 dst[key] = new
             elif isinstance(current, (dict, list)):
-                apply(current, new)
+                walk(current, new)
             elif strict and not _is_empty_dict(new):
                 raise ValueError(
                     f"[Module.update_modules] Received invalid type: {type(new).__name__}."
                 )
 
-        def apply(dst, mods):
-            if isinstance(mods, dict):
-                for k in mods:
-                    if isinstance(dst, dict) and k in dst:
-                        assign(dst, k, mods[k])
-                    elif strict:
-                        raise ValueError(
-                            f'[Module.update_modules] Module does not have sub-module named "{k}".'
-                        )
-            elif isinstance(mods, list):
-                for i, new in enumerate(mods):
-                    if isinstance(dst, list) and i < len(dst):
-                        assign(dst, i, new)
-                    elif strict:
-                        raise ValueError(
-                            f"[Module.update_modules] Module does not have sub-module at index {i}."
-                        )
-            elif strict:
-                raise ValueError(
-                    f"[Module.update_modules] Received invalid type: {type(mods).__name__}."
-                )
-
-        apply(self, modules)
+        _merge_tree(self, modules, assign, strict, "update_modules", "sub-module", False)
         return self
 
     def apply(

@@ -12,7 +12,7 @@ from typing import Optional, Union
 
 import mlx.core as mx
 from mlx.nn.layers.base import Module
-from mlx.nn.layers.quantized import _set_quantized
+from mlx.nn.layers.quantized import _quantized_matmul, _set_quantized
 from mlx.utils import tree_map
 
 __all__ = [
@@ -155,17 +155,6 @@ class _QuantizedSharded(Module):
         self.freeze(recurse=False, keys=[k for k in ("weight", "scales", "biases") if k in self])
         return self
 
-    def _matmul(self, x):
-        return mx.quantized_matmul(
-            x,
-            self["weight"],
-            scales=self["scales"],
-            biases=self.get("biases"),
-            transpose=True,
-            group_size=self.group_size,
-            bits=self.bits,
-            mode=self.mode,
-        )
 
     @classmethod
     def from_quantized_linear(
@@ -209,7 +198,7 @@ class QuantizedAllToShardedLinear(_QuantizedSharded):
         super().__init__(input_dims, output_dims, bias, group_size, bits, mode, group)
 
     def __call__(self, x: mx.array) -> mx.array:
-        y = self._matmul(_sum_gradients(self.group)(x))
+        y = _quantized_matmul(self, _sum_gradients(self.group)(x))
         return y + self["bias"] if "bias" in self else y
 
 
@@ -231,7 +220,7 @@ class QuantizedShardedToAllLinear(_QuantizedSharded):
         super().__init__(input_dims, output_dims, bias, group_size, bits, mode, group)
 
     def __call__(self, x: mx.array) -> mx.array:
-        y = mx.distributed.all_sum(self._matmul(x), group=self.group)
+        y = mx.distributed.all_sum(_quantized_matmul(self, x), group=self.group)
         return y + self["bias"] if "bias" in self else y
 
 

@@ -30,6 +30,20 @@ def _set_quantized(layer, weight, group_size, bits, mode):
     layer.mode = mode
 
 
+def _quantized_matmul(layer, x):
+    """x @ W^T with layer's quantized weight (and its sizes and mode)."""
+    return mx.quantized_matmul(
+        x,
+        layer["weight"],
+        scales=layer["scales"],
+        biases=layer.get("biases"),
+        transpose=True,
+        group_size=layer.group_size,
+        bits=layer.bits,
+        mode=layer.mode,
+    )
+
+
 def _quant_repr(layer, dims):
     return f"{dims}, group_size={layer.group_size}, bits={layer.bits}, mode={layer.mode!r}"
 
@@ -61,16 +75,7 @@ class QuantizedLinear(Module):
         return _quant_repr(self, f"input_dims={inp}, output_dims={out}, bias={'bias' in self}")
 
     def __call__(self, x):
-        y = mx.quantized_matmul(
-            x,
-            self["weight"],
-            scales=self["scales"],
-            biases=self.get("biases"),
-            transpose=True,
-            group_size=self.group_size,
-            bits=self.bits,
-            mode=self.mode,
-        )
+        y = _quantized_matmul(self, x)
         if "bias" in self:
             y = y + self["bias"]
         return y
@@ -130,16 +135,7 @@ class QuantizedEmbedding(Module):
         return out.reshape(*x.shape, -1)
 
     def as_linear(self, x):
-        return mx.quantized_matmul(
-            x,
-            self["weight"],
-            scales=self["scales"],
-            biases=self.get("biases"),
-            transpose=True,
-            group_size=self.group_size,
-            bits=self.bits,
-            mode=self.mode,
-        )
+        return _quantized_matmul(self, x)
 
     @classmethod
     def from_embedding(

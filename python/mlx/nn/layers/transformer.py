@@ -21,6 +21,14 @@ __all__ = [
 ]
 
 
+def _run_stack(stack, x, *args):
+    """x through each layer of an encoder/decoder stack (checkpointed if the
+    stack asks), then its final layer norm."""
+    for layer in stack.layers:
+        x = (_checkpoint(layer) if stack.checkpoint else layer)(x, *args)
+    return stack.ln(x)
+
+
 class MultiHeadAttention(Module):
     """Scaled dot-product attention over num_heads heads, with input and
     output projections. An additive mask must broadcast to (batch, heads,
@@ -139,9 +147,7 @@ class TransformerEncoder(Module):
         self.checkpoint = checkpoint
 
     def __call__(self, x, mask):
-        for layer in self.layers:
-            x = _checkpoint(layer)(x, mask) if self.checkpoint else layer(x, mask)
-        return self.ln(x)
+        return _run_stack(self, x, mask)
 
 
 class TransformerDecoderLayer(Module):
@@ -210,12 +216,7 @@ class TransformerDecoder(Module):
         self.checkpoint = checkpoint
 
     def __call__(self, x, memory, x_mask, memory_mask):
-        for layer in self.layers:
-            if self.checkpoint:
-                x = _checkpoint(layer)(x, memory, x_mask, memory_mask)
-            else:
-                x = layer(x, memory, x_mask, memory_mask)
-        return self.ln(x)
+        return _run_stack(self, x, memory, x_mask, memory_mask)
 
 
 class Transformer(Module):
