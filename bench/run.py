@@ -87,6 +87,43 @@ class MlxBackend:
     def grad(self, f, x):
         return self.mx.grad(f)(x)
 
+    def compile(self, f):
+        return self.mx.compile(f)
+
+    def mlp_step(self, sizes, batch, compiled):
+        """One Adam step of an MLP with ReLUs and a cross-entropy loss."""
+        import mlx.nn as nn
+        import mlx.optimizers as optim
+
+        mx = self.mx
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(sizes) - 2 else [])
+        model = nn.Sequential(*layers)
+        opt = optim.Adam(learning_rate=1e-3)
+        x = self.array(_random((batch, sizes[0])))
+        y = self.array(np.random.default_rng(1).integers(0, sizes[-1], batch).astype(np.int32))
+
+        def loss_fn(model, x, y):
+            return nn.losses.cross_entropy(model(x), y, reduction="mean")
+
+        value_and_grad = nn.value_and_grad(model, loss_fn)
+
+        def step(x, y):
+            loss, grads = value_and_grad(model, x, y)
+            opt.update(model, grads)
+            return loss
+
+        state = [model.state, opt.state]
+        if compiled:
+            step = mx.compile(step, inputs=state, outputs=state)
+
+        def run():
+            loss = step(x, y)
+            mx.eval(loss, state)
+
+        return run
+
 
 class TorchBackend:
     """PyTorch eager on the CPU: every op runs when called."""
@@ -134,6 +171,28 @@ class TorchBackend:
         x = x.detach().requires_grad_(True)
         return self.torch.autograd.grad(f(x), x)[0]
 
+    def compile(self, f):
+        return self.torch.compile(f)
+
+    def mlp_step(self, sizes, batch, compiled):
+        torch = self.torch
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers += [torch.nn.Linear(a, b)] + ([torch.nn.ReLU()] if i < len(sizes) - 2 else [])
+        model = torch.nn.Sequential(*layers)
+        forward = torch.compile(model) if compiled else model
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        x = self.array(_random((batch, sizes[0])))
+        y = torch.from_numpy(np.random.default_rng(1).integers(0, sizes[-1], batch))
+
+        def run():
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(forward(x), y)
+            loss.backward()
+            opt.step()
+
+        return run
+
 
 def _random(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
@@ -165,6 +224,32 @@ def case_gelu(be):
 
     # Effective bandwidth: one read and one write, however many ops.
     return run, _gigabytes_per_s(2 * 4 * n), "GB/s"
+
+
+def case_gelu_compiled(be):
+    """The gelu case's 8-op chain as one compiled function."""
+    n = 4 * 2**20
+    x = be.array(_random(n))
+
+    def chain(x):
+        inner = 0.79788456 * (x + 0.044715 * x**3)
+        return x * 0.5 * (1 + be.tanh(inner))
+
+    compiled = be.compile(chain)
+
+    def run():
+        be.force(compiled(x))
+
+    return run, _gigabytes_per_s(2 * 4 * n), "GB/s"
+
+
+def _mlp_case(compiled):
+    def case(be):
+        """MLP 784-1024-1024-10 training step, batch 256, Adam."""
+        run = be.mlp_step([784, 1024, 1024, 10], 256, compiled)
+        return run, lambda seconds: seconds * 1e3, "ms"
+
+    return case
 
 
 def case_sum_all(be):
@@ -250,6 +335,7 @@ def case_conv2d(be):
 CASES = {
     "add": case_add,
     "gelu": case_gelu,
+    "gelu_compiled": case_gelu_compiled,
     "sum_all": case_sum_all,
     "sum_last": case_sum_last,
     "softmax": case_softmax,
@@ -258,6 +344,8 @@ CASES = {
     "dispatch": case_dispatch,
     "grad_chain": case_grad_chain,
     "conv2d": case_conv2d,
+    "mlp_step": _mlp_case(False),
+    "mlp_step_compiled": _mlp_case(True),
 }
 def time_case(setup, be, repeat, warmup):
     run, metric, unit = setup(be)
@@ -326,7 +414,7 @@ def label(result):
 
 def print_table(result):
     print(f"# {label(result)}  {result['platform']}  cpus={result['cpu_count']}")
-    print(f"{'case':<12} {'median ms':>10} {'result':>12} unit")
+    print(f"{'case':<18} {'median ms':>10} {'result':>12} unit")
     for name, r in result["cases"].items():
         ms = r["median_s"] * 1e3
         print(f"{name:<12} {ms:10.3f} {r['value']:12.2f} {r['unit']}")
@@ -335,14 +423,14 @@ def print_table(result):
 def print_comparison(ours, ref):
     print(f"# this run: {label(ours)}")
     print(f"# reference: {label(ref)}")
-    print(f"{'case':<12} {'this':>12} {'reference':>12} {'unit':<8} {'speedup':>8}")
+    print(f"{'case':<18} {'this':>12} {'reference':>12} {'unit':<8} {'speedup':>8}")
     for name, r in ours["cases"].items():
         other = ref["cases"].get(name)
         if other is None:
-            print(f"{name:<12} {r['value']:12.2f} {'-':>12} {r['unit']:<8}")
+            print(f"{name:<18} {r['value']:12.2f} {'-':>12} {r['unit']:<8}")
             continue
         speedup = other["median_s"] / r["median_s"]
-        print(f"{name:<12} {r['value']:12.2f} {other['value']:12.2f} "
+        print(f"{name:<18} {r['value']:12.2f} {other['value']:12.2f} "
               f"{r['unit']:<8} {speedup:8.2f}x")
 
 

@@ -49,6 +49,7 @@ void init_fft(nb::module_& m);
 void init_quantized(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_export(nb::module_& m);
+void init_compile(nb::module_& m);
 void init_indexing(nb::module_& m, nb::class_<array>& cls);
 void init_indexing_ops(nb::module_& m);
 void init_array_methods(nb::class_<array>& cls);

@@ -43,4 +43,5 @@ NB_MODULE(core, m) {
   py::init_quantized(m);
   py::init_fast(m);
   py::init_export(m);
+  py::init_compile(m);
 }

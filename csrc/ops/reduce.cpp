@@ -7,6 +7,7 @@
 #include "core/errors.h"
 #include "transforms/export.h"
 #include "ops/ops.h"
+#include "transforms/compile.h"
 
 namespace ember {
 
@@ -73,20 +74,35 @@ array any(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
   return reduce(a, axes, keepdims, Reduce::Or, bool_, "any", s);
 }
 
-array mean(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
-  auto ax = normalize_axes(axes, a.ndim(), "mean");
+namespace {
+
+// 1 / (elements along axes - ddof) as a scalar of dtype t: a constant, or
+// inside a shapeless compile trace an op that follows the input's shape.
+array inverse_count(const array& a, const std::vector<int>& ax, int ddof, Dtype t,
+                    StreamOrDevice s) {
+  if (in_shapeless_trace()) {
+    array n({}, t, std::make_shared<NumberOfElements>(to_stream(s), ax, false, t), {a});
+    if (ddof != 0) n = maximum(subtract(n, array::scalar(ddof, t), s), array::scalar(0, t), s);
+    return reciprocal(n, s);
+  }
   int64_t n = 1;
   for (int i : ax) n *= a.shape()[i];
+  double denom = std::max<double>(static_cast<double>(n - ddof), 0.0);
+  return array::scalar(1.0 / denom, t);
+}
+
+}  // namespace
+
+array mean(const array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, a.ndim(), "mean");
   Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
   array total = sum(astype(a, t, s), axes, keepdims, s);
-  return multiply(total, array::scalar(1.0 / static_cast<double>(n), t), s);
+  return multiply(total, inverse_count(a, ax, 0, t, s), s);
 }
 
 array var(const array& a, const Axes& axes, bool keepdims, int ddof,
           StreamOrDevice s) {
   auto ax = normalize_axes(axes, a.ndim(), "var");
-  int64_t n = 1;
-  for (int i : ax) n *= a.shape()[i];
   Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
   array x = astype(a, t, s);
   // Two passes (subtract the mean first) for accuracy.
@@ -94,9 +110,8 @@ array var(const array& a, const Axes& axes, bool keepdims, int ddof,
   // |x - mean|^2: real, also for complex input.
   array sq = is_complex(t) ? real(multiply(centered, conjugate(centered, s), s), s)
                            : square(centered, s);
-  double denom = std::max<double>(static_cast<double>(n - ddof), 0.0);
   array total = sum(sq, axes, keepdims, s);
-  return multiply(total, array::scalar(1.0 / denom, total.dtype()), s);
+  return multiply(total, inverse_count(a, ax, ddof, total.dtype(), s), s);
 }
 
 array std(const array& a, const Axes& axes, bool keepdims, int ddof,
@@ -256,6 +271,27 @@ std::pair<std::vector<array>, std::vector<int>> Reduce::vmap(
   using Fn = array (*)(const array&, const Axes&, bool, StreamOrDevice);
   constexpr Fn fns[] = {sum, prod, max, min, all, any};
   return {{fns[kind_](x, ax, true, stream())}, {0}};
+}
+
+std::vector<array> NumberOfElements::vjp(const std::vector<array>& primals,
+                                         const std::vector<array>&, const std::vector<int>&,
+                                         const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+
+std::vector<array> NumberOfElements::jvp(const std::vector<array>&, const std::vector<array>&,
+                                         const std::vector<int>&) {
+  return {zeros({}, dtype_, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> NumberOfElements::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // The count is the same for every batch element: skip the batch axis.
+  std::vector<int> shifted;
+  for (int a : axes_) shifted.push_back(axes[0] >= 0 && a >= axes[0] ? a + 1 : a);
+  array out({}, dtype_, std::make_shared<NumberOfElements>(stream(), shifted, inverted_, dtype_),
+            {inputs[0]});
+  return {{out}, {-1}};
 }
 
 std::vector<array> ArgReduce::vjp(const std::vector<array>& primals,

@@ -50,4 +50,29 @@ class ArgReduce : public UnaryOutputPrimitive {
   int axis_;
 };
 
+// The number of elements of the input along `axes` (or its reciprocal) as a
+// scalar of `dtype`, computed from the input's shape when it runs. mean and
+// var use it inside shapeless compile traces, where the count must follow
+// new input shapes instead of being frozen into the program.
+class NumberOfElements : public UnaryOutputPrimitive {
+ public:
+  NumberOfElements(Stream s, std::vector<int> axes, bool inverted, Dtype dtype)
+      : UnaryOutputPrimitive(s), axes_(std::move(axes)), inverted_(inverted), dtype_(dtype) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "NumberOfElements"; }
+  bool stops_gradient() const override { return true; }
+  EMBER_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>&) override { return {Shape{}}; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const NumberOfElements*>(&o);
+    return p && p->axes_ == axes_ && p->inverted_ == inverted_ && p->dtype_ == dtype_;
+  }
+
+ private:
+  std::vector<int> axes_;
+  bool inverted_;
+  Dtype dtype_;
+};
+
 }  // namespace ember

@@ -1,7 +1,10 @@
 // Shape primitives. Reshape, Transpose, Slice and Broadcast are views of
 // their input where the layout allows; kernels: backend/cpu/shape.cpp.
 #pragma once
+#include <optional>
+
 #include "core/primitive.h"
+#include "ops/ops.h"
 
 namespace ember {
 
@@ -25,10 +28,43 @@ namespace ember {
     std::vector<int64_t> Member;                                           \
   };
 
-EMBER_SHAPE_PRIMITIVE(Reshape, shape_)
 EMBER_SHAPE_PRIMITIVE(Transpose, perm_)
 EMBER_SHAPE_PRIMITIVE(Broadcast, shape_)
 #undef EMBER_SHAPE_PRIMITIVE
+
+// How a reshape made during a shapeless compile trace follows new input
+// shapes: output dimension i is the product of input dimensions
+// [from[i], to[i]) when from[i] >= 0, and size[i] otherwise (-1: the size
+// that keeps the element count).
+struct ReshapeRule {
+  std::vector<int64_t> size;
+  std::vector<int> from, to;
+  bool operator==(const ReshapeRule&) const = default;
+};
+
+class Reshape : public UnaryOutputPrimitive {
+ public:
+  Reshape(Stream s, std::vector<int64_t> shape, std::optional<ReshapeRule> rule = std::nullopt)
+      : UnaryOutputPrimitive(s), shape_(std::move(shape)), rule_(std::move(rule)) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Reshape"; }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const Reshape*>(&o);
+    return p && p->shape_ == shape_ && p->rule_ == rule_;
+  }
+  const std::vector<int64_t>& params() const { return shape_; }
+  EMBER_TRANSFORM_RULES
+  EMBER_EXPORT_RULES
+
+ private:
+  std::vector<int64_t> shape_;
+  std::optional<ReshapeRule> rule_;
+};
+
+// A reshape to `shape` that, inside a shapeless compile trace, records
+// `rule` (ops/shape.cpp builders use it; elsewhere it equals reshape).
+array reshape_with_rule(const array& a, Shape shape, ReshapeRule rule, StreamOrDevice s);
 
 // start is normalized (in range) and shape is the output's.
 class Slice : public UnaryOutputPrimitive {

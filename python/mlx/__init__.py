@@ -50,3 +50,7 @@ _install_export(core)
 from mlx._stft import _install as _install_stft  # noqa: E402
 
 _install_stft(core)
+
+from mlx._compile import _install as _install_compile  # noqa: E402
+
+_install_compile(core)

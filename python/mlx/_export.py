@@ -338,8 +338,8 @@ def import_function(file, return_metadata=False):
 def export_to_dot(file, *args, **kwargs):
     """Write the graph behind the given arrays in Graphviz DOT format;
     keyword arrays are labelled with their names."""
-    outputs = list(args)
-    for a in outputs + list(kwargs.values()):
+    outputs = list(args) + list(kwargs.values())
+    for a in outputs:
         if not isinstance(a, mx.array):
             raise ValueError("[export_to_dot] Arguments must be arrays.")
     text = mx._graph_to_dot(outputs, list(kwargs), list(kwargs.values()))

@@ -266,6 +266,17 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
 }
 
+void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
+  double n = 1;
+  for (int a : axes_) n *= static_cast<double>(inputs[0].shape()[a]);
+  out.set_data(allocate(out.nbytes()));
+  double v = inverted_ ? 1.0 / n : n;
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    *out.data<T>() = cast_to<T>(v);
+  });
+}
+
 void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.set_data(allocate(out.nbytes()));

@@ -5,6 +5,7 @@
 #include <complex>
 #include <type_traits>
 
+#include "backend/cpu/simd_math.h"
 #include "core/dtype.h"
 
 namespace ember::cpu {
@@ -108,17 +109,27 @@ struct ReciprocalOp {
   template <typename T>
   T operator()(T x) const { return T(1) / x; }
 };
+// float32 uses the vectorizable versions of simd_math.h.
 struct ExpOp {
   template <typename T>
-  T operator()(T x) const { return std::exp(x); }
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return fmath::exp(x);
+    else return std::exp(x);
+  }
 };
 struct Expm1Op {
   template <typename T>
-  T operator()(T x) const { return std::expm1(x); }
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return fmath::expm1(x);
+    else return std::expm1(x);
+  }
 };
 struct LogOp {
   template <typename T>
-  T operator()(T x) const { return std::log(x); }
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return fmath::log(x);
+    else return std::log(x);
+  }
 };
 struct Log1pOp {
   template <typename T>
@@ -151,7 +162,13 @@ EMBER_STD_UNARY(ArcCosOp, std::acos)
 EMBER_STD_UNARY(ArcTanOp, std::atan)
 EMBER_STD_UNARY(SinhOp, std::sinh)
 EMBER_STD_UNARY(CoshOp, std::cosh)
-EMBER_STD_UNARY(TanhOp, std::tanh)
+struct TanhOp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return fmath::tanh(x);
+    else return std::tanh(x);
+  }
+};
 EMBER_STD_UNARY(ArcSinhOp, std::asinh)
 EMBER_STD_UNARY(ArcCoshOp, std::acosh)
 EMBER_STD_UNARY(ArcTanhOp, std::atanh)
@@ -164,6 +181,7 @@ struct ErfInvOp {
 struct SigmoidOp {
   template <typename T>
   T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return fmath::sigmoid(x);
     // Evaluated on the side where exp cannot overflow.
     if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
     T e = std::exp(x);

@@ -1,0 +1,329 @@
+// Tile loops of the fused kernel, built from the same scalar functors as
+// the unary and binary kernels so fused and unfused results agree. Only
+// the common element types get fused loops, which keeps this file's
+// instantiations (and build time) small.
+#include "backend/cpu/compiled_tiles.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <typeindex>
+#include <unordered_map>
+
+#include "backend/cpu/binary_ops.h"
+#include "backend/cpu/elementwise.h"
+#include "core/scalar_cast.h"
+#include "ops/copy.h"
+#include "ops/elementwise.h"
+
+namespace ember {
+
+namespace cpu {
+namespace {
+
+constexpr bool C = true, R = false;
+
+template <typename F>
+bool fused_dispatch(Dtype d, F&& f) {
+  switch (d.val) {
+    case Dtype::Val::bool_: f(TypeTag<bool>{}); return true;
+    case Dtype::Val::uint32: f(TypeTag<uint32_t>{}); return true;
+    case Dtype::Val::int32: f(TypeTag<int32_t>{}); return true;
+    case Dtype::Val::int64: f(TypeTag<int64_t>{}); return true;
+    case Dtype::Val::float16: f(TypeTag<float16_t>{}); return true;
+    case Dtype::Val::bfloat16: f(TypeTag<bfloat16_t>{}); return true;
+    case Dtype::Val::float32: f(TypeTag<float>{}); return true;
+    case Dtype::Val::float64: f(TypeTag<double>{}); return true;
+    default: return false;
+  }
+}
+
+template <typename T>
+constexpr Dtype dtype_of() {
+  if constexpr (std::is_same_v<T, bool>) return bool_;
+  else if constexpr (std::is_same_v<T, uint32_t>) return uint32;
+  else if constexpr (std::is_same_v<T, int32_t>) return int32;
+  else if constexpr (std::is_same_v<T, int64_t>) return int64;
+  else if constexpr (std::is_same_v<T, float16_t>) return float16;
+  else if constexpr (std::is_same_v<T, bfloat16_t>) return bfloat16;
+  else if constexpr (std::is_same_v<T, float>) return float32;
+  else return float64;
+}
+
+// The loops, written once. Each is instantiated inside wrappers compiled
+// for the baseline, AVX2 and AVX-512 targets (float32 only: the type that
+// pays for it), and the best wrapper the running CPU supports is used.
+// A loop over n elements where operand k reads element i, or element 0
+// when bit k of `scalars` is set (a value shared by the whole tile).
+#define EMBER_AT(ptr, k) ptr[(scalars >> (k)) & 1 ? 0 : i]
+
+template <class Op, class In, class Out>
+struct UnaryLoop {
+  [[gnu::always_inline]] static inline void run(const void* const* a, unsigned scalars, void* o,
+                                                int64_t n) {
+    const In* x = static_cast<const In*>(a[0]);
+    Out* y = static_cast<Out*>(o);
+    Op op;
+    if (scalars) {
+      Out v = static_cast<Out>(op(static_cast<compute_t<In>>(x[0])));
+      for (int64_t i = 0; i < n; ++i) y[i] = v;
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Out>(op(static_cast<compute_t<In>>(x[i])));
+  }
+};
+
+// The common cases (one operand shared by the tile, or none) get their own
+// loops, so the shared value stays in a register.
+template <class Op, class In, class Out>
+struct BinaryLoop {
+  [[gnu::always_inline]] static inline void run(const void* const* a, unsigned scalars, void* o,
+                                                int64_t n) {
+    const In* x = static_cast<const In*>(a[0]);
+    const In* z = static_cast<const In*>(a[1]);
+    Out* y = static_cast<Out*>(o);
+    Op op;
+    using Cmp = compute_t<In>;
+    if (scalars == 0) {
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Out>(op(Cmp(x[i]), Cmp(z[i])));
+    } else if (scalars == 2) {
+      Cmp s = Cmp(z[0]);
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Out>(op(Cmp(x[i]), s));
+    } else if (scalars == 1) {
+      Cmp s = Cmp(x[0]);
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Out>(op(s, Cmp(z[i])));
+    } else {
+      Out v = static_cast<Out>(op(Cmp(x[0]), Cmp(z[0])));
+      for (int64_t i = 0; i < n; ++i) y[i] = v;
+    }
+  }
+};
+
+template <class T>
+struct SelectLoop {
+  [[gnu::always_inline]] static inline void run(const void* const* a, unsigned scalars, void* o,
+                                                int64_t n) {
+    const bool* c = static_cast<const bool*>(a[0]);
+    const T* x = static_cast<const T*>(a[1]);
+    const T* z = static_cast<const T*>(a[2]);
+    T* y = static_cast<T*>(o);
+    if (scalars == 0) {
+      for (int64_t i = 0; i < n; ++i) y[i] = c[i] ? x[i] : z[i];
+    } else if (scalars == 6) {
+      T u = x[0], v = z[0];
+      for (int64_t i = 0; i < n; ++i) y[i] = c[i] ? u : v;
+    } else {
+      for (int64_t i = 0; i < n; ++i) y[i] = EMBER_AT(c, 0) ? EMBER_AT(x, 1) : EMBER_AT(z, 2);
+    }
+  }
+};
+
+template <class In, class Out>
+struct CastLoop {
+  [[gnu::always_inline]] static inline void run(const void* const* a, unsigned scalars, void* o,
+                                                int64_t n) {
+    const In* x = static_cast<const In*>(a[0]);
+    Out* y = static_cast<Out*>(o);
+    if (scalars) {
+      Out v = cast_to<Out>(x[0]);
+      for (int64_t i = 0; i < n; ++i) y[i] = v;
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) y[i] = cast_to<Out>(x[i]);
+  }
+};
+
+// x**2 and x**3 by multiplication when the exponent is a constant.
+template <class T, int P>
+struct IntPowerLoop {
+  [[gnu::always_inline]] static inline void run(const void* const* a, unsigned scalars, void* o,
+                                                int64_t n) {
+    const T* x = static_cast<const T*>(a[0]);
+    T* y = static_cast<T*>(o);
+    if (scalars & 1) {
+      T v = x[0];
+      for (int64_t i = 0; i < n; ++i) y[i] = P == 2 ? v * v : v * v * v;
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) y[i] = P == 2 ? x[i] * x[i] : x[i] * x[i] * x[i];
+  }
+};
+
+template <int Size>
+void copy_tile(const void* const* a, unsigned scalars, void* o, int64_t n) {
+  if (scalars & 1) {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(static_cast<char*>(o) + i * Size, a[0], Size);
+  } else {
+    std::memcpy(o, a[0], static_cast<size_t>(n) * Size);
+  }
+}
+
+#undef EMBER_AT
+
+enum class Isa { Base, Avx2, Avx512 };
+
+// The widest vector extension this CPU has. EMBER_CPU_ISA=base|avx2 caps
+// it (to test the narrower paths on a wide machine).
+Isa detect_isa() {
+  __builtin_cpu_init();
+  Isa best = Isa::Base;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+    best = Isa::Avx512;
+  }
+  if (const char* cap = std::getenv("EMBER_CPU_ISA")) {
+    std::string c(cap);
+    if (c == "base") best = Isa::Base;
+    else if (c == "avx2" && best == Isa::Avx512) best = Isa::Avx2;
+  }
+  return best;
+}
+
+Isa cpu_isa() {
+  static const Isa isa = detect_isa();
+  return isa;
+}
+
+template <class Loop>
+void run_base(const void* const* a, unsigned scalars, void* o, int64_t n) {
+  Loop::run(a, scalars, o, n);
+}
+template <class Loop>
+__attribute__((target("avx2,fma"))) void run_avx2(const void* const* a, unsigned scalars, void* o,
+                                                  int64_t n) {
+  Loop::run(a, scalars, o, n);
+}
+template <class Loop>
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512"))) void
+run_avx512(const void* const* a, unsigned scalars, void* o, int64_t n) {
+  Loop::run(a, scalars, o, n);
+}
+
+// The widest variant of a loop over elements of type T.
+template <class Loop, class T>
+TileFn variant() {
+  if constexpr (std::is_same_v<T, float>) {
+    switch (cpu_isa()) {
+      case Isa::Avx512: return &run_avx512<Loop>;
+      case Isa::Avx2: return &run_avx2<Loop>;
+      default: break;
+    }
+  }
+  return &run_base<Loop>;
+}
+
+using Selector = TileFn (*)(Dtype in, Dtype out);
+
+// The loop of a table row (Loop = UnaryLoop or BinaryLoop) for input
+// dtype `in`, if the row allows it and produces `out`.
+template <template <class, class, class> class Loop, class Op, Rule rule, bool cplx>
+TileFn pick(Dtype in, Dtype out) {
+  TileFn fn = nullptr;
+  fused_dispatch(in, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (type_allowed<T, rule, cplx>()) {
+      using O = out_type_t<T, rule>;
+      if (dtype_of<O>() == out) fn = variant<Loop<Op, T, O>, T>();
+    }
+  });
+  return fn;
+}
+
+const std::unordered_map<std::type_index, Selector>& unary_table() {
+  static const std::unordered_map<std::type_index, Selector> table = {
+#define UNARY(Class, name, rule, cplx, ...) {typeid(Class), &pick<UnaryLoop, Class##Op, Rule::rule, cplx>},
+#include "ops/unary.def"
+#undef UNARY
+  };
+  return table;
+}
+
+const std::unordered_map<std::type_index, Selector>& binary_table() {
+  static const std::unordered_map<std::type_index, Selector> table = {
+#define BINARY(Class, name, rule, cplx, ...) {typeid(Class), &pick<BinaryLoop, Class##Op, Rule::rule, cplx>},
+#include "ops/binary.def"
+#undef BINARY
+  };
+  return table;
+}
+
+TileFn pick_cast(Dtype in, Dtype out) {
+  TileFn fn = nullptr;
+  fused_dispatch(in, [&](auto from) {
+    fused_dispatch(out, [&](auto to) {
+      using In = typename decltype(from)::type;
+      fn = variant<CastLoop<In, typename decltype(to)::type>, In>();
+    });
+  });
+  return fn;
+}
+
+TileFn pick_power(Dtype d, const char* exponent) {
+  double e = 0;
+  if (d == float32) e = *reinterpret_cast<const float*>(exponent);
+  else if (d == float64) e = *reinterpret_cast<const double*>(exponent);
+  else return nullptr;
+  if (e != 2.0 && e != 3.0) return nullptr;
+  if (d == float32) {
+    return e == 2.0 ? variant<IntPowerLoop<float, 2>, float>()
+                    : variant<IntPowerLoop<float, 3>, float>();
+  }
+  return e == 2.0 ? &run_base<IntPowerLoop<double, 2>> : &run_base<IntPowerLoop<double, 3>>;
+}
+
+}  // namespace
+
+TileFn copy_tile_function(Dtype d) {
+  switch (d.size()) {
+    case 1: return &copy_tile<1>;
+    case 2: return &copy_tile<2>;
+    case 4: return &copy_tile<4>;
+    default: return &copy_tile<8>;
+  }
+}
+
+TileFn tile_function(const Primitive& p, FusedOp::Kind kind, const std::vector<Dtype>& args,
+                     Dtype out, const std::vector<const char*>& scalars) {
+  switch (kind) {
+    case FusedOp::Kind::Unary: {
+      if (typeid(p) == typeid(StopGradient)) return copy_tile_function(out);
+      auto it = unary_table().find(typeid(p));
+      return it == unary_table().end() ? nullptr : it->second(args[0], out);
+    }
+    case FusedOp::Kind::Binary: {
+      if (typeid(p) == typeid(Power) && scalars.size() == 2 && scalars[1]) {
+        if (TileFn fn = pick_power(args[0], scalars[1])) return fn;
+      }
+      auto it = binary_table().find(typeid(p));
+      if (it == binary_table().end() || args[0] != args[1]) return nullptr;
+      return it->second(args[0], out);
+    }
+    case FusedOp::Kind::Select: {
+      TileFn fn = nullptr;
+      if (args[0] != bool_ || args[1] != args[2] || args[1] != out) return nullptr;
+      fused_dispatch(out, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        fn = variant<SelectLoop<T>, T>();
+      });
+      return fn;
+    }
+    case FusedOp::Kind::Cast:
+      return pick_cast(args[0], out);
+    case FusedOp::Kind::Broadcast:
+      return copy_tile_function(out);
+  }
+  return nullptr;
+}
+
+}  // namespace cpu
+
+bool fused_kernel_supports(const Primitive& p, FusedOp::Kind kind,
+                           const std::vector<Dtype>& in_dtypes, Dtype out_dtype) {
+  if (kind == FusedOp::Kind::Broadcast) {
+    return in_dtypes[0] == out_dtype;
+  }
+  return cpu::tile_function(p, kind, in_dtypes, out_dtype, {}) != nullptr;
+}
+
+}  // namespace ember
