@@ -184,7 +184,8 @@ CompiledProgram::CompiledProgram(const std::vector<array>& placeholders,
       auto it = ids.find(in.node());
       int id = it != ids.end() ? it->second : constant_id(in);
       step.inputs.push_back(id);
-      key += "," + std::to_string(id);
+      key.push_back(',');
+      key += std::to_string(id);
     }
     op_signature(op, live, step.shapes, step.dtypes);
     if (shapeless && !shape_specific_ && op.primitive->output_shapes(op.inputs).empty()) {
