@@ -65,11 +65,12 @@ void init_compile(nb::module_& m) {
       "Marks the end of the innermost compile trace on this thread.");
   m.def("_compile_enabled", &compile_enabled, "Whether compile is enabled.");
   m.def("disable_compile", [] { set_compile_enabled(false); },
-        "Globally disable compilation. Setting the environment variable "
-        "``MLX_DISABLE_COMPILE`` also disables compilation.");
+        "Turns compile off for the whole process: compiled functions then run "
+        "their Python body on every call (handy for printing inside them). "
+        "Starting Python with ``MLX_DISABLE_COMPILE`` set has the same effect.");
   m.def("enable_compile", [] { set_compile_enabled(true); },
-        "Globally enable compilation. This overrides the environment variable "
-        "``MLX_DISABLE_COMPILE``.");
+        "Turns compile back on, whether it was turned off by disable_compile "
+        "or by the ``MLX_DISABLE_COMPILE`` environment variable.");
 }
 
 }  // namespace ember::py

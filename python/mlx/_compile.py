@@ -179,10 +179,10 @@ def _call(entry, fun, inputs, outputs, shapeless, args, kwargs):
     )
     if inputs is not None:
         _array_leaves(inputs, arrays)
-    n_state = len(arrays)
+    n_inputs = len(arrays)
     n_out_state = len(_array_leaves(outputs)) if outputs is not None else 0
     shapes = tuple(a.shape for a in arrays)
-    base = (structure, n_state, n_out_state, tuple(a.dtype for a in arrays))
+    base = (structure, n_inputs, n_out_state, tuple(a.dtype for a in arrays))
     traces = entry.traces
     trace = traces.get(base + (shapes,))
     if trace is None and shapeless:
@@ -190,7 +190,7 @@ def _call(entry, fun, inputs, outputs, shapeless, args, kwargs):
     if trace is None:
         with _trace_lock:
             trace, n_out_state = _trace(fun, args, kwargs, inputs, outputs, arrays, shapeless)
-        base = (structure, n_state, n_out_state, base[3])
+        base = (structure, n_inputs, n_out_state, base[3])
         if shapeless and not trace.program.shape_specific:
             traces[base + (tuple(len(s) for s in shapes), "shapeless")] = trace
         else:
