@@ -18,7 +18,13 @@ std::string str(int64_t v) { return std::to_string(v); }
 }  // namespace
 
 array reshape(const array& a, Shape shape, StreamOrDevice s) {
-  const Shape spec = shape;
+  // In a shapeless trace a shape with -1 becomes the rule (the -1 follows
+  // new sizes). Fixed shapes keep no rule: internal reshapes (vmap and
+  // gradient rules) use them, and a new input shape then traces again.
+  std::optional<ReshapeRule> rule;
+  if (in_shapeless_trace() && std::count(shape.begin(), shape.end(), -1) > 0) {
+    rule.emplace().size = shape;
+  }
   int infer = -1;
   int64_t known = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -44,36 +50,47 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
     throw ValueError("[reshape] Cannot reshape array of size " + str(a.size()) +
                      " into shape " + shape_str(shape) + ".");
   }
-  return reshape_with_rule(a, std::move(shape), {spec, std::vector<int>(spec.size(), -1), {}}, s);
+  return reshape_with_rule(a, std::move(shape), std::move(rule), s);
 }
 
-array reshape_with_rule(const array& a, Shape shape, ReshapeRule rule, StreamOrDevice s) {
-  std::optional<ReshapeRule> kept;
-  if (in_shapeless_trace()) {
-    rule.from.resize(rule.size.size(), -1);
-    rule.to.resize(rule.size.size(), -1);
-    kept = std::move(rule);
+array reshape_with_rule(const array& a, Shape shape, std::optional<ReshapeRule> rule,
+                        StreamOrDevice s) {
+  if (rule && in_shapeless_trace()) {
+    rule->from.resize(rule->size.size(), -1);
+    rule->to.resize(rule->size.size(), -1);
   } else if (shape == a.shape()) {
     // Not elided in a shapeless trace: the rule may change the shape later.
     return a;
   }
   Shape params = shape;
   return array(std::move(shape), a.dtype(),
-               std::make_shared<Reshape>(to_stream(s), std::move(params), std::move(kept)), {a});
+               std::make_shared<Reshape>(to_stream(s), std::move(params),
+                                         in_shapeless_trace() ? std::move(rule) : std::nullopt),
+               {a});
 }
 
 namespace {
 
-// A rule that copies input dimension i to the output.
-void copy_dim(ReshapeRule& r, int i) {
-  r.size.push_back(0);
-  r.from.push_back(i);
-  r.to.push_back(i + 1);
+// The rule to fill, or nullptr outside a shapeless trace, where rules are
+// not kept (so eager reshapes build none).
+ReshapeRule* traced(std::optional<ReshapeRule>& r) {
+  if (in_shapeless_trace()) return &r.emplace();
+  return nullptr;
 }
-void fixed_dim(ReshapeRule& r, int64_t size) {
-  r.size.push_back(size);
-  r.from.push_back(-1);
-  r.to.push_back(-1);
+
+// Output dimension: the product of input dimensions [from, to).
+void product_dim(ReshapeRule* r, int from, int to) {
+  if (!r) return;
+  r->size.push_back(0);
+  r->from.push_back(from);
+  r->to.push_back(to);
+}
+void copy_dim(ReshapeRule* r, int i) { product_dim(r, i, i + 1); }
+void fixed_dim(ReshapeRule* r, int64_t size) {
+  if (!r) return;
+  r->size.push_back(size);
+  r->from.push_back(-1);
+  r->to.push_back(-1);
 }
 
 }  // namespace
@@ -85,16 +102,15 @@ array flatten(const array& a, int64_t start_axis, int64_t end_axis,
   int e = normalize_axis(end_axis, a.ndim(), "flatten");
   if (b > e) return a;
   Shape shape(a.shape().begin(), a.shape().begin() + b);
-  ReshapeRule rule;
-  for (int i = 0; i < b; ++i) copy_dim(rule, i);
+  std::optional<ReshapeRule> rule;
+  ReshapeRule* r = traced(rule);
+  for (int i = 0; i < b; ++i) copy_dim(r, i);
   int64_t n = 1;
   for (int i = b; i <= e; ++i) n *= a.shape()[i];
   shape.push_back(n);
-  rule.size.push_back(0);
-  rule.from.push_back(b);
-  rule.to.push_back(e + 1);
+  product_dim(r, b, e + 1);
   shape.insert(shape.end(), a.shape().begin() + e + 1, a.shape().end());
-  for (int i = e + 1; i < a.ndim(); ++i) copy_dim(rule, i);
+  for (int i = e + 1; i < a.ndim(); ++i) copy_dim(r, i);
   return reshape_with_rule(a, std::move(shape), std::move(rule), s);
 }
 
@@ -103,10 +119,11 @@ array unflatten(const array& a, int64_t axis, Shape shape, StreamOrDevice s) {
     throw ValueError("[unflatten] The new shape must not be empty.");
   }
   int ax = normalize_axis(axis, a.ndim(), "unflatten");
-  ReshapeRule rule;
-  for (int i = 0; i < ax; ++i) copy_dim(rule, i);
-  for (int64_t d : shape) fixed_dim(rule, d);
-  for (int i = ax + 1; i < a.ndim(); ++i) copy_dim(rule, i);
+  std::optional<ReshapeRule> rule;
+  ReshapeRule* r = traced(rule);
+  for (int i = 0; i < ax; ++i) copy_dim(r, i);
+  for (int64_t d : shape) fixed_dim(r, d);
+  for (int i = ax + 1; i < a.ndim(); ++i) copy_dim(r, i);
   Shape out(a.shape().begin(), a.shape().begin() + ax);
   Shape tail(a.shape().begin() + ax + 1, a.shape().end());
   // Resolve -1 against the size of the one axis being split.
@@ -182,7 +199,8 @@ array moveaxis(const array& a, int64_t source, int64_t destination,
 array squeeze(const array& a, const Axes& axes, StreamOrDevice s) {
   auto ax = normalize_axes(axes, a.ndim(), "squeeze");
   Shape shape;
-  ReshapeRule rule;
+  std::optional<ReshapeRule> rule;
+  ReshapeRule* r = traced(rule);
   size_t j = 0;
   for (int i = 0; i < a.ndim(); ++i) {
     if (j < ax.size() && ax[j] == i) {
@@ -193,7 +211,7 @@ array squeeze(const array& a, const Axes& axes, StreamOrDevice s) {
       ++j;
     } else {
       shape.push_back(a.shape()[i]);
-      copy_dim(rule, i);
+      copy_dim(r, i);
     }
   }
   return reshape_with_rule(a, std::move(shape), std::move(rule), s);
@@ -211,16 +229,17 @@ array expand_dims(const array& a, const Axes& axes, StreamOrDevice s) {
   int out_ndim = a.ndim() + static_cast<int>(axes.size());
   auto ax = normalize_axes(axes, out_ndim, "expand_dims");
   Shape shape;
-  ReshapeRule rule;
+  std::optional<ReshapeRule> rule;
+  ReshapeRule* r = traced(rule);
   size_t j = 0;
   int k = 0;
   for (int i = 0; i < out_ndim; ++i) {
     if (j < ax.size() && ax[j] == i) {
       shape.push_back(1);
-      fixed_dim(rule, 1);
+      fixed_dim(r, 1);
       ++j;
     } else {
-      copy_dim(rule, k);
+      copy_dim(r, k);
       shape.push_back(a.shape()[k++]);
     }
   }

@@ -63,8 +63,10 @@ class Reshape : public UnaryOutputPrimitive {
 };
 
 // A reshape to `shape` that, inside a shapeless compile trace, records
-// `rule` (ops/shape.cpp builders use it; elsewhere it equals reshape).
-array reshape_with_rule(const array& a, Shape shape, ReshapeRule rule, StreamOrDevice s);
+// `rule` when given (ops/shape.cpp builders use it; elsewhere it equals
+// reshape).
+array reshape_with_rule(const array& a, Shape shape, std::optional<ReshapeRule> rule,
+                        StreamOrDevice s);
 
 // start is normalized (in range) and shape is the output's.
 class Slice : public UnaryOutputPrimitive {

@@ -40,23 +40,6 @@ std::atomic<bool>& enabled_flag() {
   return flag;
 }
 
-// Shapes and dtypes of all outputs of an op, including dropped siblings.
-void op_signature(const OpNode& op, const std::vector<array>& live,
-                  std::vector<Shape>& shapes, std::vector<Dtype>& dtypes) {
-  size_t n = std::max(op.out_shapes.size(), live.size());
-  for (size_t k = 0; k < n; ++k) {
-    if (k < op.out_shapes.size()) {
-      shapes.push_back(op.out_shapes[k]);
-      dtypes.push_back(op.out_dtypes[k]);
-    } else if (live[k].valid()) {
-      shapes.push_back(live[k].shape());
-      dtypes.push_back(live[k].dtype());
-    } else {
-      throw ValueError("[compile] An output of an operation was lost.");
-    }
-  }
-}
-
 std::string scalar_key(const array& c) {
   std::string key(dtype_name(c.dtype()));
   key.push_back(':');
@@ -187,7 +170,7 @@ CompiledProgram::CompiledProgram(const std::vector<array>& placeholders,
       key.push_back(',');
       key += std::to_string(id);
     }
-    op_signature(op, live, step.shapes, step.dtypes);
+    detail::output_signature(op, live, "compile", step.shapes, step.dtypes);
     if (shapeless && !shape_specific_ && op.primitive->output_shapes(op.inputs).empty()) {
       shape_specific_ = true;
     }

@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "ops/ops.h"
+#include "transforms/transforms.h"
 
 namespace ember {
 
@@ -100,21 +101,14 @@ std::string export_graph(const std::vector<array>& inputs,
     std::vector<int64_t> in_ids;
     // Constants still have provisional negative ids; replay maps them.
     for (auto& in : op.inputs) in_ids.push_back(ids.at(in.node()));
-    // Shapes of every output: recorded on the node for multi-output
-    // primitives, or taken from the (single) output array itself.
     auto siblings = a.outputs();
-    size_t n_out = std::max(op.out_shapes.size(), siblings.size());
     std::vector<Shape> shapes;
     std::vector<Dtype> dtypes;
+    detail::output_signature(op, siblings, "export_function", shapes, dtypes);
+    size_t n_out = shapes.size();
     for (size_t k = 0; k < n_out; ++k) {
-      bool live = k < siblings.size() && siblings[k].valid();
-      if (!live && k >= op.out_shapes.size()) {
-        throw ValueError("[export_function] An output of an operation was lost.");
-      }
-      if (live) ids[siblings[k].node()] = next;
+      if (k < siblings.size() && siblings[k].valid()) ids[siblings[k].node()] = next;
       next++;
-      shapes.push_back(k < op.out_shapes.size() ? op.out_shapes[k] : siblings[k].shape());
-      dtypes.push_back(k < op.out_dtypes.size() ? op.out_dtypes[k] : siblings[k].dtype());
     }
     // Node record: input ids, output shapes/dtypes, primitive bytes.
     Writer node;

@@ -1,6 +1,7 @@
 // The walk every transform starts with: which ops connect the traced inputs
 // to the outputs, in dependency order, without recursion.
 #include <algorithm>
+#include <string>
 #include <unordered_set>
 
 #include "core/errors.h"
@@ -12,6 +13,25 @@ namespace ember {
 bool in_transform() { return array::tracing_depth() > 0; }
 
 namespace detail {
+
+void output_signature(const OpNode& op, const std::vector<array>& live, const char* who,
+                      std::vector<Shape>& shapes, std::vector<Dtype>& dtypes) {
+  size_t n = std::max(op.out_shapes.size(), live.size());
+  for (size_t k = 0; k < n; ++k) {
+    if (k < op.out_shapes.size()) {
+      shapes.push_back(op.out_shapes[k]);
+      dtypes.push_back(op.out_dtypes[k]);
+    } else if (live[k].valid()) {
+      shapes.push_back(live[k].shape());
+      dtypes.push_back(live[k].dtype());
+    } else {
+      std::string msg = "[";
+      msg += who;
+      msg += "] An output of an operation was lost.";
+      throw ValueError(msg);
+    }
+  }
+}
 
 TransformScope::TransformScope() { ++array::tracing_depth(); }
 TransformScope::~TransformScope() { --array::tracing_depth(); }

@@ -52,6 +52,13 @@ struct Tape {
 Tape build_tape(const std::vector<array>& outputs,
                 const std::vector<array>& sources, bool differentiating = false);
 
+// Shapes and dtypes of every output of an op, dropped siblings included:
+// recorded on the node for multi-output primitives, else read from the live
+// output. `live` is the op's outputs (invalid where dropped). Throws
+// ValueError, naming `who`, when a dropped output left no record.
+void output_signature(const OpNode& op, const std::vector<array>& live, const char* who,
+                      std::vector<Shape>& shapes, std::vector<Dtype>& dtypes);
+
 struct TransformScope {
   TransformScope();
   ~TransformScope();

@@ -83,6 +83,19 @@ def test_shapeless_shape_rules_follow_new_shapes():
             np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
 
 
+def test_shapeless_element_counts_under_vmap_and_grad():
+    # mean/var count elements with an op in shapeless traces; it must batch
+    # (vmap) and carry no gradient of its own.
+    mapped = lambda x: mx.mean(x) * x  # noqa: E731
+    cv = mx.compile(mx.vmap(mapped), shapeless=True)
+    cg = mx.compile(mx.grad(lambda x: mx.var(x) + mx.mean(x * x)), shapeless=True)
+    eg = mx.grad(lambda x: mx.var(x) + mx.mean(x * x))
+    for n in (3, 5, 8):
+        x = mx.arange(2 * n, dtype=mx.float32).reshape(2, n) / 7
+        np.testing.assert_allclose(np.asarray(cv(x)), np.asarray(mx.vmap(mapped)(x)), rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(cg(x)), np.asarray(eg(x)), rtol=1e-5, atol=1e-7)
+
+
 def test_shapeless_never_returns_stale_results():
     # A slice has a fixed output shape, so the trace is keyed by shape.
     f, calls = counted(lambda x: x[1:] * 3)

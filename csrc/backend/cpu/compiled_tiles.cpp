@@ -38,18 +38,6 @@ bool fused_dispatch(Dtype d, F&& f) {
   }
 }
 
-template <typename T>
-constexpr Dtype dtype_of() {
-  if constexpr (std::is_same_v<T, bool>) return bool_;
-  else if constexpr (std::is_same_v<T, uint32_t>) return uint32;
-  else if constexpr (std::is_same_v<T, int32_t>) return int32;
-  else if constexpr (std::is_same_v<T, int64_t>) return int64;
-  else if constexpr (std::is_same_v<T, float16_t>) return float16;
-  else if constexpr (std::is_same_v<T, bfloat16_t>) return bfloat16;
-  else if constexpr (std::is_same_v<T, float>) return float32;
-  else return float64;
-}
-
 // The loops, written once. Each is instantiated inside wrappers compiled
 // for the baseline, AVX2 and AVX-512 targets (float32 only: the type that
 // pays for it), and the best wrapper the running CPU supports is used.
@@ -224,7 +212,7 @@ TileFn pick(Dtype in, Dtype out) {
     using T = typename decltype(tag)::type;
     if constexpr (type_allowed<T, rule, cplx>()) {
       using O = out_type_t<T, rule>;
-      if (dtype_of<O>() == out) fn = variant<Loop<Op, T, O>, T>();
+      if (dtype_of<O> == out) fn = variant<Loop<Op, T, O>, T>();
     }
   });
   return fn;
