@@ -3,6 +3,9 @@
 // transform to them, so each fused op keeps its own rules.
 #include "ops/compiled.h"
 
+#include <mutex>
+#include <unordered_map>
+
 #include "core/errors.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
@@ -41,8 +44,17 @@ bool fusable_kind(const Primitive& p, FusedOp::Kind& kind) {
   return true;
 }
 
+struct Compiled::CodeCache {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::shared_ptr<void>> code;
+};
+
 Compiled::Compiled(Stream s, int n_inputs, std::vector<FusedOp> ops, std::vector<int> outputs)
-    : Primitive(s), n_inputs_(n_inputs), ops_(std::move(ops)), outputs_(std::move(outputs)) {
+    : Primitive(s),
+      n_inputs_(n_inputs),
+      ops_(std::move(ops)),
+      outputs_(std::move(outputs)),
+      code_(std::make_shared<CodeCache>()) {
   // Named after the fused ops in order, as MLX names its compiled kernels.
   name_ = "Compiled";
   for (auto& op : ops_) name_ += op.prim->name();
@@ -63,6 +75,14 @@ std::vector<array> Compiled::expand(const std::vector<array>& inputs) const {
   std::vector<array> outs;
   for (int j : outputs_) outs.push_back(values[n_inputs_ + j]);
   return outs;
+}
+
+std::shared_ptr<void> Compiled::backend_code(
+    const std::string& key, const std::function<std::shared_ptr<void>()>& make) const {
+  std::lock_guard<std::mutex> lock(code_->mutex);
+  auto it = code_->code.find(key);
+  if (it != code_->code.end()) return it->second;
+  return code_->code[key] = make();
 }
 
 std::vector<Shape> Compiled::output_shapes(const std::vector<array>& inputs) {

@@ -4,6 +4,8 @@
 // (backend/cpu/compiled.cpp) interprets it tile by tile; a GPU backend can
 // generate code from the same description.
 #pragma once
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "core/primitive.h"
@@ -45,11 +47,19 @@ class Compiled : public Primitive {
   // The subgraph applied to `inputs` as ordinary (unfused) operations.
   std::vector<array> expand(const std::vector<array>& inputs) const;
 
+  // Code a backend generated for this subgraph, kept under the backend's
+  // key; `make` builds it on the first request and may return nullptr
+  // (no code), which is remembered too. Thread-safe.
+  std::shared_ptr<void> backend_code(const std::string& key,
+                                     const std::function<std::shared_ptr<void>()>& make) const;
+
  private:
+  struct CodeCache;
   int n_inputs_;
   std::vector<FusedOp> ops_;
   std::vector<int> outputs_;
   std::string name_;
+  std::shared_ptr<CodeCache> code_;
 };
 
 }  // namespace ember

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "backend/cpu/binary_ops.h"
+#include "backend/cpu/compiled_jit.h"
 #include "backend/cpu/compiled_tiles.h"
 #include "backend/cpu/strided.h"
 #include "core/errors.h"
@@ -93,6 +94,73 @@ void gather_tile(const InputPlan& in, int64_t b, int64_t e, char* dst) {
   });
 }
 
+// Runs generated code over [0, n): direct inputs are read in place,
+// gathered ones a tile at a time, and the last partial 16 lanes of each
+// part go through zero-padded buffers.
+void run_generated(const JitKernel& k, const std::vector<InputPlan>& ins,
+                   const std::vector<char*>& out_base, int64_t n, int64_t grain) {
+  std::vector<float> consts = k.consts;
+  for (auto [i, slot] : k.params) std::memcpy(&consts[slot], ins[i].base, sizeof(float));
+  int n_in = static_cast<int>(ins.size());
+  int n_out = static_cast<int>(out_base.size());
+  bool gathers = false;
+  for (auto& in : ins) gathers = gathers || in.load == Load::Gather;
+  constexpr int64_t kLanes = 16;
+  parallel_for(n, grain, [&](int64_t begin, int64_t end) {
+    int64_t step = gathers ? kTile : end - begin;
+    std::vector<float> gathered(gathers ? n_in * kTile : 0);
+    std::vector<float> tail((n_in + n_out) * kLanes);
+    std::vector<const void*> ptrs(n_in + n_out), tail_ptrs(n_in + n_out);
+    for (int64_t b = begin; b < end; b += step) {
+      int64_t m = std::min(end, b + step) - b;
+      int64_t full = m / kLanes * kLanes;
+      for (int i = 0; i < n_in; ++i) {
+        if (ins[i].load == Load::Direct) {
+          ptrs[i] = ins[i].base + b * sizeof(float);
+        } else if (ins[i].load == Load::Gather) {
+          gather_tile(ins[i], b, b + m, reinterpret_cast<char*>(&gathered[i * kTile]));
+          ptrs[i] = &gathered[i * kTile];
+        }
+      }
+      for (int o = 0; o < n_out; ++o) ptrs[n_in + o] = out_base[o] + b * sizeof(float);
+      if (full > 0) k.fn(ptrs.data(), consts.data(), full * sizeof(float));
+      if (full == m) continue;
+      size_t rest = (m - full) * sizeof(float);
+      for (int s = 0; s < n_in + n_out; ++s) {
+        tail_ptrs[s] = &tail[s * kLanes];
+        if (s < n_in && ptrs[s]) {
+          std::memcpy(&tail[s * kLanes], static_cast<const float*>(ptrs[s]) + full, rest);
+        }
+      }
+      k.fn(tail_ptrs.data(), consts.data(), kLanes * sizeof(float));
+      for (int o = 0; o < n_out; ++o) {
+        std::memcpy(static_cast<float*>(const_cast<void*>(ptrs[n_in + o])) + full,
+                    &tail[(n_in + o) * kLanes], rest);
+      }
+    }
+  });
+}
+
+// Generated code for this subgraph and these inputs, if it has any.
+std::shared_ptr<JitKernel> generated_code(const Compiled& c, const std::vector<array>& inputs,
+                                          const std::vector<InputPlan>& ins) {
+  if (!jit_enabled()) return nullptr;
+  int n_in = c.num_inputs();
+  std::vector<Dtype> dtypes;
+  std::vector<char> single(n_in);
+  std::vector<const char*> values(n_in, nullptr);
+  for (int i = 0; i < n_in; ++i) {
+    if (inputs[i].dtype() != float32) return nullptr;  // float32 code only
+    dtypes.push_back(inputs[i].dtype());
+    single[i] = ins[i].load == Load::Scalar;
+    if (single[i]) values[i] = ins[i].base;
+  }
+  auto code = c.backend_code("avx512:" + jit_key(c, single, values), [&] {
+    return std::static_pointer_cast<void>(jit_build(c, dtypes, single, values));
+  });
+  return std::static_pointer_cast<JitKernel>(code);
+}
+
 }  // namespace
 }  // namespace cpu
 
@@ -136,6 +204,15 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
     }
   }
 
+  int64_t cost = std::max(1, n_ops);
+  int64_t grain = std::max<int64_t>(kTile, kParallelGrain / cost);
+  std::vector<char*> out_base;
+  for (auto& o : outputs) out_base.push_back(o.data<char>());
+  if (auto code = generated_code(*this, inputs, ins)) {
+    run_generated(*code, ins, out_base, n, grain);
+    return;
+  }
+
   std::vector<OpPlan> plan(n_ops);
   for (int j = 0; j < n_ops; ++j) {
     const FusedOp& op = ops()[j];
@@ -169,9 +246,6 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
   std::vector<int> slot_of_input;
   int n_slots = assign_slots(*this, plan, ins, slot_of_input);
 
-  std::vector<char*> out_base;
-  for (auto& o : outputs) out_base.push_back(o.data<char>());
-  int64_t cost = std::max(1, n_ops);
   int64_t tile = std::min<int64_t>(kTile, std::max<int64_t>(n, 1));
   // Slots are padded by 64 bytes so they do not all sit at the same offset
   // modulo 4 KiB, where loads would falsely wait on unrelated stores.
@@ -179,7 +253,7 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
   for (auto& op : ops()) max_item = std::max(max_item, op.dtype.size());
   for (auto& x : inputs) max_item = std::max(max_item, x.itemsize());
   int64_t slot_bytes = tile * max_item + 64;
-  parallel_for(n, std::max<int64_t>(kTile, kParallelGrain / cost), [&](int64_t begin, int64_t end) {
+  parallel_for(n, grain, [&](int64_t begin, int64_t end) {
     std::unique_ptr<uint64_t[]> scratch(new uint64_t[(n_slots * slot_bytes + 7) / 8]);
     auto slot = [&](int s) { return reinterpret_cast<char*>(scratch.get()) + s * slot_bytes; };
     std::vector<const void*> value(n_in + n_ops);

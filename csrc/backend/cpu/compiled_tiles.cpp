@@ -262,6 +262,8 @@ TileFn pick_power(Dtype d, const char* exponent) {
 
 }  // namespace
 
+bool cpu_has_avx512() { return cpu_isa() == Isa::Avx512; }
+
 TileFn copy_tile_function(Dtype d) {
   switch (d.size()) {
     case 1: return &copy_tile<1>;

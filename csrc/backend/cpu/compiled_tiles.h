@@ -19,6 +19,10 @@ using TileFn = void (*)(const void* const* args, unsigned scalars, void* out, in
 TileFn tile_function(const Primitive& p, FusedOp::Kind kind, const std::vector<Dtype>& args,
                      Dtype out, const std::vector<const char*>& scalars);
 
+// Whether the CPU has AVX-512 (F, DQ, BW, VL) and EMBER_CPU_ISA does not
+// cap it below.
+bool cpu_has_avx512();
+
 // Copies a tile of elements of dtype d.
 TileFn copy_tile_function(Dtype d);
 

@@ -15,54 +15,78 @@ inline constexpr float kLog2e = 1.44269504088896341f;
 // is exact for the n that occur.
 inline constexpr float kLn2Hi = 0.693359375f;
 inline constexpr float kLn2Lo = -2.12194440e-4f;
+// ln 2 rounded, for reductions where n stays small (tanh).
+inline constexpr float kLn2 = 0.693147182f;
+
+// Rounding constants: adding 1.5 * 2^23 to a float below 2^22 rounds it
+// to an integer that then sits in the low mantissa bits; with 127 more,
+// those bits shifted left by 23 are the float 2^n.
+inline constexpr float kRoundShift = 12582912.0f;
+inline constexpr float kRoundShift127 = 12583039.0f;
+inline constexpr float kRoundShift128 = 12583040.0f;
+// exp overflows above this and underflows to zero below the other.
+inline constexpr float kExpOverflow = 88.7228394f;
+inline constexpr float kExpUnderflow = -103.972084f;
+// tanh rounds to 1 from here on (1 - tanh(9.1) < 2^-25).
+inline constexpr float kTanhOne = 9.1f;
+// (e^r - 1 - r) / r^2 on |r| <= ln(2)/2: a degree-4 fit for relative
+// error, lowest term first; r + r^2 p(r) is within 0.9 ulp of e^r - 1.
+inline constexpr float kExpm1Poly[5] = {0.499999970f, 0.166665435f, 0.0416672006f,
+                                        0.00836651400f, 0.00138825201f};
+// The same coefficients times 2^(k+1): with them h + h^2 p(h) is exactly
+// half of the above at r = 2h (every step scales by a power of two).
+inline constexpr float kExpm1PolyHalf[5] = {
+    kExpm1Poly[0] * 2, kExpm1Poly[1] * 4, kExpm1Poly[2] * 8, kExpm1Poly[3] * 16,
+    kExpm1Poly[4] * 32};
 
 inline float select(bool c, float a, float b) { return c ? a : b; }
 
 // Round to nearest integer (valid for |x| < 2^22) without a libm call.
-inline float round_int(float x) {
-  constexpr float kShift = 12582912.0f;  // 1.5 * 2^23
-  return (x + kShift) - kShift;
-}
+inline float round_int(float x) { return (x + kRoundShift) - kRoundShift; }
 
 // 2^n for integer-valued n in [-126, 127].
 inline float pow2i(float n) {
   return std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
 }
 
-// e^r - 1 for |r| <= ln(2)/2: Taylor terms up to r^8 (error below 1e-9).
-inline float expm1_reduced(float r) {
-  float p = 2.48015873e-5f;  // 1/8!
-  p = p * r + 1.98412698e-4f;  // 1/7!
-  p = p * r + 1.38888889e-3f;  // 1/6!
-  p = p * r + 8.33333333e-3f;  // 1/5!
-  p = p * r + 4.16666667e-2f;  // 1/4!
-  p = p * r + 1.66666667e-1f;  // 1/3!
-  p = p * r + 0.5f;
-  return r + r * r * p;
+inline float expm1_poly(float r, const float* c) {
+  float p = c[4] * r + c[3];
+  p = p * r + c[2];
+  p = p * r + c[1];
+  p = p * r + c[0];
+  return r * r * p + r;
 }
+
+// e^r - 1 for |r| <= ln(2)/2.
+inline float expm1_reduced(float r) { return expm1_poly(r, kExpm1Poly); }
 
 inline float exp(float x) {
   // Clamped so the scale below stays finite; the ends are fixed up after.
   float c = select(x < -104.0f, -104.0f, select(x > 89.0f, 89.0f, x));
-  float n = round_int(c * kLog2e);
+  float n = (c * kLog2e + kRoundShift) - kRoundShift;
   float r = c - n * kLn2Hi - n * kLn2Lo;
   float p = expm1_reduced(r) + 1.0f;
   // 2^n in two factors, so subnormal results (n < -126) come out right.
   float h = round_int(n * 0.5f);
   float y = p * pow2i(h) * pow2i(n - h);
-  y = select(x > 88.7228394f, __builtin_inff(), y);
-  y = select(x < -103.972084f, 0.0f, y);
+  y = select(x > kExpOverflow, __builtin_inff(), y);
+  y = select(x < kExpUnderflow, 0.0f, y);
   return select(x != x, x, y);
 }
 
-// e^y - 1 for y in [-18, 88]: 2^n (e^r - 1) + (2^n - 1). The two terms
-// never cancel badly (2^n - 1 is exact for |n| <= 24), so one formula is
-// accurate for small and large arguments alike.
-inline float expm1_clamped(float y) {
-  float n = round_int(y * kLog2e);
-  float r = y - n * kLn2Hi - n * kLn2Lo;
-  float s = pow2i(n);
+// e^y - 1 = 2^n (e^r - 1) + (2^n - 1), given r = y - n ln 2 and
+// t = y log2(e) + kRoundShift127, which holds n in its low bits. For y in
+// [-18, 88] the two terms never cancel badly (2^n - 1 is exact for
+// |n| <= 24), so one formula is accurate for small and large y alike.
+inline float expm1_join(float r, float t) {
+  float s = std::bit_cast<float>(std::bit_cast<uint32_t>(t) << 23);
   return s * expm1_reduced(r) + (s - 1.0f);
+}
+
+inline float expm1_clamped(float y) {
+  float t = y * kLog2e + kRoundShift127;
+  float n = t - kRoundShift127;
+  return expm1_join(y - n * kLn2Hi - n * kLn2Lo, t);
 }
 
 inline float expm1(float x) {
@@ -100,12 +124,25 @@ inline float log(float x) {
 }
 
 inline float tanh(float x) {
-  // tanh|x| = t / (t + 2) with t = e^(2|x|) - 1; beyond 9 it rounds to 1.
-  float a = select(x < 0.0f, -x, x);
-  float t = expm1_clamped(2.0f * select(a > 9.0f, 9.0f, a));
+  // tanh|x| = t / (t + 2) with t = e^(2|x|) - 1, and the sign of x put
+  // back by bits. A NaN passes through the clamp and stays NaN.
+  uint32_t bits = std::bit_cast<uint32_t>(x);
+  float a = std::bit_cast<float>(bits & 0x7fffffffu);
+  float c = select(a > kTanhOne, kTanhOne, a);
+  // t = e^(2c) - 1 = 2^n (e^r - 1) + (2^n - 1), r = 2c - n ln 2, worked
+  // at half scale so that 2c is never formed: h = r / 2 and s2 = 2^(n+1)
+  // (kRoundShift128 puts the extra 1 in the exponent); every step differs
+  // from the full-scale one by a power of two, so the result is the same.
+  // ln 2 is used in one piece: the error n * 2e-9 that leaves is below
+  // rounding where n is small, and where n is large tanh is near 1 and
+  // t / (t + 2) hardly depends on it.
+  float t2 = c * (2.0f * kLog2e) + kRoundShift128;
+  float n = t2 - kRoundShift128;
+  float h = c - n * (0.5f * kLn2);
+  float s2 = std::bit_cast<float>(std::bit_cast<uint32_t>(t2) << 23);
+  float t = s2 * expm1_poly(h, kExpm1PolyHalf) + (s2 * 0.5f - 1.0f);
   float y = t / (t + 2.0f);
-  y = select(x < 0.0f, -y, y);
-  return select(x != x, x, y);
+  return std::bit_cast<float>(std::bit_cast<uint32_t>(y) | (bits & 0x80000000u));
 }
 
 inline float sigmoid(float x) {

@@ -20,6 +20,7 @@ struct AbsOp {
   T operator()(T x) const {
     if constexpr (is_cplx<T>) return T(std::abs(x), 0.0f);
     else if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return x;
+    else if constexpr (std::is_floating_point_v<T>) return std::fabs(x);  // |-0| is +0
     else return x < T(0) ? T(-x) : x;
   }
 };
