@@ -349,8 +349,13 @@ CASES = {
 }
 def time_case(setup, be, repeat, warmup):
     run, metric, unit = setup(be)
-    for _ in range(warmup):
+    # At least `warmup` runs and a quarter of a second: right after setup
+    # the OS may not yet have spread a process's threads over the cores.
+    start = time.perf_counter()
+    done = 0
+    while done < warmup or (time.perf_counter() - start < 0.25 and done < 1000):
         run()
+        done += 1
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -16,16 +16,24 @@ namespace {
 // caller spins before it sleeps on the job's end: waking a sleeping thread
 // costs tens of microseconds, as much as a whole mid-sized kernel.
 constexpr auto kSpin = std::chrono::microseconds(200);
+// The first part with pause, after which the spinner yields its core to
+// any runnable thread (BLAS threads, say) instead of competing with it.
+constexpr auto kPauseSpin = std::chrono::microseconds(30);
 
 template <class Ready>
 bool spin_until(Ready ready) {
   auto start = std::chrono::steady_clock::now();
-  for (int i = 1;; ++i) {
+  while (true) {
     if (ready()) return true;
+    auto spent = std::chrono::steady_clock::now() - start;
+    if (spent > kSpin) return ready();
+    if (spent > kPauseSpin) {
+      std::this_thread::yield();
+    } else {
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
-    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > kSpin) return ready();
+    }
   }
 }
 
