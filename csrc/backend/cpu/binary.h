@@ -2,6 +2,7 @@
 // binary_arith.cpp and binary_compare.cpp (split so each compiles quickly).
 #pragma once
 #include "backend/cpu/binary_ops.h"
+#include "backend/cpu/compiled_tiles.h"
 #include "backend/cpu/elementwise.h"
 #include "backend/cpu/strided.h"
 #include "ops/elementwise.h"
@@ -101,6 +102,7 @@ void binary_kernel(const array& a, const array& b, array& out,
 // Defines Class::eval_cpu for the rows whose rule passes EMBER_KEEP_<rule>.
 #define EMBER_BINARY_KERNEL(Class, name, rule, cplx)                      \
   void Class::eval_cpu(const std::vector<array>& inputs, array& out) {    \
+    if (cpu::vector_binary(*this, inputs[0], inputs[1], out)) return;     \
     cpu::binary_kernel<cpu::Class##Op, cpu::Rule::rule, cpu::cplx>(        \
         inputs[0], inputs[1], out, #name);                                \
   }

@@ -12,6 +12,8 @@
 
 #include "backend/cpu/binary_ops.h"
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/strided.h"
+#include "core/allocator.h"
 #include "core/scalar_cast.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
@@ -263,6 +265,52 @@ TileFn pick_power(Dtype d, const char* exponent) {
 }  // namespace
 
 bool cpu_has_avx512() { return cpu_isa() == Isa::Avx512; }
+
+bool vector_unary(const Primitive& p, const array& in, array& out) {
+  if (cpu_isa() == Isa::Base || in.dtype() != float32 || out.dtype() != float32 ||
+      !in.flags().contiguous) {
+    return false;
+  }
+  TileFn fn = tile_function(p, FusedOp::Kind::Unary, {float32}, float32, {});
+  if (!fn) return false;
+  if (donatable(in, out)) out.copy_layout(in);
+  else out.set_data(allocate(out.nbytes()), in);
+  const float* src = in.data<float>();
+  float* dst = out.data<float>();
+  run_flat(in.data_size(), [&](int64_t b, int64_t e) {
+    const void* args[1] = {src + b};
+    fn(args, 0, dst + b, e - b);
+  });
+  return true;
+}
+
+bool vector_binary(const Primitive& p, const array& a, const array& b, array& out) {
+  if (cpu_isa() == Isa::Base || a.dtype() != float32 || b.dtype() != float32 ||
+      out.dtype() != float32) {
+    return false;
+  }
+  auto dense = [&](const array& x) {
+    return x.flags().row_contiguous && x.data_size() == x.size() && x.shape() == out.shape();
+  };
+  bool a_one = a.size() == 1, b_one = b.size() == 1;
+  if (!((dense(a) || a_one) && (dense(b) || b_one))) return false;
+  const float* pa = a.data<float>();
+  const float* pb = b.data<float>();
+  std::vector<const char*> single = {a_one ? reinterpret_cast<const char*>(pa) : nullptr,
+                                     b_one ? reinterpret_cast<const char*>(pb) : nullptr};
+  TileFn fn = tile_function(p, FusedOp::Kind::Binary, {float32, float32}, float32, single);
+  if (!fn) return false;
+  if (!a_one && donatable(a, out)) out.copy_layout(a);
+  else if (!b_one && donatable(b, out)) out.copy_layout(b);
+  else out.set_data(allocate(out.nbytes()));
+  float* dst = out.data<float>();
+  unsigned scalars = (a_one ? 1u : 0u) | (b_one ? 2u : 0u);
+  run_flat(out.size(), [&](int64_t lo, int64_t hi) {
+    const void* args[2] = {a_one ? pa : pa + lo, b_one ? pb : pb + lo};
+    fn(args, scalars, dst + lo, hi - lo);
+  });
+  return true;
+}
 
 TileFn copy_tile_function(Dtype d) {
   switch (d.size()) {

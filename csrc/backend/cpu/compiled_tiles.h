@@ -23,6 +23,12 @@ TileFn tile_function(const Primitive& p, FusedOp::Kind kind, const std::vector<D
 // cap it below.
 bool cpu_has_avx512();
 
+// The eager kernels' fast path for dense float32 (same-layout or single
+// value) arguments: the tile loop of p, built for the widest ISA the CPU
+// has, over the flat data. False (nothing done) for other cases.
+bool vector_unary(const Primitive& p, const array& in, array& out);
+bool vector_binary(const Primitive& p, const array& a, const array& b, array& out);
+
 // Copies a tile of elements of dtype d.
 TileFn copy_tile_function(Dtype d);
 

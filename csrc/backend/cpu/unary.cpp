@@ -1,6 +1,7 @@
 // Kernels of the unary elementwise table (ops/unary.def).
 #include <algorithm>
 
+#include "backend/cpu/compiled_tiles.h"
 #include "backend/cpu/elementwise.h"
 #include "backend/cpu/strided.h"
 #include "backend/cpu/unary_ops.h"
@@ -61,9 +62,10 @@ void unary_kernel(const array& in, array& out, const char* name) {
 }  // namespace
 }  // namespace cpu
 
-#define UNARY(Class, name, rule, cplx, ...)                                    \
+#define UNARY(Class, name, rule, cplx, ...)                             \
   void Class::eval_cpu(const std::vector<array>& inputs, array& out) {    \
-    cpu::unary_kernel<cpu::Class##Op, cpu::Rule::rule, cpu::cplx>(         \
+    if (cpu::vector_unary(*this, inputs[0], out)) return;                 \
+    cpu::unary_kernel<cpu::Class##Op, cpu::Rule::rule, cpu::cplx>(       \
         inputs[0], out, #name);                                           \
   }
 #include "ops/unary.def"
