@@ -138,6 +138,12 @@ array softmax(const array& a, const Axes& axes, bool precise,
               StreamOrDevice s) {
   Dtype t = is_inexact(a.dtype()) ? a.dtype() : float32;
   array x = astype(a, t, s);
+  if (axes.size() == 1 && t != complex64) {
+    // One axis: the fused kernel (which computes half types in float32,
+    // as `precise` asks; without it the result is only more accurate).
+    int ax = normalize_axis(axes[0], x.ndim(), "softmax");
+    return array(x.shape(), t, std::make_shared<Softmax>(to_stream(s), ax), {x});
+  }
   bool upcast = precise && (t == float16 || t == bfloat16);
   if (upcast) x = astype(x, float32, s);
   array m = stop_gradient(max(x, axes, true, s), s);
@@ -315,6 +321,27 @@ std::pair<std::vector<array>, std::vector<int>> ArgReduce::vmap(
   return {{out}, {0}};
 }
 
+// y = softmax(x): dx = y * (g - sum(g * y)) along the axis.
+std::vector<array> Softmax::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
+                                const std::vector<int>&, const std::vector<array>& outputs) {
+  const array& y = outputs[0];
+  array gy = multiply(cotangents[0], y, stream());
+  return {subtract(gy, multiply(y, sum(gy, {axis_}, true, stream()), stream()), stream())};
+}
+
+std::vector<array> Softmax::jvp(const std::vector<array>& primals,
+                                const std::vector<array>& tangents, const std::vector<int>&) {
+  array y = softmax(primals[0], {axis_}, true, stream());
+  array ty = multiply(tangents[0], y, stream());
+  return {subtract(ty, multiply(y, sum(ty, {axis_}, true, stream()), stream()), stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Softmax::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes) {
+  array x = moveaxis(inputs[0], axes[0], 0, stream());
+  return {{softmax(x, {axis_ + 1}, true, stream())}, {0}};
+}
+
 }  // namespace ember
 
 // ---- export
@@ -338,12 +365,23 @@ void ArgReduce::save(Writer& w) const {
   w.i64(axis_);
 }
 
+void Softmax::save(Writer& w) const {
+  w.str("Softmax");
+  w.i64(axis_);
+}
+
 bool load_reduce(const std::string& tag, Reader& r, const ReplayNode& node,
                  std::vector<array>& out) {
-  if (tag != "Reduce" && tag != "ArgReduce") return false;
+  if (tag != "Reduce" && tag != "ArgReduce" && tag != "Softmax") return false;
   if (node.inputs.size() != 1) Reader::corrupt();
   int ndim = node.inputs[0].ndim();
-  if (tag == "Reduce") {
+  if (tag == "Softmax") {
+    if (ndim == 0 || !is_inexact(node.inputs[0].dtype()) || node.inputs[0].dtype() == complex64) {
+      Reader::corrupt();
+    }
+    int axis = static_cast<int>(r.bounded(0, ndim - 1));
+    out = node.make(std::make_shared<Softmax>(node.stream, axis));
+  } else if (tag == "Reduce") {
     auto kind = static_cast<Reduce::Kind>(r.bounded(Reduce::Sum, Reduce::Or));
     auto axes = r.ints<int>();
     for (int a : axes) {

@@ -75,4 +75,27 @@ class NumberOfElements : public UnaryOutputPrimitive {
   Dtype dtype_;
 };
 
+// softmax along one axis: each line is read for its maximum, then once
+// more for the exponentials and their sum, and scaled in place; half types
+// are computed in float32. Multi-axis softmax stays a composition.
+class Softmax : public UnaryOutputPrimitive {
+ public:
+  Softmax(Stream s, int axis) : UnaryOutputPrimitive(s), axis_(axis) {}
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Softmax"; }
+  EMBER_SAVE_RULE
+  EMBER_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& in) override {
+    return {in[0].shape()};
+  }
+  bool is_equivalent(const Primitive& o) const override {
+    auto* p = dynamic_cast<const Softmax*>(&o);
+    return p && p->axis_ == axis_;
+  }
+
+ private:
+  int axis_;
+};
+
 }  // namespace ember

@@ -12,6 +12,7 @@
 
 #include "backend/cpu/binary_ops.h"
 #include "backend/cpu/elementwise.h"
+#include "backend/cpu/isa.h"
 #include "backend/cpu/strided.h"
 #include "core/allocator.h"
 #include "core/scalar_cast.h"
@@ -21,6 +22,33 @@
 namespace ember {
 
 namespace cpu {
+
+namespace {
+
+Isa detect_isa() {
+  map_constant_pages();
+  __builtin_cpu_init();
+  Isa best = Isa::Base;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+    best = Isa::Avx512;
+  }
+  if (const char* cap = std::getenv("EMBER_CPU_ISA")) {
+    std::string c(cap);
+    if (c == "base") best = Isa::Base;
+    else if (c == "avx2" && best == Isa::Avx512) best = Isa::Avx2;
+  }
+  return best;
+}
+
+}  // namespace
+
+Isa cpu_isa() {
+  static const Isa isa = detect_isa();
+  return isa;
+}
+
 namespace {
 
 constexpr bool C = true, R = false;
@@ -150,43 +178,17 @@ void copy_tile(const void* const* a, unsigned scalars, void* o, int64_t n) {
 
 #undef EMBER_AT
 
-enum class Isa { Base, Avx2, Avx512 };
-
-// The widest vector extension this CPU has. EMBER_CPU_ISA=base|avx2 caps
-// it (to test the narrower paths on a wide machine).
-Isa detect_isa() {
-  __builtin_cpu_init();
-  Isa best = Isa::Base;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
-    best = Isa::Avx512;
-  }
-  if (const char* cap = std::getenv("EMBER_CPU_ISA")) {
-    std::string c(cap);
-    if (c == "base") best = Isa::Base;
-    else if (c == "avx2" && best == Isa::Avx512) best = Isa::Avx2;
-  }
-  return best;
-}
-
-Isa cpu_isa() {
-  static const Isa isa = detect_isa();
-  return isa;
-}
-
 template <class Loop>
 void run_base(const void* const* a, unsigned scalars, void* o, int64_t n) {
   Loop::run(a, scalars, o, n);
 }
 template <class Loop>
-__attribute__((target("avx2,fma"))) void run_avx2(const void* const* a, unsigned scalars, void* o,
+EMBER_TARGET_AVX2 void run_avx2(const void* const* a, unsigned scalars, void* o,
                                                   int64_t n) {
   Loop::run(a, scalars, o, n);
 }
 template <class Loop>
-__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512"))) void
-run_avx512(const void* const* a, unsigned scalars, void* o, int64_t n) {
+EMBER_TARGET_AVX512 void run_avx512(const void* const* a, unsigned scalars, void* o, int64_t n) {
   Loop::run(a, scalars, o, n);
 }
 

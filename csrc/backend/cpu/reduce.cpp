@@ -6,7 +6,10 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "backend/cpu/isa.h"
+#include "backend/cpu/simd_math.h"
 #include "backend/cpu/strided.h"
 #include "backend/cpu/unary_ops.h"
 #include "core/scalar_cast.h"
@@ -324,6 +327,121 @@ void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
       }
     }, n);
   });
+}
+
+namespace cpu {
+namespace {
+
+// One softmax line of n floats from x to y (which may be the same memory):
+// the maximum, the exponentials (a plain map, so it vectorizes like the
+// elementwise kernels), their sum from y while it is in L1, and the
+// scaling. Maximum and sum keep sixteen lanes, so they vectorize without
+// reassociation flags. A NaN is skipped by the maximum and then makes the
+// whole line NaN through its exponential, as the composition does.
+[[gnu::always_inline]] inline void softmax_line(const float* x, float* y, int64_t n) {
+  constexpr int kLanes = 16;
+  float lane[kLanes];
+  for (int j = 0; j < kLanes; ++j) lane[j] = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
+  }
+  float m = -std::numeric_limits<float>::infinity();
+  for (int j = 0; j < kLanes; ++j) m = lane[j] > m ? lane[j] : m;
+  for (int64_t k = i; k < n; ++k) m = x[k] > m ? x[k] : m;
+  for (i = 0; i < n; ++i) y[i] = fmath::exp(x[i] - m);
+  for (int j = 0; j < kLanes; ++j) lane[j] = 0.0f;
+  for (i = 0; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lane[j] += y[i + j];
+  }
+  float total = 0.0f;
+  for (; i < n; ++i) total += y[i];
+  for (int j = 0; j < kLanes; ++j) total += lane[j];
+  float r = 1.0f / total;
+  for (i = 0; i < n; ++i) y[i] *= r;
+}
+
+void softmax_lines_base(const float* x, float* y, int64_t lines, int64_t n) {
+  for (int64_t l = 0; l < lines; ++l) softmax_line(x + l * n, y + l * n, n);
+}
+EMBER_TARGET_AVX2 void softmax_lines_avx2(const float* x, float* y, int64_t lines, int64_t n) {
+  for (int64_t l = 0; l < lines; ++l) softmax_line(x + l * n, y + l * n, n);
+}
+EMBER_TARGET_AVX512 void softmax_lines_avx512(const float* x, float* y, int64_t lines,
+                                              int64_t n) {
+  for (int64_t l = 0; l < lines; ++l) softmax_line(x + l * n, y + l * n, n);
+}
+
+using SoftmaxLines = void (*)(const float*, float*, int64_t, int64_t);
+
+SoftmaxLines softmax_lines() {
+  switch (cpu_isa()) {
+    case Isa::Avx512: return &softmax_lines_avx512;
+    case Isa::Avx2: return &softmax_lines_avx2;
+    default: return &softmax_lines_base;
+  }
+}
+
+void softmax_line_f64(double* v, int64_t n) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i) m = v[i] > m ? v[i] : m;
+  double total = 0.0;
+  for (int64_t i = 0; i < n; ++i) total += (v[i] = std::exp(v[i] - m));
+  for (int64_t i = 0; i < n; ++i) v[i] /= total;
+}
+
+// Any axis and any inexact dtype: each line is copied into a buffer of its
+// compute type (float, or double for float64), done there, and copied out.
+template <typename T>
+void softmax_strided(const array& in, array& out, int axis) {
+  using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  Lines lines = lines_along(in, out, axis);
+  const T* src = in.data<T>();
+  T* dst = out.data<T>();
+  SoftmaxLines fn = softmax_lines();
+  int64_t n = lines.n;
+  run_plan<2>(lines.plan, [&](auto off, int64_t count, auto st) {
+    std::vector<C> buf(n);
+    for (int64_t k = 0; k < count; ++k) {
+      const T* x = src + off[1] + k * st[1];
+      T* y = dst + off[0] + k * st[0];
+      for (int64_t i = 0; i < n; ++i) buf[i] = static_cast<C>(x[i * lines.in_stride]);
+      if constexpr (std::is_same_v<C, double>) softmax_line_f64(buf.data(), n);
+      else fn(buf.data(), buf.data(), 1, n);
+      for (int64_t i = 0; i < n; ++i) y[i * lines.out_stride] = static_cast<T>(buf[i]);
+    }
+  }, 4 * n);
+}
+
+}  // namespace
+}  // namespace cpu
+
+void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  int64_t n = in.shape()[axis_];
+  if (in.size() == 0) {
+    out.set_data(allocate(out.nbytes()));
+    return;
+  }
+  if (in.dtype() == float32 && axis_ == in.ndim() - 1 && in.flags().row_contiguous) {
+    if (cpu::donatable(in, out)) out.copy_layout(in);
+    else out.set_data(allocate(out.nbytes()));
+    const float* x = in.data<float>();
+    float* y = out.data<float>();
+    auto fn = cpu::softmax_lines();
+    parallel_for(in.size() / n, std::max<int64_t>(1, cpu::kParallelGrain / (4 * n)),
+                 [&](int64_t b, int64_t e) { fn(x + b * n, y + b * n, e - b, n); });
+    return;
+  }
+  out.set_data(allocate(out.nbytes()));
+  switch (in.dtype().val) {
+    case Dtype::Val::float32: return cpu::softmax_strided<float>(in, out, axis_);
+    case Dtype::Val::float16: return cpu::softmax_strided<float16_t>(in, out, axis_);
+    case Dtype::Val::bfloat16: return cpu::softmax_strided<bfloat16_t>(in, out, axis_);
+    case Dtype::Val::float64: return cpu::softmax_strided<double>(in, out, axis_);
+    default:
+      throw TypeError(std::string("[softmax] Unsupported dtype ") + dtype_name(in.dtype()) + ".");
+  }
 }
 
 }  // namespace ember

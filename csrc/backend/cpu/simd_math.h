@@ -8,6 +8,11 @@
 #include <bit>
 #include <cstdint>
 
+// Always inlined: kernels built for wider vector targets (target
+// attributes) call them, and GCC will not inline an ordinary function
+// across that boundary on its own, which leaves a scalar call per element.
+#define EMBER_MATH [[gnu::always_inline]] inline
+
 namespace ember::cpu::fmath {
 
 inline constexpr float kLog2e = 1.44269504088896341f;
@@ -39,17 +44,17 @@ inline constexpr float kExpm1PolyHalf[5] = {
     kExpm1Poly[0] * 2, kExpm1Poly[1] * 4, kExpm1Poly[2] * 8, kExpm1Poly[3] * 16,
     kExpm1Poly[4] * 32};
 
-inline float select(bool c, float a, float b) { return c ? a : b; }
+EMBER_MATH float select(bool c, float a, float b) { return c ? a : b; }
 
 // Round to nearest integer (valid for |x| < 2^22) without a libm call.
-inline float round_int(float x) { return (x + kRoundShift) - kRoundShift; }
+EMBER_MATH float round_int(float x) { return (x + kRoundShift) - kRoundShift; }
 
 // 2^n for integer-valued n in [-126, 127].
-inline float pow2i(float n) {
+EMBER_MATH float pow2i(float n) {
   return std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
 }
 
-inline float expm1_poly(float r, const float* c) {
+EMBER_MATH float expm1_poly(float r, const float* c) {
   float p = c[4] * r + c[3];
   p = p * r + c[2];
   p = p * r + c[1];
@@ -58,9 +63,9 @@ inline float expm1_poly(float r, const float* c) {
 }
 
 // e^r - 1 for |r| <= ln(2)/2.
-inline float expm1_reduced(float r) { return expm1_poly(r, kExpm1Poly); }
+EMBER_MATH float expm1_reduced(float r) { return expm1_poly(r, kExpm1Poly); }
 
-inline float exp(float x) {
+EMBER_MATH float exp(float x) {
   // Clamped so the scale below stays finite; the ends are fixed up after.
   float c = select(x < -104.0f, -104.0f, select(x > 89.0f, 89.0f, x));
   float n = (c * kLog2e + kRoundShift) - kRoundShift;
@@ -78,25 +83,25 @@ inline float exp(float x) {
 // t = y log2(e) + kRoundShift127, which holds n in its low bits. For y in
 // [-18, 88] the two terms never cancel badly (2^n - 1 is exact for
 // |n| <= 24), so one formula is accurate for small and large y alike.
-inline float expm1_join(float r, float t) {
+EMBER_MATH float expm1_join(float r, float t) {
   float s = std::bit_cast<float>(std::bit_cast<uint32_t>(t) << 23);
   return s * expm1_reduced(r) + (s - 1.0f);
 }
 
-inline float expm1_clamped(float y) {
+EMBER_MATH float expm1_clamped(float y) {
   float t = y * kLog2e + kRoundShift127;
   float n = t - kRoundShift127;
   return expm1_join(y - n * kLn2Hi - n * kLn2Lo, t);
 }
 
-inline float expm1(float x) {
+EMBER_MATH float expm1(float x) {
   float c = select(x < -18.0f, -18.0f, select(x > 88.0f, 88.0f, x));
   float y = expm1_clamped(c);
   y = select(x > 88.0f, exp(x) - 1.0f, y);
   return select(x != x, x, y);
 }
 
-inline float log(float x) {
+EMBER_MATH float log(float x) {
   // Subnormals are scaled into the normal range first.
   bool tiny = x < 1.17549435e-38f;
   float xs = select(tiny, x * 8388608.0f, x);  // 2^23
@@ -123,7 +128,7 @@ inline float log(float x) {
   return select(x != x, x, y);
 }
 
-inline float tanh(float x) {
+EMBER_MATH float tanh(float x) {
   // tanh|x| = t / (t + 2) with t = e^(2|x|) - 1, and the sign of x put
   // back by bits. A NaN passes through the clamp and stays NaN.
   uint32_t bits = std::bit_cast<uint32_t>(x);
@@ -145,7 +150,7 @@ inline float tanh(float x) {
   return std::bit_cast<float>(std::bit_cast<uint32_t>(y) | (bits & 0x80000000u));
 }
 
-inline float sigmoid(float x) {
+EMBER_MATH float sigmoid(float x) {
   // e^-|x| never overflows; the other side follows by symmetry.
   float a = select(x < 0.0f, -x, x);
   float e = exp(-a);
