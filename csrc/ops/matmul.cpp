@@ -3,6 +3,7 @@
 
 #include "core/errors.h"
 #include "ops/ops.h"
+#include "ops/shape.h"
 #include "transforms/export.h"
 
 namespace ember {
@@ -51,6 +52,26 @@ array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
 
 namespace ember {
 
+namespace {
+
+// Whether x is another array with its last two axes swapped (W.T, say).
+bool is_swapped_view(const array& x) {
+  if (x.ndim() < 2 || !x.has_primitive()) return false;
+  auto* t = dynamic_cast<const Transpose*>(&x.primitive());
+  if (!t) return false;
+  const auto& perm = t->params();
+  int n = static_cast<int>(perm.size());
+  for (int i = 0; i < n - 2; ++i) {
+    if (perm[i] != i) return false;
+  }
+  return perm[n - 2] == n - 1 && perm[n - 1] == n - 2;
+}
+
+}  // namespace
+
+// A gradient takes its primal's layout: for a swapped view (x @ W.T) it is
+// computed as (g^T a)^T rather than a^T g, so the transpose's own vjp hands
+// W a row-major gradient and optimizer updates read both in order.
 std::vector<array> Matmul::vjp(const std::vector<array>& primals,
                                const std::vector<array>& cotangents,
                                const std::vector<int>& argnums,
@@ -59,10 +80,14 @@ std::vector<array> Matmul::vjp(const std::vector<array>& primals,
   const array& b = primals[1];
   const array& g = cotangents[0];
   Stream s = stream();
+  auto t = [&](const array& x) { return swapaxes(x, -1, -2, s); };
   std::vector<array> grads;
   for (int i : argnums) {
-    grads.push_back(i == 0 ? matmul(g, swapaxes(b, -1, -2, s), s)
-                           : matmul(swapaxes(a, -1, -2, s), g, s));
+    if (i == 0) {
+      grads.push_back(is_swapped_view(a) ? t(matmul(b, t(g), s)) : matmul(g, t(b), s));
+    } else {
+      grads.push_back(is_swapped_view(b) ? t(matmul(t(g), a, s)) : matmul(t(a), g, s));
+    }
   }
   return grads;
 }

@@ -1,13 +1,12 @@
 // Convolution kernel: per sample, gather the receptive fields into a
 // matrix (im2col) and multiply it with the kernel through OpenBLAS; one
 // gemm per group. 1x1 stride-1 convolutions skip the gather.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "backend/cpu/conv_direct.h"
 #include "backend/cpu/copy.h"
+#include "backend/cpu/gemm.h"
 #include "backend/cpu/strided.h"
 #include "core/errors.h"
 #include "ops/conv.h"
@@ -19,13 +18,7 @@ namespace {
 template <typename T>
 void gemm_nt(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
              int64_t ldb, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a, lda,
-                      b, ldb, 0.0f, c, ldc);
-  } else {
-    scipy_cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0, a, lda,
-                      b, ldb, 0.0, c, ldc);
-  }
+  cpu::gemm<T>(false, true, m, n, k, T(1), a, lda, b, ldb, c, ldc);
 }
 
 template <typename T>

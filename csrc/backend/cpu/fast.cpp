@@ -1,7 +1,6 @@
 // Kernels of mx.fast (fast/fast.h): one pass per row for the norms and
 // rotary embeddings; attention by blocks of query rows (scores through
 // BLAS, softmax in float32 or float64, then the weighted sum of values).
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "backend/cpu/copy.h"
+#include "backend/cpu/gemm.h"
 #include "backend/cpu/strided.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
@@ -143,18 +143,11 @@ void RoPE::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
 
 namespace {
 
-// C (m x n) = A (m x k) B^T or A B, row-major, for float or double.
+// C (m x n) = alpha A (m x k) B^T or alpha A B, row-major.
 template <typename A>
 void gemm(bool trans_b, int64_t m, int64_t n, int64_t k, A alpha, const A* a, int64_t lda,
           const A* b, int64_t ldb, A* c, int64_t ldc) {
-  auto tb = trans_b ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<A, double>) {
-    scipy_cblas_dgemm(CblasRowMajor, CblasNoTrans, tb, m, n, k, alpha, a, lda, b, ldb, 0.0,
-                      c, ldc);
-  } else {
-    scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, tb, m, n, k, alpha, a, lda, b, ldb, 0.0f,
-                      c, ldc);
-  }
+  cpu::gemm<A>(false, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc);
 }
 
 constexpr int64_t kQueryBlock = 64;

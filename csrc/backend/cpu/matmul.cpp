@@ -1,12 +1,11 @@
-// Matmul kernel: one OpenBLAS gemm per batch element. Half types are
-// computed in float32.
+// Matmul kernel: one gemm (backend/cpu/gemm.h) per batch element, batch
+// elements spread over threads. Half types are computed in float32.
 #include "ops/matmul.h"
-
-#include <cblas.h>
 
 #include <climits>
 
 #include "backend/cpu/copy.h"
+#include "backend/cpu/gemm.h"
 #include "backend/cpu/strided.h"
 #include "core/errors.h"
 
@@ -45,24 +44,6 @@ void check_blas_dims(std::initializer_list<int64_t> dims) {
 }
 
 template <typename T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a,
-          int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
-  auto TA = ta ? CblasTrans : CblasNoTrans;
-  auto TB = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    scipy_cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, a, lda, b, ldb,
-                      0.0f, c, ldc);
-  } else if constexpr (std::is_same_v<T, double>) {
-    scipy_cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, 1.0, a, lda, b, ldb, 0.0,
-                      c, ldc);
-  } else {
-    complex64_t one(1, 0), zero(0, 0);
-    scipy_cblas_cgemm(CblasRowMajor, TA, TB, m, n, k, &one, a, lda, b, ldb,
-                      &zero, c, ldc);
-  }
-}
-
-template <typename T>
 void matmul_typed(const array& a_in, const array& b_in, array& out) {
   MatrixLayout la, lb;
   array a = a_in, b = b_in;
@@ -91,12 +72,14 @@ void matmul_typed(const array& a_in, const array& b_in, array& out) {
   auto plan = cpu::make_plan<3>(batch, {sc, sa, sb});
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
-  cpu::for_range<3>(plan, 0, cpu::plan_size(plan),
-                    [&](auto off, int64_t cnt, auto st) {
-    for (int64_t i = 0; i < cnt; ++i) {
-      gemm<T>(la.transposed, lb.transposed, m, n, k, pa + off[1] + i * st[1],
-              la.ld, pb + off[2] + i * st[2], lb.ld, c + off[0] + i * st[0], n);
-    }
+  // Batch elements go to threads whole; a single product splits itself.
+  parallel_for(cpu::plan_size(plan), 1, [&](int64_t lo, int64_t hi) {
+    cpu::for_range<3>(plan, lo, hi, [&](auto off, int64_t cnt, auto st) {
+      for (int64_t i = 0; i < cnt; ++i) {
+        cpu::gemm<T>(la.transposed, lb.transposed, m, n, k, T(1), pa + off[1] + i * st[1],
+                     la.ld, pb + off[2] + i * st[2], lb.ld, c + off[0] + i * st[0], n);
+      }
+    });
   });
 }
 

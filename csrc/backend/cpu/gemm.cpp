@@ -1,0 +1,72 @@
+#include "backend/cpu/gemm.h"
+
+#include <cblas.h>
+
+#include <type_traits>
+
+#include "core/dtype.h"
+#include "core/thread_pool.h"
+
+namespace ember::cpu {
+
+namespace {
+
+void blas_on_one_thread() {
+  static const bool done = [] {
+    scipy_openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)done;
+}
+
+template <typename T>
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+               int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+  auto TA = ta ? CblasTrans : CblasNoTrans;
+  auto TB = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    scipy_cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
+  } else if constexpr (std::is_same_v<T, double>) {
+    scipy_cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0, c, ldc);
+  } else {
+    T zero(0, 0);
+    scipy_cblas_cgemm(CblasRowMajor, TA, TB, m, n, k, &alpha, a, lda, b, ldb, &zero, c, ldc);
+  }
+}
+
+// Products below this many multiply-adds (about 20 us) stay on one thread.
+constexpr double kSplitWork = 1 << 21;
+
+}  // namespace
+
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T* c, int64_t ldc) {
+  blas_on_one_thread();
+  if (num_threads() < 2 || static_cast<double>(m) * n * k < kSplitWork) {
+    blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    return;
+  }
+  // Split the longer side of C; each part is a smaller product of the
+  // same operands (rows of op(A), or columns of op(B)).
+  bool by_rows = m >= n;
+  parallel_for(by_rows ? m : n, 16, [&](int64_t lo, int64_t hi) {
+    if (by_rows) {
+      blas_gemm(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : lo * lda), lda, b, ldb,
+                c + lo * ldc, ldc);
+    } else {
+      blas_gemm(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? lo * ldb : lo), ldb, c + lo,
+                ldc);
+    }
+  });
+}
+
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                          const float*, int64_t, float*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
+                           int64_t, const double*, int64_t, double*, int64_t);
+template void gemm<complex64_t>(bool, bool, int64_t, int64_t, int64_t, complex64_t,
+                                const complex64_t*, int64_t, const complex64_t*, int64_t,
+                                complex64_t*, int64_t);
+
+}  // namespace ember::cpu
