@@ -87,8 +87,46 @@ class MlxBackend:
     def grad(self, f, x):
         return self.mx.grad(f)(x)
 
+    def compiled_grad(self, f):
+        return self.mx.compile(self.mx.grad(f))
+
     def compile(self, f):
         return self.mx.compile(f)
+
+    def argmax(self, x):
+        return self.mx.argmax(x, axis=-1)
+
+    def layer_norm(self, x, w, b):
+        return self.mx.fast.layer_norm(x, w, b, 1e-5)
+
+    def rms_norm(self, x, w):
+        return self.mx.fast.rms_norm(x, w, 1e-5)
+
+    def sdpa(self, q, k, v):
+        return self.mx.fast.scaled_dot_product_attention(q, k, v, scale=q.shape[-1] ** -0.5)
+
+    def transformer_step(self, dims, heads, seq, batch):
+        """One Adam step of a pre-norm transformer encoder layer on an MSE loss."""
+        import mlx.nn as nn
+        import mlx.optimizers as optim
+
+        mx = self.mx
+        layer = nn.TransformerEncoderLayer(dims, heads, mlp_dims=4 * dims, norm_first=True)
+        opt = optim.Adam(learning_rate=1e-3)
+        x = self.array(_random((batch, seq, dims)))
+        target = self.array(_random((batch, seq, dims), 1))
+
+        def loss_fn(model, x, t):
+            return mx.mean(mx.square(model(x, None) - t))
+
+        value_and_grad = nn.value_and_grad(layer, loss_fn)
+
+        def run():
+            loss, grads = value_and_grad(layer, x, target)
+            opt.update(layer, grads)
+            mx.eval(loss, layer.state, opt.state)
+
+        return run
 
     def mlp_step(self, sizes, batch, compiled):
         """One Adam step of an MLP with ReLUs and a cross-entropy loss."""
@@ -171,8 +209,46 @@ class TorchBackend:
         x = x.detach().requires_grad_(True)
         return self.torch.autograd.grad(f(x), x)[0]
 
+    def compiled_grad(self, f):
+        compiled = self.torch.compile(f)
+
+        def g(x):
+            x = x.detach().requires_grad_(True)
+            return self.torch.autograd.grad(compiled(x), x)[0]
+
+        return g
+
     def compile(self, f):
         return self.torch.compile(f)
+
+    def argmax(self, x):
+        return x.argmax(dim=-1)
+
+    def layer_norm(self, x, w, b):
+        return self.torch.nn.functional.layer_norm(x, (x.shape[-1],), w, b, 1e-5)
+
+    def rms_norm(self, x, w):
+        return self.torch.nn.functional.rms_norm(x, (x.shape[-1],), w, 1e-5)
+
+    def sdpa(self, q, k, v):
+        return self.torch.nn.functional.scaled_dot_product_attention(q, k, v)
+
+    def transformer_step(self, dims, heads, seq, batch):
+        torch = self.torch
+        layer = torch.nn.TransformerEncoderLayer(
+            dims, heads, dim_feedforward=4 * dims, dropout=0.0, batch_first=True,
+            norm_first=True)
+        opt = torch.optim.Adam(layer.parameters(), lr=1e-3)
+        x = self.array(_random((batch, seq, dims)))
+        target = self.array(_random((batch, seq, dims), 1))
+
+        def run():
+            opt.zero_grad()
+            loss = torch.mean(torch.square(layer(x) - target))
+            loss.backward()
+            opt.step()
+
+        return run
 
     def mlp_step(self, sizes, batch, compiled):
         torch = self.torch
@@ -304,15 +380,22 @@ def case_dispatch(be):
     return run, lambda seconds: seconds / steps * 1e6, "us/op"
 
 
-def case_grad_chain(be):
-    """Gradient of a scalar function through 50 elementwise ops, 16 elements."""
-    ops = 50
-    x0 = be.array(np.ones(16, np.float32))
+def _elementwise_chain(be, ops):
+    """A scalar function of x through `ops` elementwise ops."""
 
     def f(x):
         for i in range(ops):
             x = be.sin(x) * 1.01 if i % 2 else x + 0.5
         return be.sum(x)
+
+    return f
+
+
+def case_grad_chain(be):
+    """Gradient of a scalar function through 50 elementwise ops, 16 elements."""
+    ops = 50
+    x0 = be.array(np.ones(16, np.float32))
+    f = _elementwise_chain(be, ops)
 
     def run():
         be.force(be.grad(f, x0))
@@ -332,20 +415,93 @@ def case_conv2d(be):
     return run, lambda seconds: flops / seconds / 1e9, "GFLOP/s"
 
 
+def case_argmax(be):
+    x = be.array(_random((4096, 4096)))
+
+    def run():
+        be.force(be.argmax(x))
+
+    return run, _gigabytes_per_s(4 * 4096**2), "GB/s"
+
+
+def case_layer_norm(be):
+    x = be.array(_random((4096, 4096)))
+    w, b = be.array(_random(4096, 1)), be.array(_random(4096, 2))
+
+    def run():
+        be.force(be.layer_norm(x, w, b))
+
+    return run, _gigabytes_per_s(2 * 4 * 4096**2), "GB/s"
+
+
+def case_rms_norm(be):
+    x = be.array(_random((4096, 4096)))
+    w = be.array(_random(4096, 1))
+
+    def run():
+        be.force(be.rms_norm(x, w))
+
+    return run, _gigabytes_per_s(2 * 4 * 4096**2), "GB/s"
+
+
+def case_bmm(be):
+    """64 independent 128x128 matmuls in one batched call."""
+    a, b = be.array(_random((64, 128, 128), 1)), be.array(_random((64, 128, 128), 2))
+
+    def run():
+        be.force(be.matmul(a, b))
+
+    return run, lambda seconds: 2 * 64 * 128**3 / seconds / 1e9, "GFLOP/s"
+
+
+def case_sdpa(be):
+    """scaled_dot_product_attention, batch 1, 8 heads, 1024 tokens, head dim 64."""
+    q, k, v = (be.array(_random((1, 8, 1024, 64), s)) for s in (1, 2, 3))
+
+    def run():
+        be.force(be.sdpa(q, k, v))
+
+    return run, lambda seconds: seconds * 1e3, "ms"
+
+
+def case_grad_chain_compiled(be):
+    """The grad_chain case with the gradient function compiled."""
+    x0 = be.array(np.ones(16, np.float32))
+    g = be.compiled_grad(_elementwise_chain(be, 50))
+
+    def run():
+        be.force(g(x0))
+
+    return run, lambda seconds: seconds * 1e3, "ms"
+
+
+def case_transformer_step(be):
+    """Encoder layer d=256, 4 heads, seq 128, batch 16: one Adam training step."""
+    run = be.transformer_step(256, 4, 128, 16)
+    return run, lambda seconds: seconds * 1e3, "ms"
+
+
 CASES = {
     "add": case_add,
     "gelu": case_gelu,
     "gelu_compiled": case_gelu_compiled,
     "sum_all": case_sum_all,
     "sum_last": case_sum_last,
+    "argmax": case_argmax,
     "softmax": case_softmax,
+    "layer_norm": case_layer_norm,
+    "rms_norm": case_rms_norm,
     "matmul_1024": _matmul_case(1024),
     "matmul_2048": _matmul_case(2048),
+    "bmm": case_bmm,
+    "sdpa": case_sdpa,
     "dispatch": case_dispatch,
     "grad_chain": case_grad_chain,
+    "grad_chain_compiled": case_grad_chain_compiled,
     "conv2d": case_conv2d,
     "mlp_step": _mlp_case(False),
     "mlp_step_compiled": _mlp_case(True),
+    "transformer_step": case_transformer_step,
 }
 def time_case(setup, be, repeat, warmup):
     run, metric, unit = setup(be)

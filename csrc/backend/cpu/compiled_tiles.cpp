@@ -178,31 +178,14 @@ void copy_tile(const void* const* a, unsigned scalars, void* o, int64_t n) {
 
 #undef EMBER_AT
 
-template <class Loop>
-void run_base(const void* const* a, unsigned scalars, void* o, int64_t n) {
-  Loop::run(a, scalars, o, n);
-}
-template <class Loop>
-EMBER_TARGET_AVX2 void run_avx2(const void* const* a, unsigned scalars, void* o,
-                                                  int64_t n) {
-  Loop::run(a, scalars, o, n);
-}
-template <class Loop>
-EMBER_TARGET_AVX512 void run_avx512(const void* const* a, unsigned scalars, void* o, int64_t n) {
-  Loop::run(a, scalars, o, n);
-}
-
-// The widest variant of a loop over elements of type T.
+// The widest variant of a loop over elements of type T (float32 only: the
+// type that pays for three builds).
 template <class Loop, class T>
 TileFn variant() {
   if constexpr (std::is_same_v<T, float>) {
-    switch (cpu_isa()) {
-      case Isa::Avx512: return &run_avx512<Loop>;
-      case Isa::Avx2: return &run_avx2<Loop>;
-      default: break;
-    }
+    return isa_variant<Loop, const void* const*, unsigned, void*, int64_t>();
   }
-  return &run_base<Loop>;
+  return &isa_base<Loop, const void* const*, unsigned, void*, int64_t>;
 }
 
 using Selector = TileFn (*)(Dtype in, Dtype out);
@@ -261,7 +244,8 @@ TileFn pick_power(Dtype d, const char* exponent) {
     return e == 2.0 ? variant<IntPowerLoop<float, 2>, float>()
                     : variant<IntPowerLoop<float, 3>, float>();
   }
-  return e == 2.0 ? &run_base<IntPowerLoop<double, 2>> : &run_base<IntPowerLoop<double, 3>>;
+  return e == 2.0 ? &isa_base<IntPowerLoop<double, 2>, const void* const*, unsigned, void*, int64_t>
+                 : &isa_base<IntPowerLoop<double, 3>, const void* const*, unsigned, void*, int64_t>;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/isa.h"
 #include "backend/cpu/strided.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
@@ -24,6 +25,66 @@ void over_rows(int64_t rows, int64_t d, F&& f) {
   parallel_for(rows, std::max<int64_t>(1, cpu::kParallelGrain / std::max<int64_t>(d, 1)), f);
 }
 
+// float32 rows, built per ISA: sums in sixteen lanes, so the loops
+// vectorize without reassociation flags.
+[[gnu::always_inline]] inline float lane_sum(const float* x, int64_t d, float mu, bool squares) {
+  constexpr int kLanes = 16;
+  float lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= d; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      float c = x[i + j] - mu;
+      lane[j] += squares ? c * c : c;
+    }
+  }
+  float total = 0.0f;
+  for (; i < d; ++i) {
+    float c = x[i] - mu;
+    total += squares ? c * c : c;
+  }
+  for (int j = 0; j < kLanes; ++j) total += lane[j];
+  return total;
+}
+
+struct NormRows {
+  // rms (mean of squares) or layer (mean, then squared deviations) norm
+  // of rows [r0, r1) of x (d wide), times w and plus b where given.
+  [[gnu::always_inline]] static void run(const float* x, const float* w, const float* b,
+                                         float* y, int64_t d, float eps, bool center,
+                                         int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * d;
+      float* yr = y + r * d;
+      float mu = center ? lane_sum(xr, d, 0.0f, false) / float(d) : 0.0f;
+      float inv = 1.0f / std::sqrt(lane_sum(xr, d, mu, true) / float(d) + eps);
+      if (w && b) {
+        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv * w[i] + b[i];
+      } else if (w) {
+        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv * w[i];
+      } else if (b) {
+        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv + b[i];
+      } else {
+        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv;
+      }
+    }
+  }
+};
+
+// The norm of float32 rows by the NormRows kernel; false for other dtypes.
+bool norm_rows_f32(const array& x, const std::optional<array>& w,
+                   const std::optional<array>& b, array& out, float eps, bool center) {
+  if (out.dtype() != float32) return false;
+  static const auto fn = cpu::isa_variant<NormRows, const float*, const float*, const float*,
+                                          float*, int64_t, float, bool, int64_t, int64_t>();
+  int64_t d = x.shape().back(), rows = d ? x.size() / d : 0;
+  const float* ws = w ? w->data<float>() : nullptr;
+  const float* bs = b ? b->data<float>() : nullptr;
+  over_rows(rows, d, [&](int64_t r0, int64_t r1) {
+    fn(x.data<float>(), ws, bs, out.data<float>(), d, eps, center, r0, r1);
+  });
+  return true;
+}
+
 }  // namespace
 
 void RMSNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -33,6 +94,7 @@ void RMSNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
   int64_t d = x.shape().back(), rows = d ? x.size() / d : 0;
   std::optional<array> w;
   if (has_weight_) w = cpu::ensure_row_contiguous(inputs[1]);
+  if (norm_rows_f32(x, w, std::nullopt, out, eps_, false)) return;
   dispatch_float(out.dtype(), "rms_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = compute_t<T>;
@@ -63,6 +125,7 @@ void LayerNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& o
   std::optional<array> w, b;
   if (has_weight_) w = cpu::ensure_row_contiguous(inputs[1]);
   if (has_bias_) b = cpu::ensure_row_contiguous(inputs[has_weight_ ? 2 : 1]);
+  if (norm_rows_f32(x, w, b, out, eps_, true)) return;
   dispatch_float(out.dtype(), "layer_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = compute_t<T>;
@@ -150,7 +213,9 @@ void gemm(bool trans_b, int64_t m, int64_t n, int64_t k, A alpha, const A* a, in
   cpu::gemm<A>(false, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc);
 }
 
-constexpr int64_t kQueryBlock = 64;
+// Query rows per block: bigger blocks pack each head's keys fewer times
+// (64 -> 256 rows: 15.7 -> 14.9 ms for 8 heads x 1024 x 64).
+constexpr int64_t kQueryBlock = 256;
 
 }  // namespace
 
@@ -219,6 +284,12 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
               } else {
                 const T* mp = mask->data<T>() + base;
                 for (int64_t j = 0; j < tk; ++j) row[j] = rt(row[j] + A(mp[j * st[3]]));
+              }
+            }
+            if constexpr (std::is_same_v<T, float>) {
+              if (!sinks) {  // the vectorized softmax line of mx.softmax
+                cpu::softmax_rows(row, row, 1, tk);
+                continue;
               }
             }
             A mx = sinks ? sink : lowest;

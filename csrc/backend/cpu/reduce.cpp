@@ -280,9 +280,79 @@ void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
+namespace cpu {
+namespace {
+
+// argmax/argmin of float32 rows of 16 <= n < 2^31 contiguous values, one pass:
+// sixteen lanes each keep their best value and its index (strictly better
+// only, so the first of equals), and the first NaN, which wins as in numpy.
+struct ArgRows {
+  [[gnu::always_inline]] static void run(const float* x, uint32_t* out, int64_t n, bool is_max,
+                                         int64_t r0, int64_t r1) {
+    constexpr int kLanes = 16;
+    const int32_t m = static_cast<int32_t>(n);
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* p = x + r * n;
+      float best[kLanes];
+      int32_t at[kLanes], nan_at[kLanes];  // 32-bit: one vector of lanes
+      for (int j = 0; j < kLanes; ++j) {
+        best[j] = p[j];
+        at[j] = j;
+        nan_at[j] = p[j] != p[j] ? j : m;
+      }
+      int32_t i = kLanes;
+      for (; i + kLanes <= m; i += kLanes) {
+        for (int32_t j = 0; j < kLanes; ++j) {
+          float v = p[i + j];
+          bool better = is_max ? v > best[j] : v < best[j];
+          best[j] = better ? v : best[j];
+          at[j] = better ? i + j : at[j];
+          nan_at[j] = (v != v && nan_at[j] == m) ? i + j : nan_at[j];
+        }
+      }
+      int64_t first_nan = n, k = at[0];  // widened for the tail loop
+      float b = best[0];
+      for (int j = 0; j < kLanes; ++j) {
+        first_nan = std::min<int64_t>(first_nan, nan_at[j]);
+        bool better = is_max ? best[j] > b : best[j] < b;
+        if (better || (best[j] == b && at[j] < k)) {
+          b = best[j];
+          k = at[j];
+        }
+      }
+      // A lane that started on a NaN never improves; best of the rest
+      // stays correct because a NaN row answers with first_nan anyway.
+      for (; i < m; ++i) {
+        float v = p[i];
+        if (v != v) first_nan = std::min<int64_t>(first_nan, i);
+        if (is_max ? v > b : v < b) {
+          b = v;
+          k = i;
+        }
+      }
+      out[r] = static_cast<uint32_t>(first_nan < n ? first_nan : k);
+    }
+  }
+};
+
+}  // namespace
+}  // namespace cpu
+
 void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.set_data(allocate(out.nbytes()));
+  int64_t len = in.shape()[axis_];
+  if (in.dtype() == float32 && axis_ == in.ndim() - 1 && in.flags().row_contiguous &&
+      len >= 16 && len < (int64_t(1) << 31)) {
+    static const auto fn = cpu::isa_variant<cpu::ArgRows, const float*, uint32_t*, int64_t,
+                                            bool, int64_t, int64_t>();
+    const float* x = in.data<float>();
+    uint32_t* dst = out.data<uint32_t>();
+    bool is_max = kind_ == ArgMax;
+    parallel_for(in.size() / len, std::max<int64_t>(1, cpu::kParallelGrain / len),
+                 [&](int64_t r0, int64_t r1) { fn(x, dst, len, is_max, r0, r1); });
+    return;
+  }
   uint32_t* dst = out.data<uint32_t>();
   int64_t n = in.shape()[axis_], stride = in.strides()[axis_];
   Shape kshape = in.shape();
@@ -361,26 +431,20 @@ namespace {
   for (i = 0; i < n; ++i) y[i] *= r;
 }
 
-void softmax_lines_base(const float* x, float* y, int64_t lines, int64_t n) {
-  for (int64_t l = 0; l < lines; ++l) softmax_line(x + l * n, y + l * n, n);
-}
-EMBER_TARGET_AVX2 void softmax_lines_avx2(const float* x, float* y, int64_t lines, int64_t n) {
-  for (int64_t l = 0; l < lines; ++l) softmax_line(x + l * n, y + l * n, n);
-}
-EMBER_TARGET_AVX512 void softmax_lines_avx512(const float* x, float* y, int64_t lines,
-                                              int64_t n) {
-  for (int64_t l = 0; l < lines; ++l) softmax_line(x + l * n, y + l * n, n);
-}
-
-using SoftmaxLines = void (*)(const float*, float*, int64_t, int64_t);
-
-SoftmaxLines softmax_lines() {
-  switch (cpu_isa()) {
-    case Isa::Avx512: return &softmax_lines_avx512;
-    case Isa::Avx2: return &softmax_lines_avx2;
-    default: return &softmax_lines_base;
+struct SoftmaxLines {
+  [[gnu::always_inline]] static void run(const float* x, float* y, int64_t lines, int64_t n) {
+    for (int64_t l = 0; l < lines; ++l) softmax_line(x + l * n, y + l * n, n);
   }
+};
+
+}  // namespace
+
+void softmax_rows(const float* x, float* y, int64_t rows, int64_t n) {
+  static const auto fn = isa_variant<SoftmaxLines, const float*, float*, int64_t, int64_t>();
+  fn(x, y, rows, n);
 }
+
+namespace {
 
 void softmax_line_f64(double* v, int64_t n) {
   double m = -std::numeric_limits<double>::infinity();
@@ -398,7 +462,6 @@ void softmax_strided(const array& in, array& out, int axis) {
   Lines lines = lines_along(in, out, axis);
   const T* src = in.data<T>();
   T* dst = out.data<T>();
-  SoftmaxLines fn = softmax_lines();
   int64_t n = lines.n;
   run_plan<2>(lines.plan, [&](auto off, int64_t count, auto st) {
     std::vector<C> buf(n);
@@ -407,7 +470,7 @@ void softmax_strided(const array& in, array& out, int axis) {
       T* y = dst + off[0] + k * st[0];
       for (int64_t i = 0; i < n; ++i) buf[i] = static_cast<C>(x[i * lines.in_stride]);
       if constexpr (std::is_same_v<C, double>) softmax_line_f64(buf.data(), n);
-      else fn(buf.data(), buf.data(), 1, n);
+      else softmax_rows(buf.data(), buf.data(), 1, n);
       for (int64_t i = 0; i < n; ++i) y[i * lines.out_stride] = static_cast<T>(buf[i]);
     }
   }, 4 * n);
@@ -428,9 +491,8 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
     else out.set_data(allocate(out.nbytes()));
     const float* x = in.data<float>();
     float* y = out.data<float>();
-    auto fn = cpu::softmax_lines();
     parallel_for(in.size() / n, std::max<int64_t>(1, cpu::kParallelGrain / (4 * n)),
-                 [&](int64_t b, int64_t e) { fn(x + b * n, y + b * n, e - b, n); });
+                 [&](int64_t b, int64_t e) { cpu::softmax_rows(x + b * n, y + b * n, e - b, n); });
     return;
   }
   out.set_data(allocate(out.nbytes()));
