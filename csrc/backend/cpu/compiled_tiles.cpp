@@ -272,28 +272,32 @@ bool vector_unary(const Primitive& p, const array& in, array& out) {
 
 bool vector_binary(const Primitive& p, const array& a, const array& b, array& out) {
   if (cpu_isa() == Isa::Base || a.dtype() != float32 || b.dtype() != float32 ||
-      out.dtype() != float32) {
+      (out.dtype() != float32 && out.dtype() != bool_)) {
     return false;
   }
   auto dense = [&](const array& x) {
     return x.flags().row_contiguous && x.data_size() == x.size() && x.shape() == out.shape();
   };
-  bool a_one = a.size() == 1, b_one = b.size() == 1;
+  // A single value, possibly broadcast to the output's shape (as builders
+  // do before a binary primitive), is read once.
+  bool a_one = a.size() == 1 || a.data_size() == 1;
+  bool b_one = b.size() == 1 || b.data_size() == 1;
   if (!((dense(a) || a_one) && (dense(b) || b_one))) return false;
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   std::vector<const char*> single = {a_one ? reinterpret_cast<const char*>(pa) : nullptr,
                                      b_one ? reinterpret_cast<const char*>(pb) : nullptr};
-  TileFn fn = tile_function(p, FusedOp::Kind::Binary, {float32, float32}, float32, single);
+  TileFn fn = tile_function(p, FusedOp::Kind::Binary, {float32, float32}, out.dtype(), single);
   if (!fn) return false;
   if (!a_one && donatable(a, out)) out.copy_layout(a);
   else if (!b_one && donatable(b, out)) out.copy_layout(b);
   else out.set_data(allocate(out.nbytes()));
-  float* dst = out.data<float>();
+  char* dst = out.data<char>();
+  int64_t item = out.itemsize();  // float32, or bool for comparisons
   unsigned scalars = (a_one ? 1u : 0u) | (b_one ? 2u : 0u);
   run_flat(out.size(), [&](int64_t lo, int64_t hi) {
     const void* args[2] = {a_one ? pa : pa + lo, b_one ? pb : pb + lo};
-    fn(args, scalars, dst + lo, hi - lo);
+    fn(args, scalars, dst + lo * item, hi - lo);
   });
   return true;
 }

@@ -24,8 +24,9 @@ TileFn tile_function(const Primitive& p, FusedOp::Kind kind, const std::vector<D
 bool cpu_has_avx512();
 
 // The eager kernels' fast path for dense float32 (same-layout or single
-// value) arguments: the tile loop of p, built for the widest ISA the CPU
-// has, over the flat data. False (nothing done) for other cases.
+// value) arguments with a float32 result (or bool, for comparisons): the
+// tile loop of p, built for the widest ISA the CPU has, over the flat data.
+// False (nothing done) for other cases.
 bool vector_unary(const Primitive& p, const array& in, array& out);
 bool vector_binary(const Primitive& p, const array& a, const array& b, array& out);
 
