@@ -28,6 +28,11 @@ SCRIPT = textwrap.dedent("""
             mx.floor(a), a * half, half - a,
             (a >= b).astype(mx.float32), (a < half).astype(mx.float32),
             (a == a).astype(mx.float32), (a != half).astype(mx.float32)]
+    # Broadcast rows and columns (the row-wise path), 40 x 25.
+    m = a[:1000].reshape(40, 25)
+    row, col = b[:25], b[:40].reshape(40, 1)
+    for o in [m * row, m - col, mx.maximum(row, m), col / m, (m > col).astype(mx.float32)]:
+        outs.append(mx.concatenate([o.reshape(-1), mx.zeros(a.size - 1000)]))
     np.save(sys.argv[1], np.stack([np.asarray(o) for o in outs]))
 """)
 
@@ -57,8 +62,10 @@ def test_comparisons_give_bools_like_numpy():
     y = rng.standard_normal(5000).astype(np.float32)
     a, b = mx.array(x), mx.array(y)
     zero = mx.broadcast_to(mx.array(0.0), a.shape)
+    m, row = a.reshape(100, 50), b[:50]
     for got, want in [(a >= b, x >= y), (a < zero, x < 0), (a == a, x == x),
-                      (a != b, x != y), (a > 0.25, x > 0.25)]:
+                      (a != b, x != y), (a > 0.25, x > 0.25),
+                      (m <= row, x.reshape(100, 50) <= y[:50])]:
         assert got.dtype == mx.bool_
         np.testing.assert_array_equal(np.asarray(got), want)
 

@@ -270,6 +270,48 @@ bool vector_unary(const Primitive& p, const array& in, array& out) {
   return true;
 }
 
+namespace {
+
+// Row-major strides of a fresh array of this shape.
+Strides fresh_strides(const Shape& shape) {
+  Strides st(shape.size());
+  int64_t step = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    st[d] = step;
+    step *= shape[d];
+  }
+  return st;
+}
+
+// Operands broadcast along rows or columns ([n, d] with [d], [n, 1], ...):
+// the tile loop runs along the last dimension wherever every operand
+// steps by one element or not at all there, and the rows go to threads.
+bool broadcast_binary(const Primitive& p, const array& a, const array& b, array& out) {
+  const Shape& shape = out.shape();
+  auto plan = make_plan<3>(shape, {fresh_strides(shape), broadcast_strides(a, shape),
+                                   broadcast_strides(b, shape)});
+  if (plan.shape.empty() || plan.inner() < 16) return false;
+  size_t last = plan.shape.size() - 1;
+  int64_t sa = plan.strides[1][last], sb = plan.strides[2][last];
+  if (plan.strides[0][last] != 1 || (sa != 0 && sa != 1) || (sb != 0 && sb != 1)) return false;
+  // No single-value specialization: a zero stride may hold a new value per row.
+  TileFn fn = tile_function(p, FusedOp::Kind::Binary, {float32, float32}, out.dtype(), {});
+  if (!fn) return false;
+  out.set_data(allocate(out.nbytes()));
+  const float* pa = a.data<float>();
+  const float* pb = b.data<float>();
+  char* dst = out.data<char>();
+  int64_t item = out.itemsize();
+  unsigned scalars = (sa == 0 ? 1u : 0u) | (sb == 0 ? 2u : 0u);
+  run_plan<3>(plan, [&](auto off, int64_t n, auto) {
+    const void* args[2] = {pa + off[1], pb + off[2]};
+    fn(args, scalars, dst + off[0] * item, n);
+  });
+  return true;
+}
+
+}  // namespace
+
 bool vector_binary(const Primitive& p, const array& a, const array& b, array& out) {
   if (cpu_isa() == Isa::Base || a.dtype() != float32 || b.dtype() != float32 ||
       (out.dtype() != float32 && out.dtype() != bool_)) {
@@ -282,9 +324,9 @@ bool vector_binary(const Primitive& p, const array& a, const array& b, array& ou
   // do before a binary primitive), is read once.
   bool a_one = a.size() == 1 || a.data_size() == 1;
   bool b_one = b.size() == 1 || b.data_size() == 1;
-  if (!((dense(a) || a_one) && (dense(b) || b_one))) return false;
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
+  if (!((dense(a) || a_one) && (dense(b) || b_one))) return broadcast_binary(p, a, b, out);
   std::vector<const char*> single = {a_one ? reinterpret_cast<const char*>(pa) : nullptr,
                                      b_one ? reinterpret_cast<const char*>(pb) : nullptr};
   TileFn fn = tile_function(p, FusedOp::Kind::Binary, {float32, float32}, out.dtype(), single);
