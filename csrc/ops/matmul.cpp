@@ -34,6 +34,19 @@ array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
   Shape a_batch(a.shape().begin(), a.shape().end() - 2);
   Shape b_batch(b.shape().begin(), b.shape().end() - 2);
   Shape batch = broadcast_shapes(a_batch, b_batch, "matmul");
+  if (b_batch.empty() && !a_batch.empty() && a.size() > 0) {
+    // A batch of matrices times one matrix is one product of batch * m
+    // rows: one large gemm, and b's gradient one gemm instead of a batch
+    // of them summed afterwards.
+    array rows(Shape{a.size() / k, n}, t, std::make_shared<Matmul>(to_stream(s)),
+               {reshape(a, {-1, k}, s), b});
+    Shape out_shape = batch;
+    out_shape.insert(out_shape.end(), {m, n});
+    array out = reshape(rows, out_shape, s);
+    if (a_vec) out = squeeze(out, {-2}, s);
+    if (b_vec) out = squeeze(out, {-1}, s);
+    return out;
+  }
   Shape a_shape = batch, b_shape = batch, out_shape = batch;
   a_shape.insert(a_shape.end(), {m, k});
   b_shape.insert(b_shape.end(), {k, n});

@@ -175,9 +175,14 @@ struct LessOp {
   template <typename T>
   bool operator()(T a, T b) const { return less_than(a, b); }
 };
+// Real types compare directly: the short-circuit form of the complex
+// order is a branch per element, which keeps loops from vectorizing.
 struct LessEqualOp {
   template <typename T>
-  bool operator()(T a, T b) const { return less_than(a, b) || a == b; }
+  bool operator()(T a, T b) const {
+    if constexpr (is_cplx<T>) return less_than(a, b) || a == b;
+    else return a <= b;
+  }
 };
 struct GreaterOp {
   template <typename T>
@@ -185,7 +190,10 @@ struct GreaterOp {
 };
 struct GreaterEqualOp {
   template <typename T>
-  bool operator()(T a, T b) const { return less_than(b, a) || a == b; }
+  bool operator()(T a, T b) const {
+    if constexpr (is_cplx<T>) return less_than(b, a) || a == b;
+    else return a >= b;
+  }
 };
 struct LogicalAndOp {
   template <typename T>
