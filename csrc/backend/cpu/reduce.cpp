@@ -283,9 +283,10 @@ void NumberOfElements::eval_cpu(const std::vector<array>& inputs, array& out) {
 namespace cpu {
 namespace {
 
-// argmax/argmin of float32 rows of 16 <= n < 2^31 contiguous values, one pass:
-// sixteen lanes each keep their best value and its index (strictly better
-// only, so the first of equals), and the first NaN, which wins as in numpy.
+// argmax/argmin of float32 rows of 16 <= n < 2^31 contiguous values, one
+// pass: sixteen lanes each keep their best value and its index (strictly
+// better only, so the first of equals), and whether a NaN was seen; a row
+// with a NaN answers with its first NaN, as numpy does, found by a scan.
 struct ArgRows {
   [[gnu::always_inline]] static void run(const float* x, uint32_t* out, int64_t n, bool is_max,
                                          int64_t r0, int64_t r1) {
@@ -294,11 +295,11 @@ struct ArgRows {
     for (int64_t r = r0; r < r1; ++r) {
       const float* p = x + r * n;
       float best[kLanes];
-      int32_t at[kLanes], nan_at[kLanes];  // 32-bit: one vector of lanes
+      int32_t at[kLanes], nan[kLanes];  // 32-bit: one vector of lanes each
       for (int j = 0; j < kLanes; ++j) {
         best[j] = p[j];
         at[j] = j;
-        nan_at[j] = p[j] != p[j] ? j : m;
+        nan[j] = p[j] != p[j] ? 1 : 0;
       }
       int32_t i = kLanes;
       for (; i + kLanes <= m; i += kLanes) {
@@ -307,30 +308,33 @@ struct ArgRows {
           bool better = is_max ? v > best[j] : v < best[j];
           best[j] = better ? v : best[j];
           at[j] = better ? i + j : at[j];
-          nan_at[j] = (v != v && nan_at[j] == m) ? i + j : nan_at[j];
+          nan[j] |= v != v ? 1 : 0;
         }
       }
-      int64_t first_nan = n, k = at[0];  // widened for the tail loop
+      bool any_nan = false;
+      int64_t k = at[0];
       float b = best[0];
       for (int j = 0; j < kLanes; ++j) {
-        first_nan = std::min<int64_t>(first_nan, nan_at[j]);
+        any_nan |= nan[j] != 0;
         bool better = is_max ? best[j] > b : best[j] < b;
         if (better || (best[j] == b && at[j] < k)) {
           b = best[j];
           k = at[j];
         }
       }
-      // A lane that started on a NaN never improves; best of the rest
-      // stays correct because a NaN row answers with first_nan anyway.
       for (; i < m; ++i) {
         float v = p[i];
-        if (v != v) first_nan = std::min<int64_t>(first_nan, i);
+        any_nan |= v != v;
         if (is_max ? v > b : v < b) {
           b = v;
           k = i;
         }
       }
-      out[r] = static_cast<uint32_t>(first_nan < n ? first_nan : k);
+      if (any_nan) {
+        for (k = 0; p[k] == p[k]; ++k) {
+        }
+      }
+      out[r] = static_cast<uint32_t>(k);
     }
   }
 };
