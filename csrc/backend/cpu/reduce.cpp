@@ -423,7 +423,7 @@ namespace {
   float m = -std::numeric_limits<float>::infinity();
   for (int j = 0; j < kLanes; ++j) m = lane[j] > m ? lane[j] : m;
   for (int64_t k = i; k < n; ++k) m = x[k] > m ? x[k] : m;
-  for (i = 0; i < n; ++i) y[i] = fmath::exp(x[i] - m);
+  for (i = 0; i < n; ++i) y[i] = fmath::exp_nonpositive(x[i] - m);
   for (int j = 0; j < kLanes; ++j) lane[j] = 0.0f;
   for (i = 0; i + kLanes <= n; i += kLanes) {
     for (int j = 0; j < kLanes; ++j) lane[j] += y[i + j];

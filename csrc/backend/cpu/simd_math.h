@@ -79,6 +79,19 @@ EMBER_MATH float exp(float x) {
   return select(x != x, x, y);
 }
 
+// e^x for x <= 0 or NaN (softmax's shifted inputs): exp without the
+// overflow end and with NaN flowing through the arithmetic; the same
+// value as exp wherever both apply.
+EMBER_MATH float exp_nonpositive(float x) {
+  float c = select(x < -104.0f, -104.0f, x);
+  float n = (c * kLog2e + kRoundShift) - kRoundShift;
+  float r = c - n * kLn2Hi - n * kLn2Lo;
+  float p = expm1_reduced(r) + 1.0f;
+  float h = round_int(n * 0.5f);
+  float y = p * pow2i(h) * pow2i(n - h);
+  return select(x < kExpUnderflow, 0.0f, y);
+}
+
 // e^y - 1 = 2^n (e^r - 1) + (2^n - 1), given r = y - n ln 2 and
 // t = y log2(e) + kRoundShift127, which holds n in its low bits. For y in
 // [-18, 88] the two terms never cancel badly (2^n - 1 is exact for
