@@ -34,15 +34,13 @@ array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
   Shape a_batch(a.shape().begin(), a.shape().end() - 2);
   Shape b_batch(b.shape().begin(), b.shape().end() - 2);
   Shape batch = broadcast_shapes(a_batch, b_batch, "matmul");
-  if (b_batch.empty() && !a_batch.empty() && a.size() > 0) {
-    // A batch of matrices times one matrix is one product of batch * m
-    // rows: one large gemm, and b's gradient one gemm instead of a batch
-    // of them summed afterwards.
-    array rows(Shape{a.size() / k, n}, t, std::make_shared<Matmul>(to_stream(s)),
-               {reshape(a, {-1, k}, s), b});
-    Shape out_shape = batch;
+  if (b_batch.empty() && !a_batch.empty()) {
+    // A batch of matrices times one matrix: b is not broadcast, and the
+    // kernel runs one gemm over all batch * m rows (b's gradient, likewise,
+    // is one gemm instead of a batch of them summed afterwards).
+    Shape out_shape = a_batch;
     out_shape.insert(out_shape.end(), {m, n});
-    array out = reshape(rows, out_shape, s);
+    array out(out_shape, t, std::make_shared<Matmul>(to_stream(s)), {a, b});
     if (a_vec) out = squeeze(out, {-2}, s);
     if (b_vec) out = squeeze(out, {-1}, s);
     return out;
@@ -98,6 +96,12 @@ std::vector<array> Matmul::vjp(const std::vector<array>& primals,
   for (int i : argnums) {
     if (i == 0) {
       grads.push_back(is_swapped_view(a) ? t(matmul(b, t(g), s)) : matmul(g, t(b), s));
+    } else if (b.ndim() == 2 && a.ndim() > 2) {
+      // b was shared by every batch element: one product over all rows.
+      int64_t k = a.shape().back(), n = g.shape().back();
+      array rows = reshape(a, {-1, k}, s), grows = reshape(g, {-1, n}, s);
+      grads.push_back(is_swapped_view(b) ? t(matmul(t(grows), rows, s))
+                                         : matmul(t(rows), grows, s));
     } else {
       grads.push_back(is_swapped_view(b) ? t(matmul(t(g), a, s)) : matmul(t(a), g, s));
     }
@@ -124,7 +128,21 @@ std::pair<std::vector<array>, std::vector<int>> Matmul::vmap(
   array a = inputs[0], b = inputs[1];
   // Batch first; an unbatched operand gets a leading 1 to broadcast against.
   a = axes[0] >= 0 ? moveaxis(a, axes[0], 0, s) : expand_dims(a, {0}, s);
-  b = axes[1] >= 0 ? moveaxis(b, axes[1], 0, s) : expand_dims(b, {0}, s);
+  // An unbatched matrix b stays a matrix (one gemm over all rows). A
+  // batched b that was shared by a's batch (a matrix for a's [..., m, k])
+  // gets size-1 axes for a's batch dimensions so the two line up.
+  int a_nd = inputs[0].ndim() - (axes[0] >= 0 ? 1 : 0);
+  int b_nd = inputs[1].ndim() - (axes[1] >= 0 ? 1 : 0);
+  if (axes[1] >= 0) {
+    b = moveaxis(b, axes[1], 0, s);
+    if (b_nd == 2 && a_nd > 2) {
+      Axes ones;
+      for (int i = 1; i < a_nd - 1; ++i) ones.push_back(i);
+      b = expand_dims(b, ones, s);
+    }
+  } else if (b.ndim() != 2) {
+    b = expand_dims(b, {0}, s);
+  }
   return {{matmul(a, b, s)}, {0}};
 }
 
@@ -137,8 +155,16 @@ namespace ember {
 void Matmul::save(Writer& w) const { w.str("Matmul"); }
 std::vector<Shape> Matmul::output_shapes(const std::vector<array>& in) {
   const Shape &a = in[0].shape(), &b = in[1].shape();
-  if (a.size() < 2 || a.size() != b.size() || a[a.size() - 1] != b[b.size() - 2]) {
+  // b has a's batch dimensions, or none (one matrix for the whole batch).
+  bool shared = b.size() == 2 && a.size() > 2;
+  if (a.size() < 2 || b.size() < 2 || (a.size() != b.size() && !shared) ||
+      a[a.size() - 1] != b[b.size() - 2]) {
     throw ValueError("[matmul] Inputs of new shapes do not match.");
+  }
+  if (shared) {
+    Shape out(a.begin(), a.end() - 1);
+    out.push_back(b.back());
+    return {out};
   }
   Shape out(a.begin(), a.end() - 1);
   for (size_t i = 0; i + 2 < a.size(); ++i) {

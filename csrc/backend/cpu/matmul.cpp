@@ -57,7 +57,23 @@ void matmul_typed(const array& a_in, const array& b_in, array& out) {
   }
   int nd = out.ndim();
   int64_t m = out.shape()[nd - 2], n = out.shape()[nd - 1];
-  int64_t k = a.shape()[nd - 1];
+  int64_t k = a.shape()[a.ndim() - 1];
+  if (b.ndim() == 2 && a.ndim() > 2) {
+    // One b for the whole batch: a's rows, made contiguous, are one
+    // (batch * m) x k matrix and the whole product is one gemm.
+    if (!a.flags().row_contiguous) a = cpu::ensure_row_contiguous(a);
+    int64_t rows = a.size() / std::max<int64_t>(k, 1);
+    check_blas_dims({rows, n, k, lb.ld});
+    out.set_data(allocate(out.nbytes()));
+    T* c = out.data<T>();
+    if (k == 0 || rows == 0) {
+      std::fill(c, c + out.size(), T(0));
+      return;
+    }
+    cpu::gemm<T>(false, lb.transposed, rows, n, k, T(1), a.data<T>(), k, b.data<T>(), lb.ld, c,
+                 n);
+    return;
+  }
   check_blas_dims({m, n, k, la.ld, lb.ld});
   out.set_data(allocate(out.nbytes()));
   T* c = out.data<T>();
