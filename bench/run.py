@@ -25,6 +25,8 @@ Flags:
     --cases a,b,...                cases to run (default: all; see --list)
     --repeat N / --warmup N        timed repeats (median reported) / warmups
     --json PATH                    write machine-readable results to PATH
+    --runs N                       N fresh processes per side (alternating);
+                                   reports the median run and the spread
 
 The reference run is this same script in a subprocess with `--json` to a
 temporary file. In the side-by-side table, `speedup` is reference time over
@@ -43,238 +45,9 @@ import time
 
 import numpy as np
 
+from backends import MlxBackend, TorchBackend, _random
 
-class MlxBackend:
-    """The MLX API (Ember or Apple's mlx): lazy, forced with mx.eval."""
 
-    name = "mlx"
-
-    def __init__(self):
-        import mlx.core as mx
-
-        self.mx = mx
-        self.module = mx.__file__ if hasattr(mx, "__file__") else "mlx.core"
-
-    def array(self, data):
-        a = self.mx.array(data)
-        self.mx.eval(a)
-        return a
-
-    def force(self, *arrays):
-        self.mx.eval(*arrays)
-
-    def add(self, a, b):
-        return a + b
-
-    def tanh(self, x):
-        return self.mx.tanh(x)
-
-    def sum(self, x, axis=None):
-        return self.mx.sum(x, axis=axis)
-
-    def softmax(self, x):
-        return self.mx.softmax(x, axis=-1)
-
-    def matmul(self, a, b):
-        return a @ b
-
-    def sin(self, x):
-        return self.mx.sin(x)
-
-    def conv2d(self, x, w):
-        return self.mx.conv2d(x, w, padding=1)
-
-    def grad(self, f, x):
-        return self.mx.grad(f)(x)
-
-    def compiled_grad(self, f):
-        return self.mx.compile(self.mx.grad(f))
-
-    def compile(self, f):
-        return self.mx.compile(f)
-
-    def argmax(self, x):
-        return self.mx.argmax(x, axis=-1)
-
-    def layer_norm(self, x, w, b):
-        return self.mx.fast.layer_norm(x, w, b, 1e-5)
-
-    def rms_norm(self, x, w):
-        return self.mx.fast.rms_norm(x, w, 1e-5)
-
-    def sdpa(self, q, k, v):
-        return self.mx.fast.scaled_dot_product_attention(q, k, v, scale=q.shape[-1] ** -0.5)
-
-    def transformer_step(self, dims, heads, seq, batch):
-        """One Adam step of a pre-norm transformer encoder layer on an MSE loss."""
-        import mlx.nn as nn
-        import mlx.optimizers as optim
-
-        mx = self.mx
-        layer = nn.TransformerEncoderLayer(dims, heads, mlp_dims=4 * dims, norm_first=True)
-        opt = optim.Adam(learning_rate=1e-3)
-        x = self.array(_random((batch, seq, dims)))
-        target = self.array(_random((batch, seq, dims), 1))
-
-        def loss_fn(model, x, t):
-            return mx.mean(mx.square(model(x, None) - t))
-
-        value_and_grad = nn.value_and_grad(layer, loss_fn)
-
-        def run():
-            loss, grads = value_and_grad(layer, x, target)
-            opt.update(layer, grads)
-            mx.eval(loss, layer.state, opt.state)
-
-        return run
-
-    def mlp_step(self, sizes, batch, compiled):
-        """One Adam step of an MLP with ReLUs and a cross-entropy loss."""
-        import mlx.nn as nn
-        import mlx.optimizers as optim
-
-        mx = self.mx
-        layers = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(sizes) - 2 else [])
-        model = nn.Sequential(*layers)
-        opt = optim.Adam(learning_rate=1e-3)
-        x = self.array(_random((batch, sizes[0])))
-        y = self.array(np.random.default_rng(1).integers(0, sizes[-1], batch).astype(np.int32))
-
-        def loss_fn(model, x, y):
-            return nn.losses.cross_entropy(model(x), y, reduction="mean")
-
-        value_and_grad = nn.value_and_grad(model, loss_fn)
-
-        def step(x, y):
-            loss, grads = value_and_grad(model, x, y)
-            opt.update(model, grads)
-            return loss
-
-        state = [model.state, opt.state]
-        if compiled:
-            step = mx.compile(step, inputs=state, outputs=state)
-
-        def run():
-            loss = step(x, y)
-            mx.eval(loss, state)
-
-        return run
-
-
-class TorchBackend:
-    """PyTorch eager on the CPU: every op runs when called."""
-
-    name = "torch"
-
-    def __init__(self):
-        import torch
-
-        self.torch = torch
-        self.module = torch.__file__
-
-    def array(self, data):
-        return self.torch.from_numpy(np.ascontiguousarray(data))
-
-    def force(self, *arrays):
-        pass
-
-    def add(self, a, b):
-        return a + b
-
-    def tanh(self, x):
-        return self.torch.tanh(x)
-
-    def sum(self, x, axis=None):
-        return x.sum() if axis is None else x.sum(dim=axis)
-
-    def softmax(self, x):
-        return self.torch.softmax(x, dim=-1)
-
-    def matmul(self, a, b):
-        return a @ b
-
-    def sin(self, x):
-        return self.torch.sin(x)
-
-    def conv2d(self, x, w):
-        # Same NHWC data as the MLX case, computed in torch's NCHW layout.
-        out = self.torch.nn.functional.conv2d(
-            x.permute(0, 3, 1, 2), w.permute(0, 3, 1, 2), padding=1
-        )
-        return out.permute(0, 2, 3, 1)
-
-    def grad(self, f, x):
-        x = x.detach().requires_grad_(True)
-        return self.torch.autograd.grad(f(x), x)[0]
-
-    def compiled_grad(self, f):
-        compiled = self.torch.compile(f)
-
-        def g(x):
-            x = x.detach().requires_grad_(True)
-            return self.torch.autograd.grad(compiled(x), x)[0]
-
-        return g
-
-    def compile(self, f):
-        return self.torch.compile(f)
-
-    def argmax(self, x):
-        return x.argmax(dim=-1)
-
-    def layer_norm(self, x, w, b):
-        return self.torch.nn.functional.layer_norm(x, (x.shape[-1],), w, b, 1e-5)
-
-    def rms_norm(self, x, w):
-        return self.torch.nn.functional.rms_norm(x, (x.shape[-1],), w, 1e-5)
-
-    def sdpa(self, q, k, v):
-        return self.torch.nn.functional.scaled_dot_product_attention(q, k, v)
-
-    def transformer_step(self, dims, heads, seq, batch):
-        torch = self.torch
-        layer = torch.nn.TransformerEncoderLayer(
-            dims, heads, dim_feedforward=4 * dims, dropout=0.0, batch_first=True,
-            norm_first=True)
-        opt = torch.optim.Adam(layer.parameters(), lr=1e-3)
-        x = self.array(_random((batch, seq, dims)))
-        target = self.array(_random((batch, seq, dims), 1))
-
-        def run():
-            opt.zero_grad()
-            loss = torch.mean(torch.square(layer(x) - target))
-            loss.backward()
-            opt.step()
-
-        return run
-
-    def mlp_step(self, sizes, batch, compiled):
-        torch = self.torch
-        layers = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers += [torch.nn.Linear(a, b)] + ([torch.nn.ReLU()] if i < len(sizes) - 2 else [])
-        model = torch.nn.Sequential(*layers)
-        forward = torch.compile(model) if compiled else model
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        x = self.array(_random((batch, sizes[0])))
-        y = torch.from_numpy(np.random.default_rng(1).integers(0, sizes[-1], batch))
-
-        def run():
-            opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(forward(x), y)
-            loss.backward()
-            opt.step()
-
-        return run
-
-
-def _random(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-# Each case: setup(backend) -> (run, metric(seconds) -> value, unit).
 def _gigabytes_per_s(nbytes):
     return lambda seconds: nbytes / seconds / 1e9
 
@@ -549,24 +322,28 @@ def run_local(args):
     }
 
 
-def run_reference(args):
-    python = args.against or sys.executable
+def measure(python, backend, args):
+    """One run of the cases in a fresh process of `python` with `backend`."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "reference.json")
+        out = os.path.join(tmp, "result.json")
         cmd = [
             python,
             os.path.abspath(__file__),
-            "--backend", args.against_backend,
+            "--backend", backend,
             "--cases", ",".join(args.cases),
             "--repeat", str(args.repeat),
             "--warmup", str(args.warmup),
             "--json", out,
             "--quiet",
         ]
-        print(f"reference: {' '.join(cmd)}", file=sys.stderr)
+        print(f"run: {' '.join(cmd)}", file=sys.stderr)
         subprocess.run(cmd, check=True)
         with open(out) as f:
             return json.load(f)
+
+
+def run_reference(args):
+    return measure(args.against or sys.executable, args.against_backend, args)
 
 
 def label(result):
@@ -595,6 +372,26 @@ def print_comparison(ours, ref):
               f"{r['unit']:<8} {speedup:8.2f}x")
 
 
+def print_spread(ours, refs):
+    """Milliseconds per case over several fresh-process runs of each side:
+    the median of the runs' medians, and the fastest and slowest run."""
+    def stats(runs, name):
+        ms = sorted(r["cases"][name]["median_s"] * 1e3 for r in runs if name in r["cases"])
+        return (statistics.median(ms), ms[0], ms[-1]) if ms else None
+
+    print(f"# {len(ours)} runs of {label(ours[0])}" +
+          (f" against {len(refs)} of {label(refs[0])}" if refs else ""))
+    print(f"{'case':<20} {'this ms [min-max]':>28} {'reference ms [min-max]':>30} {'speedup':>8}")
+    for name in ours[0]["cases"]:
+        m, lo, hi = stats(ours, name)
+        line = f"{name:<20} {m:10.3f} [{lo:.3f}-{hi:.3f}]".ljust(50)
+        other = stats(refs, name) if refs else None
+        if other:
+            line += f" {other[0]:10.3f} [{other[1]:.3f}-{other[2]:.3f}]".ljust(31)
+            line += f" {other[0] / m:7.2f}x"
+        print(line)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -606,6 +403,8 @@ def parse_args(argv=None):
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--json", metavar="PATH")
+    p.add_argument("--runs", type=int, default=1,
+                   help="fresh processes per side; above 1, report the spread")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     p.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -622,6 +421,18 @@ def main(argv=None):
     args = parse_args(argv)
     if args.list:
         print("\n".join(CASES))
+        return
+    if args.runs > 1:
+        # Alternate the two sides so slow drift of the machine hits both.
+        ours, refs = [], []
+        for _ in range(args.runs):
+            ours.append(measure(sys.executable, args.backend, args))
+            if args.against or args.against_backend:
+                refs.append(run_reference(args))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"this": ours, "reference": refs}, f, indent=2)
+        print_spread(ours, refs)
         return
     ours = run_local(args)
     if args.json:
