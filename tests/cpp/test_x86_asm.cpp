@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "backend/cpu/compiled_tiles.h"
+#include "backend/cpu/isa.h"
 #include "backend/cpu/x86_asm.h"
 
 namespace ember::cpu::x86 {
@@ -115,7 +115,7 @@ TEST(X86Asm, IntegerForms) {
 // A loop doubling 16 floats at a time, in the calling convention of the
 // generated kernels: rdi pointers (in, out), rsi constants, rdx bytes.
 TEST(X86Asm, GeneratedLoopRuns) {
-  if (!cpu_has_avx512()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (cpu_isa() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
   Assembler a;
   a.vec(op::broadcastss, 1, 0, Mem{rsi, -1, 0, false});
   a.zero32(rcx);

@@ -146,17 +146,16 @@ std::shared_ptr<JitKernel> generated_code(const Compiled& c, const std::vector<a
                                           const std::vector<InputPlan>& ins) {
   if (!jit_enabled()) return nullptr;
   int n_in = c.num_inputs();
-  std::vector<Dtype> dtypes;
   std::vector<char> single(n_in);
   std::vector<const char*> values(n_in, nullptr);
   for (int i = 0; i < n_in; ++i) {
-    if (inputs[i].dtype() != float32) return nullptr;  // float32 code only
-    dtypes.push_back(inputs[i].dtype());
+    // float32 code only; checked before the cache, whose key has no dtypes.
+    if (inputs[i].dtype() != float32) return nullptr;
     single[i] = ins[i].load == Load::Scalar;
     if (single[i]) values[i] = ins[i].base;
   }
   auto code = c.backend_code("avx512:" + jit_key(c, single, values), [&] {
-    return std::static_pointer_cast<void>(jit_build(c, dtypes, single, values));
+    return std::static_pointer_cast<void>(jit_build(c, single, values));
   });
   return std::static_pointer_cast<JitKernel>(code);
 }

@@ -11,7 +11,7 @@
 #include <typeindex>
 
 #include "backend/cpu/compiled_jit_ir.h"
-#include "backend/cpu/compiled_tiles.h"
+#include "backend/cpu/isa.h"
 #include "backend/cpu/simd_math.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
@@ -204,7 +204,7 @@ bool jit_enabled() {
   static const bool on = [] {
     const char* env = std::getenv("EMBER_JIT");
     if (env && std::string(env) == "0") return false;
-    return cpu_has_avx512();
+    return cpu_isa() == Isa::Avx512;
   }();
   return on;
 }
@@ -222,14 +222,10 @@ std::string jit_key(const Compiled& c, const std::vector<char>& single,
   return key;
 }
 
-std::shared_ptr<JitKernel> jit_build(const Compiled& c, const std::vector<Dtype>& in_dtypes,
-                                     const std::vector<char>& single,
+std::shared_ptr<JitKernel> jit_build(const Compiled& c, const std::vector<char>& single,
                                      const std::vector<const char*>& values) {
   using namespace jit;
   int n_in = c.num_inputs();
-  for (Dtype d : in_dtypes) {
-    if (d != float32) return nullptr;
-  }
   Program p;
   Math m{p};
   auto kernel = std::make_shared<JitKernel>();

@@ -32,11 +32,11 @@ struct JitKernel {
 // EMBER_CPU_ISA, and EMBER_JIT not set to 0.
 bool jit_enabled();
 
-// The kernel of `c` where every input and output is float32; single[i]
-// marks inputs with one element and values[i] points at that element.
-// nullptr when the subgraph has no lowering.
-std::shared_ptr<JitKernel> jit_build(const Compiled& c, const std::vector<Dtype>& in_dtypes,
-                                     const std::vector<char>& single,
+// The kernel of `c`, whose inputs the caller has checked are all float32
+// (ops of other dtypes are refused here); single[i] marks inputs with one
+// element and values[i] points at that element. nullptr when the subgraph
+// has no lowering.
+std::shared_ptr<JitKernel> jit_build(const Compiled& c, const std::vector<char>& single,
                                      const std::vector<const char*>& values);
 
 // Part of the cache key of a kernel beyond the subgraph: which inputs are

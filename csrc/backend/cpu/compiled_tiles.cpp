@@ -25,32 +25,6 @@ namespace cpu {
 
 namespace {
 
-Isa detect_isa() {
-  map_constant_pages();
-  __builtin_cpu_init();
-  Isa best = Isa::Base;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
-    best = Isa::Avx512;
-  }
-  if (const char* cap = std::getenv("EMBER_CPU_ISA")) {
-    std::string c(cap);
-    if (c == "base") best = Isa::Base;
-    else if (c == "avx2" && best == Isa::Avx512) best = Isa::Avx2;
-  }
-  return best;
-}
-
-}  // namespace
-
-Isa cpu_isa() {
-  static const Isa isa = detect_isa();
-  return isa;
-}
-
-namespace {
-
 constexpr bool C = true, R = false;
 
 template <typename F>
@@ -249,8 +223,6 @@ TileFn pick_power(Dtype d, const char* exponent) {
 }
 
 }  // namespace
-
-bool cpu_has_avx512() { return cpu_isa() == Isa::Avx512; }
 
 bool vector_unary(const Primitive& p, const array& in, array& out) {
   if (cpu_isa() == Isa::Base || in.dtype() != float32 || out.dtype() != float32 ||

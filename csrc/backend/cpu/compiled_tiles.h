@@ -19,10 +19,6 @@ using TileFn = void (*)(const void* const* args, unsigned scalars, void* out, in
 TileFn tile_function(const Primitive& p, FusedOp::Kind kind, const std::vector<Dtype>& args,
                      Dtype out, const std::vector<const char*>& scalars);
 
-// Whether the CPU has AVX-512 (F, DQ, BW, VL) and EMBER_CPU_ISA does not
-// cap it below.
-bool cpu_has_avx512();
-
 // The eager kernels' fast path for dense float32 (same-layout or single
 // value) arguments with a float32 result (or bool, for comparisons): the
 // tile loop of p, built for the widest ISA the CPU has, over the flat data.

@@ -10,6 +10,7 @@
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/isa.h"
+#include "backend/cpu/rows.h"
 #include "backend/cpu/strided.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
@@ -25,27 +26,7 @@ void over_rows(int64_t rows, int64_t d, F&& f) {
   parallel_for(rows, std::max<int64_t>(1, cpu::kParallelGrain / std::max<int64_t>(d, 1)), f);
 }
 
-// float32 rows, built per ISA: sums in sixteen lanes, so the loops
-// vectorize without reassociation flags.
-[[gnu::always_inline]] inline float lane_sum(const float* x, int64_t d, float mu, bool squares) {
-  constexpr int kLanes = 16;
-  float lane[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= d; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
-      float c = x[i + j] - mu;
-      lane[j] += squares ? c * c : c;
-    }
-  }
-  float total = 0.0f;
-  for (; i < d; ++i) {
-    float c = x[i] - mu;
-    total += squares ? c * c : c;
-  }
-  for (int j = 0; j < kLanes; ++j) total += lane[j];
-  return total;
-}
-
+// float32 norm rows, built per ISA (isa.h).
 struct NormRows {
   // rms (mean of squares) or layer (mean, then squared deviations) norm
   // of rows [r0, r1) of x (d wide), times w and plus b where given.
@@ -55,8 +36,8 @@ struct NormRows {
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = x + r * d;
       float* yr = y + r * d;
-      float mu = center ? lane_sum(xr, d, 0.0f, false) / float(d) : 0.0f;
-      float inv = 1.0f / std::sqrt(lane_sum(xr, d, mu, true) / float(d) + eps);
+      float mu = center ? cpu::lane_sum(xr, d) / float(d) : 0.0f;
+      float inv = 1.0f / std::sqrt(cpu::lane_sum(xr, d, mu, true) / float(d) + eps);
       if (w && b) {
         for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv * w[i] + b[i];
       } else if (w) {

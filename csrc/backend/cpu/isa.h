@@ -1,7 +1,6 @@
 // The vector extensions of the CPU that runs (not the one that built), for
 // kernels compiled in several variants with target attributes.
 #pragma once
-#include <cstdint>
 
 namespace ember::cpu {
 
@@ -9,17 +8,10 @@ enum class Isa { Base, Avx2, Avx512 };
 
 // The widest of Avx512 (F, DQ, BW, VL), Avx2 (with FMA) and Base this CPU
 // has, capped by EMBER_CPU_ISA=base|avx2 (to test the narrower paths on a
-// wide machine). Detected once.
+// wide machine). Detected once, in backend/cpu/isa.cpp, which also maps
+// this library's constant pages before any vector kernel runs.
 Isa cpu_isa();
 
-// softmax over each of `rows` contiguous rows of n floats, x to y (which
-// may be the same memory): the Softmax kernel's line (backend/cpu/reduce.cpp),
-// shared with attention.
-void softmax_rows(const float* x, float* y, int64_t rows, int64_t n);
-
-// Maps every read-only data page of this library (backend/cpu/prefault.cpp);
-// cpu_isa() calls it once, before any vector kernel runs.
-void map_constant_pages();
 
 }  // namespace ember::cpu
 

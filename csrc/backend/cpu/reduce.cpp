@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend/cpu/isa.h"
+#include "backend/cpu/rows.h"
 #include "backend/cpu/simd_math.h"
 #include "backend/cpu/strided.h"
 #include "backend/cpu/unary_ops.h"
@@ -409,30 +410,13 @@ namespace {
 // One softmax line of n floats from x to y (which may be the same memory):
 // the maximum, the exponentials (a plain map, so it vectorizes like the
 // elementwise kernels), their sum from y while it is in L1, and the
-// scaling. Maximum and sum keep sixteen lanes, so they vectorize without
-// reassociation flags. A NaN is skipped by the maximum and then makes the
-// whole line NaN through its exponential, as the composition does.
+// scaling. A NaN is skipped by the maximum and then makes the whole line
+// NaN through its exponential, as the composition does.
 [[gnu::always_inline]] inline void softmax_line(const float* x, float* y, int64_t n) {
-  constexpr int kLanes = 16;
-  float lane[kLanes];
-  for (int j = 0; j < kLanes; ++j) lane[j] = -std::numeric_limits<float>::infinity();
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
-  }
-  float m = -std::numeric_limits<float>::infinity();
-  for (int j = 0; j < kLanes; ++j) m = lane[j] > m ? lane[j] : m;
-  for (int64_t k = i; k < n; ++k) m = x[k] > m ? x[k] : m;
-  for (i = 0; i < n; ++i) y[i] = fmath::exp_nonpositive(x[i] - m);
-  for (int j = 0; j < kLanes; ++j) lane[j] = 0.0f;
-  for (i = 0; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lane[j] += y[i + j];
-  }
-  float total = 0.0f;
-  for (; i < n; ++i) total += y[i];
-  for (int j = 0; j < kLanes; ++j) total += lane[j];
-  float r = 1.0f / total;
-  for (i = 0; i < n; ++i) y[i] *= r;
+  float m = lane_max(x, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = fmath::exp_nonpositive(x[i] - m);
+  float r = 1.0f / lane_sum(y, n);
+  for (int64_t i = 0; i < n; ++i) y[i] *= r;
 }
 
 struct SoftmaxLines {

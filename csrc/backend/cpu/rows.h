@@ -1,0 +1,52 @@
+// Pieces of the float32 row kernels (softmax, argmax, norms): reductions
+// over a run of floats kept in sixteen lanes, so the loops vectorize
+// without reassociation flags. Always inlined, so each ISA variant of a
+// kernel (isa.h) gets its own vector code.
+#pragma once
+#include <cstdint>
+#include <limits>
+
+namespace ember::cpu {
+
+// The sum of (x[i] - mu), or of its squares, over n values.
+[[gnu::always_inline]] inline float lane_sum(const float* x, int64_t n, float mu = 0.0f,
+                                             bool squares = false) {
+  constexpr int kLanes = 16;
+  float lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      float c = x[i + j] - mu;
+      lane[j] += squares ? c * c : c;
+    }
+  }
+  float total = 0.0f;
+  for (; i < n; ++i) {
+    float c = x[i] - mu;
+    total += squares ? c * c : c;
+  }
+  for (int j = 0; j < kLanes; ++j) total += lane[j];
+  return total;
+}
+
+// The largest of n values (-inf for none); NaNs are skipped.
+[[gnu::always_inline]] inline float lane_max(const float* x, int64_t n) {
+  constexpr int kLanes = 16;
+  float lane[kLanes];
+  for (int j = 0; j < kLanes; ++j) lane[j] = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
+  }
+  float m = -std::numeric_limits<float>::infinity();
+  for (int j = 0; j < kLanes; ++j) m = lane[j] > m ? lane[j] : m;
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
+
+// softmax over each of `rows` contiguous rows of n floats, x to y (which
+// may be the same memory): the Softmax kernel's line (backend/cpu/reduce.cpp),
+// shared with attention (backend/cpu/fast.cpp).
+void softmax_rows(const float* x, float* y, int64_t rows, int64_t n);
+
+}  // namespace ember::cpu
