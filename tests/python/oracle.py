@@ -135,3 +135,25 @@ def random_array(rng, shape, dtype, low=-1.0, high=1.0):
     else:
         a = mx.array(data, dtype=dtype)
     return a, to_numpy(a)
+
+
+def np_attention(q, k, v, scale, mask=None, sinks=None):
+    """scaled_dot_product_attention in numpy (float64 for float64 inputs)."""
+    rep = q.shape[1] // k.shape[1]
+    k, v = np.repeat(k, rep, axis=1), np.repeat(v, rep, axis=1)
+    s = q @ np.swapaxes(k, -1, -2) * scale
+    tq, tk = q.shape[2], k.shape[2]
+    if isinstance(mask, str):
+        mask = np.arange(tq)[:, None] + tk - tq >= np.arange(tk)[None]
+    if mask is not None and mask.dtype == bool:
+        s = np.where(mask, s, -np.finfo(np.float32).max)
+    elif mask is not None:
+        s = s + mask
+    if sinks is not None:
+        sk = np.broadcast_to(sinks[None, :, None, None], (*s.shape[:-1], 1))
+        s = np.concatenate([sk, s], -1)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    if sinks is not None:
+        p = p[..., 1:]
+    return p @ v

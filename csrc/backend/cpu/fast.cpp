@@ -1,6 +1,6 @@
 // Kernels of mx.fast (fast/fast.h): one pass per row for the norms and
-// rotary embeddings; attention by blocks of query rows (scores through
-// BLAS, softmax in float32 or float64, then the weighted sum of values).
+// rotary embeddings; the gated delta recurrence per (batch, head). Attention
+// is in fast_attention.cpp.
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "backend/cpu/copy.h"
-#include "backend/cpu/gemm.h"
 #include "backend/cpu/isa.h"
 #include "backend/cpu/rows.h"
 #include "backend/cpu/strided.h"
@@ -184,121 +183,6 @@ void RoPE::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
     });
   });
 }
-
-namespace {
-
-// C (m x n) = alpha A (m x k) B^T or alpha A B, row-major.
-template <typename A>
-void gemm(bool trans_b, int64_t m, int64_t n, int64_t k, A alpha, const A* a, int64_t lda,
-          const A* b, int64_t ldb, A* c, int64_t ldc) {
-  cpu::gemm<A>(false, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc);
-}
-
-// Query rows per block: bigger blocks pack each head's keys fewer times
-// (64 -> 256 rows: 15.7 -> 14.9 ms for 8 heads x 1024 x 64).
-constexpr int64_t kQueryBlock = 256;
-
-}  // namespace
-
-void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
-                                         std::vector<array>& outputs) {
-  array q = cpu::ensure_row_contiguous(inputs[0]);
-  array k = cpu::ensure_row_contiguous(inputs[1]);
-  array v = cpu::ensure_row_contiguous(inputs[2]);
-  array& out = outputs[0];
-  out.set_data(allocate(out.nbytes()));
-  int64_t b = q.shape()[0], hq = q.shape()[1], tq = q.shape()[2], dq = q.shape()[3];
-  int64_t hk = k.shape()[1], tk = k.shape()[2], dv = v.shape()[3];
-  int64_t rep = hq / hk;
-  size_t next = 3;
-  const array* mask = mask_ == Mask::Bool || mask_ == Mask::Additive ? &inputs[next++] : nullptr;
-  std::optional<array> sinks;
-  if (has_sinks_) sinks = cpu::ensure_row_contiguous(inputs[next]);
-  if (out.size() == 0) return;
-  dispatch_float(out.dtype(), "scaled_dot_product_attention", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    using A = compute_t<T>;
-    const T *qs = q.data<T>(), *ks = k.data<T>(), *vs = v.data<T>();
-    T* os = out.data<T>();
-    const A lowest = A(-float_max(out.dtype()));
-    auto rt = [](A x) { return A(static_cast<T>(x)); };
-    const A scale = rt(A(scale_));
-    parallel_for(b * hq, 1, [&](int64_t p0, int64_t p1) {
-      std::vector<A> kf(tk * dq), vf(tk * dv), qf(kQueryBlock * dq),
-          sc(kQueryBlock * tk), of(kQueryBlock * dv);
-      int64_t loaded = -1;  // the (batch, kv head) whose keys are in kf/vf
-      for (int64_t p = p0; p < p1; ++p) {
-        int64_t bi = p / hq, h = p % hq, kvh = h / rep;
-        if (loaded != bi * hk + kvh) {
-          const T* kp = ks + (bi * hk + kvh) * tk * dq;
-          const T* vp = vs + (bi * hk + kvh) * tk * dv;
-          for (int64_t i = 0; i < tk * dq; ++i) kf[i] = A(kp[i]);
-          for (int64_t i = 0; i < tk * dv; ++i) vf[i] = A(vp[i]);
-          loaded = bi * hk + kvh;
-        }
-        A sink = sinks ? A(sinks->template data<T>()[h]) : A(0);
-        for (int64_t r0 = 0; r0 < tq; r0 += kQueryBlock) {
-          int64_t nr = std::min(kQueryBlock, tq - r0);
-          const T* qp = qs + ((bi * hq + h) * tq + r0) * dq;
-          // Half types round where the composed ops would (scaled q, the
-          // scores, the probabilities), so both agree closely.
-          for (int64_t i = 0; i < nr * dq; ++i) qf[i] = rt(A(qp[i]) * scale);
-          if (tk > 0) {
-            gemm<A>(true, nr, tk, dq, A(1), qf.data(), dq, kf.data(), dq, sc.data(), tk);
-          }
-          for (int64_t i = 0; i < nr * tk; ++i) sc[i] = rt(sc[i]);
-          for (int64_t r = 0; r < nr; ++r) {
-            A* row = sc.data() + r * tk;
-            int64_t qi = r0 + r;
-            if (mask_ == Mask::Causal) {
-              // Lower-right aligned: query qi sees keys up to qi + tk - tq.
-              for (int64_t j = std::max<int64_t>(0, qi + tk - tq + 1); j < tk; ++j) row[j] = lowest;
-            } else if (mask) {
-              // The mask is a broadcast view: read it through its strides.
-              auto& st = mask->strides();
-              int64_t base = bi * st[0] + h * st[1] + qi * st[2];
-              if (mask_ == Mask::Bool) {
-                const bool* mp = mask->data<bool>() + base;
-                for (int64_t j = 0; j < tk; ++j) {
-                  if (!mp[j * st[3]]) row[j] = lowest;
-                }
-              } else {
-                const T* mp = mask->data<T>() + base;
-                for (int64_t j = 0; j < tk; ++j) row[j] = rt(row[j] + A(mp[j * st[3]]));
-              }
-            }
-            if constexpr (std::is_same_v<T, float>) {
-              if (!sinks) {  // the vectorized softmax line of mx.softmax
-                cpu::softmax_rows(row, row, 1, tk);
-                continue;
-              }
-            }
-            A mx = sinks ? sink : lowest;
-            for (int64_t j = 0; j < tk; ++j) mx = std::max(mx, row[j]);
-            A total = sinks ? std::exp(sink - mx) : A(0);
-            for (int64_t j = 0; j < tk; ++j) {
-              row[j] = std::exp(row[j] - mx);
-              total += row[j];
-            }
-            A norm = total > 0 ? A(1) / total : A(0);
-            for (int64_t j = 0; j < tk; ++j) row[j] = rt(row[j] * norm);
-          }
-          if (tk > 0) {
-            gemm<A>(false, nr, dv, tk, A(1), sc.data(), tk, vf.data(), dv, of.data(), dv);
-          } else {
-            std::fill(of.begin(), of.begin() + nr * dv, A(0));
-          }
-          T* op = os + ((bi * hq + h) * tq + r0) * dv;
-          for (int64_t i = 0; i < nr * dv; ++i) op[i] = static_cast<T>(of[i]);
-        }
-      }
-    });
-  });
-}
-
-}  // namespace ember::fast
-
-namespace ember::fast {
 
 void GatedDelta::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   std::vector<array> in;
