@@ -201,3 +201,43 @@ def test_generated_code_matches_the_interpreter():
         os.remove(path)
     same_bits(outs[0][0], outs[1][0])
     np.testing.assert_array_max_ulp(outs[0][1:], outs[1][1:], maxulp=1)
+
+
+@pytest.mark.parametrize("n", [16, 1000, 100003])
+def test_donated_inputs_in_place_and_not(n):
+    """An output may take a dead input's memory. The code reads it in place
+    when it loads that input before storing the output (the optimizer
+    pattern), and through a copy when it stores first."""
+    rng = np.random.default_rng(n)
+    xn, yn, zn = (rng.standard_normal(n).astype(np.float32) for _ in range(3))
+
+    def address(a):
+        return np.asarray(a, copy=False).__array_interface__["data"][0]
+
+    # Only x can be given away (y stays held), so output 0 takes x's memory
+    # and is stored before x is loaded.
+    x, y = mx.array(xn), mx.array(yn)
+    mx.eval(x, y)
+    x_at = address(x)
+    out = mx.compile(lambda x, y: (y * 2.0, x + y * 2.0))(x, y)
+    del x
+    mx.eval(out)
+    assert address(out[0]) == x_at
+    np.testing.assert_allclose(np.asarray(out[0]), 2 * yn, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(out[1]), xn + 2 * yn, rtol=1e-6, atol=1e-6)
+
+    # The optimizer pattern: each output is stored after its donor is loaded.
+    def update(p, m, g):
+        m2 = m * 0.9 + g * 0.1
+        return p - m2 * 0.01, m2
+
+    held = [mx.array(a) for a in (xn, yn, zn)]
+    mx.eval(held)
+    at = {address(a) for a in held}
+    out = mx.compile(update)(*held)
+    del held
+    mx.eval(out)
+    assert {address(o) for o in out} <= at
+    m2 = yn * 0.9 + zn * 0.1
+    np.testing.assert_allclose(np.asarray(out[0]), xn - m2 * 0.01, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(out[1]), m2, rtol=1e-6, atol=1e-6)

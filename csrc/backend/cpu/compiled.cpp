@@ -172,17 +172,19 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
 
   // Outputs: reuse the memory of an input nobody else holds, else allocate.
   std::vector<char> donated(n_in, 0);
-  for (auto& out : outputs) {
-    bool done = false;
-    for (int i = 0; i < n_in && !done; ++i) {
+  std::vector<int> donor(outputs.size(), -1);  // the input each output took
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    array& out = outputs[o];
+    for (int i = 0; i < n_in && donor[o] < 0; ++i) {
       const array& x = inputs[i];
       if (!donated[i] && x.flags().row_contiguous && x.dtype() == out.dtype() &&
           donatable(x, out)) {
         out.copy_layout(x);
-        donated[i] = done = true;
+        donated[i] = 1;
+        donor[o] = i;
       }
     }
-    if (!done) out.set_data(allocate(out.nbytes()));
+    if (donor[o] < 0) out.set_data(allocate(out.nbytes()));
   }
 
   std::vector<InputPlan> ins(n_in);
@@ -208,6 +210,14 @@ void Compiled::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
   std::vector<char*> out_base;
   for (auto& o : outputs) out_base.push_back(o.data<char>());
   if (auto code = generated_code(*this, inputs, ins)) {
+    // A donated input is read in place where the code loads it before
+    // storing over it, instead of being copied a tile at a time first.
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      int i = donor[o];
+      if (i >= 0 && ins[i].load == Load::Gather && code->reads_before_writes(i, int(o))) {
+        ins[i].load = Load::Direct;
+      }
+    }
     run_generated(*code, ins, out_base, n, grain);
     return;
   }

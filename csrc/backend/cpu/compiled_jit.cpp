@@ -230,6 +230,8 @@ std::shared_ptr<JitKernel> jit_build(const Compiled& c, const std::vector<char>&
   Math m{p};
   auto kernel = std::make_shared<JitKernel>();
   std::vector<int> value(n_in + c.ops().size(), -1);
+  kernel->load_at.assign(n_in, -1);
+  kernel->store_at.assign(c.output_ops().size(), -1);
   for (int i = 0; i < n_in; ++i) {
     if (single[i]) {
       int slot = p.param_slot();
@@ -243,7 +245,10 @@ std::shared_ptr<JitKernel> jit_build(const Compiled& c, const std::vector<char>&
     if (op.dtype != (mask_out ? bool_ : float32)) return nullptr;
     std::vector<int> args;
     for (int a : op.args) {
-      if (value[a] < 0) value[a] = p.emit(V::Load, -1, -1, -1, a);  // first use of an input
+      if (value[a] < 0) {  // first use of an input
+        kernel->load_at[a] = static_cast<int>(p.insts.size());
+        value[a] = p.emit(V::Load, -1, -1, -1, a);
+      }
       args.push_back(value[a]);
     }
     float exponent = op.args.size() == 2 ? single_exponent(op.args[1], single, values) : 0.0f;
@@ -255,6 +260,7 @@ std::shared_ptr<JitKernel> jit_build(const Compiled& c, const std::vector<char>&
     for (size_t k = 0; k < outs.size(); ++k) {
       if (outs[k] != static_cast<int>(j)) continue;
       if (p.is_mask(value[n_in + j])) return nullptr;
+      kernel->store_at[k] = static_cast<int>(p.insts.size());
       p.emit(V::Store, value[n_in + j], -1, -1, static_cast<int>(k));
     }
   }

@@ -26,6 +26,13 @@ struct JitKernel {
   // single element are copied into their slots at each call.
   std::vector<float> consts;
   std::vector<std::pair<int, int>> params;  // (input, slot)
+  // Where each input is loaded and each output stored, in program order
+  // (-1: never). Each happens once per 16 lanes, so an output may take an
+  // input's memory in place when that input is loaded before it is stored.
+  std::vector<int> load_at, store_at;
+  bool reads_before_writes(int input, int output) const {
+    return load_at[input] < store_at[output];
+  }
 };
 
 // Whether generated kernels may run here: AVX-512 present, not capped by
