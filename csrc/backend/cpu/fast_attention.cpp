@@ -1,10 +1,11 @@
 // scaled_dot_product_attention on the CPU, by blocks of query rows: the
 // scores of a block, then the mask and softmax of each row, then the
-// weighted sum of the values. float32 on AVX-512 runs its own small
-// products: the keys packed in panels of 32, the block's scores kept in
-// L2, every tile accumulated in registers. The head sizes (64, 128) make
-// products with k = 64 that BLAS runs at well under half its peak.
-// Other dtypes and CPUs go through gemm.
+// weighted sum of the values. float32 on AVX-512 keeps a head's keys
+// packed for gemm_f32's tiles across its query blocks, the block's scores
+// in L2, and the weighted sum in registers with the softmax's 1/sum applied
+// to the output rows. Head sizes of 64 make products with k = 64, which
+// BLAS runs at well under half its peak. Other dtypes and CPUs go through
+// gemm.
 
 #include <algorithm>
 #include <array>
@@ -138,52 +139,8 @@ void attention_generic(const T* qs, const T* ks, const T* vs, T* os, int64_t b, 
 
 #if defined(__x86_64__)
 
-constexpr int kPanel = 32;      // keys per packed panel: two vectors
-constexpr int kScoreRows = 14;  // rows per scores tile: 28 accumulators
 constexpr int kSumRows = 6;     // rows per weighted-sum tile: up to 24 accumulators
 constexpr int kSumVectors = 4;  // value columns per weighted-sum tile, in vectors
-
-// Keys (tk x d, row-major) into panels of 32: panel p holds, feature by
-// feature, keys 32p .. 32p + 31 side by side, zeros past tk.
-void pack_keys(const float* k, int64_t tk, int64_t d, float* out) {
-  int64_t panels = (tk + kPanel - 1) / kPanel;
-  for (int64_t p = 0; p < panels; ++p) {
-    float* panel = out + p * d * kPanel;
-    for (int c = 0; c < kPanel; ++c) {
-      int64_t key = p * kPanel + c;
-      if (key < tk) {
-        for (int64_t f = 0; f < d; ++f) panel[f * kPanel + c] = k[key * d + f];
-      } else {
-        for (int64_t f = 0; f < d; ++f) panel[f * kPanel + c] = 0.0f;
-      }
-    }
-  }
-}
-
-// Scores of R query rows (q, row stride d) against one key panel, into
-// 32 columns of s (row stride lds).
-template <int R>
-EMBER_TARGET_AVX512 void score_tile(const float* q, int64_t d, const float* panel, float* s,
-                                    int64_t lds) {
-  __m512 acc[R][2];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  for (int64_t f = 0; f < d; ++f) {
-    __m512 k0 = _mm512_loadu_ps(panel + f * kPanel);
-    __m512 k1 = _mm512_loadu_ps(panel + f * kPanel + 16);
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i) {
-      __m512 qi = _mm512_set1_ps(q[i * d + f]);
-      acc[i][0] = _mm512_fmadd_ps(qi, k0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(qi, k1, acc[i][1]);
-    }
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) {
-    _mm512_storeu_ps(s + i * lds, acc[i][0]);
-    _mm512_storeu_ps(s + i * lds + 16, acc[i][1]);
-  }
-}
 
 // R rows of weights (p, row stride ldp) times the first n value rows (v,
 // row stride ldv), V vectors wide, each output row times its scale, into o
@@ -261,14 +218,8 @@ EMBER_TARGET_AVX512 float softmax_numerators(float* row, int64_t n) {
   return 1.0f / _mm512_reduce_add_ps(total);
 }
 
-using ScoreTile = void (*)(const float*, int64_t, const float*, float*, int64_t);
 using SumTile = void (*)(const float*, int64_t, int64_t, const float*, int64_t, const float*,
                         float*, int64_t);
-
-template <int... I>
-constexpr std::array<ScoreTile, sizeof...(I)> score_tiles(std::integer_sequence<int, I...>) {
-  return {&score_tile<I + 1>...};
-}
 
 template <int R, int... I>
 constexpr std::array<SumTile, sizeof...(I)> sum_tiles_of(std::integer_sequence<int, I...>) {
@@ -282,7 +233,6 @@ constexpr std::array<std::array<SumTile, kSumVectors>, sizeof...(I)> sum_tiles(
 }
 
 // Indexed by rows - 1 (and vectors - 1).
-constexpr auto kScoreTiles = score_tiles(std::make_integer_sequence<int, kScoreRows>());
 constexpr auto kSumTiles = sum_tiles(std::make_integer_sequence<int, kSumRows>());
 
 // Attention of float32 heads whose value size is a multiple of 16, on AVX-512.
@@ -290,20 +240,23 @@ void attention_f32(const float* qs, const float* ks, const float* vs, float* os,
                    int64_t hq, int64_t hk, int64_t tq, int64_t tk, int64_t dq, int64_t dv,
                    float scale, const MaskInfo& mi) {
   int64_t rep = hq / hk;
-  int64_t panels = (tk + kPanel - 1) / kPanel, lds = panels * kPanel;
+  constexpr int64_t kTileRows = cpu::kGemmF32Rows, kTileCols = cpu::kGemmF32Cols;
+  int64_t lds = (tk + kTileCols - 1) / kTileCols * kTileCols;
   // A block's scores take about 256 KiB (L2 holds them with the keys and
   // values of one head).
-  int64_t rows = std::clamp<int64_t>((int64_t(1) << 16) / lds / kScoreRows, 1, 8) * kScoreRows;
+  int64_t rows = std::clamp<int64_t>((int64_t(1) << 16) / lds / kTileRows, 1, 8) * kTileRows;
   int64_t blocks = (tq + rows - 1) / rows;
   const float lowest = -float_max(float32);
+  int64_t key_floats = cpu::gemm_f32_panel_floats(false, dq) * (lds / kTileCols);
+  int64_t query_floats = cpu::gemm_f32_panel_floats(true, dq) * (rows / kTileRows);
   parallel_for(b * hq * blocks, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<float> keys(panels * kPanel * dq), qb(rows * dq), s(rows * lds), inv(rows);
+    std::vector<float> keys(key_floats), qb(query_floats), s(rows * lds), inv(rows);
     int64_t packed = -1;  // the (batch, kv head) whose keys are in `keys`
     for (int64_t item = lo; item < hi; ++item) {
       int64_t head = item / blocks, r0 = (item % blocks) * rows;
       int64_t bi = head / hq, h = head % hq, kv = bi * hk + h / rep;
-      if (packed != kv) {
-        pack_keys(ks + kv * tk * dq, tk, dq, keys.data());
+      if (packed != kv) {  // the scores' B operand: keys transposed
+        cpu::gemm_f32_pack_b(true, ks + kv * tk * dq, dq, tk, dq, keys.data());
         packed = kv;
       }
       int64_t nr = std::min(rows, tq - r0);
@@ -314,16 +267,9 @@ void attention_f32(const float* qs, const float* ks, const float* vs, float* os,
       if (mi.kind == MaskKind::Causal && r0 + tk - tq >= 0) {
         n = std::min(tk, r0 + nr + tk - tq);
       }
-      const float* qp = qs + (head * tq + r0) * dq;
-      for (int64_t i = 0; i < nr * dq; ++i) qb[i] = qp[i] * scale;
-      int64_t used = (n + kPanel - 1) / kPanel;
-      for (int64_t p = 0; p < used; ++p) {
-        for (int64_t r = 0; r < nr; r += kScoreRows) {
-          int64_t m = std::min<int64_t>(kScoreRows, nr - r);
-          kScoreTiles[m - 1](qb.data() + r * dq, dq, keys.data() + p * dq * kPanel,
-                             s.data() + r * lds + p * kPanel, lds);
-        }
-      }
+      // Scores: the block's queries times scale, against the first n keys.
+      cpu::gemm_f32_pack_a(false, qs + (head * tq + r0) * dq, dq, nr, dq, scale, qb.data());
+      cpu::gemm_f32_packed(qb.data(), keys.data(), nr, n, dq, s.data(), lds, false);
       for (int64_t r = 0; r < nr; ++r) {
         float* row = s.data() + r * lds;
         mask_row<float, float>(row, n, mi, bi, h, r0 + r, lowest);

@@ -25,6 +25,11 @@ void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const
   auto TA = ta ? CblasTrans : CblasNoTrans;
   auto TB = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
+    static const bool own = gemm_f32_available();
+    if (own) {
+      gemm_f32(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+      return;
+    }
     scipy_cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
     scipy_cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0, c, ldc);
@@ -47,10 +52,25 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
     blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
     return;
   }
-  // Split the longer side of C; each part is a smaller product of the
-  // same operands (rows of op(A), or columns of op(B)).
+  // Each part is a smaller product of the same operands (rows of op(A),
+  // or columns of op(B)). Own float32 products split in whole register
+  // tiles, along the side whose split leaves the least padding per thread
+  // (m = 256 by rows of 14 is 10 + 9 tiles; by columns of 32 it is 4 + 4).
+  int64_t row_unit = 16, col_unit = 16;
   bool by_rows = m >= n;
-  parallel_for(by_rows ? m : n, 16, [&](int64_t lo, int64_t hi) {
+  if (std::is_same_v<T, float> && gemm_f32_available()) {
+    row_unit = kGemmF32Rows;
+    col_unit = kGemmF32Cols;
+    int64_t t = num_threads();
+    auto per_thread = [&](int64_t len, int64_t unit) { return (len + unit * t - 1) / (unit * t) * unit; };
+    double rows_work = double(per_thread(m, row_unit)) * n;
+    double cols_work = double(per_thread(n, col_unit)) * m;
+    by_rows = rows_work <= cols_work;
+  }
+  int64_t unit = by_rows ? row_unit : col_unit;
+  int64_t len = by_rows ? m : n;
+  parallel_for((len + unit - 1) / unit, 1, [&](int64_t u0, int64_t u1) {
+    int64_t lo = u0 * unit, hi = std::min(len, u1 * unit);
     if (by_rows) {
       blas_gemm(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : lo * lda), lda, b, ldb,
                 c + lo * ldc, ldc);
