@@ -62,7 +62,9 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
     row_unit = kGemmF32Rows;
     col_unit = kGemmF32Cols;
     int64_t t = num_threads();
-    auto per_thread = [&](int64_t len, int64_t unit) { return (len + unit * t - 1) / (unit * t) * unit; };
+    auto per_thread = [&](int64_t len, int64_t unit) {
+      return (len + unit * t - 1) / (unit * t) * unit;
+    };
     double rows_work = double(per_thread(m, row_unit)) * n;
     double cols_work = double(per_thread(n, col_unit)) * m;
     by_rows = rows_work <= cols_work;

@@ -47,11 +47,12 @@ EMBER_TARGET_AVX512 inline void transpose16(__m512 r[16]) {
     t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   }
   for (int g = 0; g < 4; ++g) {  // rows 4g .. 4g + 3
-    __m512* tg = t + 4 * g;
-    u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(tg[0]), _mm512_castps_pd(tg[2])));
-    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(tg[0]), _mm512_castps_pd(tg[2])));
-    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(tg[1]), _mm512_castps_pd(tg[3])));
-    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(tg[1]), _mm512_castps_pd(tg[3])));
+    __m512d t0 = _mm512_castps_pd(t[4 * g]), t1 = _mm512_castps_pd(t[4 * g + 1]);
+    __m512d t2 = _mm512_castps_pd(t[4 * g + 2]), t3 = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
   }
   // u[4g + q] holds, in 128-bit lane L, rows 4g..4g+3 of column 4L + q.
   for (int q = 0; q < 4; ++q) {
