@@ -310,7 +310,7 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
   MaskInfo mi{mask_, mask, tq, tk};
 #if defined(__x86_64__)
   if (out.dtype() == float32 && !sinks && tk > 0 && dv % 16 == 0 &&
-      cpu::cpu_isa() == cpu::Isa::Avx512) {
+      cpu::gemm_f32_available()) {
     attention_f32(q.data<float>(), k.data<float>(), v.data<float>(), out.data<float>(), b, hq,
                   hk, tq, tk, dq, dv, scale_, mi);
     return;

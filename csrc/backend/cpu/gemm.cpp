@@ -19,17 +19,26 @@ void blas_on_one_thread() {
   (void)done;
 }
 
+// Whether T's products run Ember's own kernel (float32 on AVX-512).
 template <typename T>
-void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+bool own_kernel() {
+  if constexpr (std::is_same_v<T, float>) {
+    static const bool own = gemm_f32_available();
+    return own;
+  }
+  return false;
+}
+
+// The product on the calling thread.
+template <typename T>
+void gemm_here(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (own_kernel<T>()) return gemm_f32(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+  }
   auto TA = ta ? CblasTrans : CblasNoTrans;
   auto TB = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
-    static const bool own = gemm_f32_available();
-    if (own) {
-      gemm_f32(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
-      return;
-    }
     scipy_cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
     scipy_cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0, c, ldc);
@@ -49,7 +58,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
           const T* b, int64_t ldb, T* c, int64_t ldc) {
   blas_on_one_thread();
   if (num_threads() < 2 || static_cast<double>(m) * n * k < kSplitWork) {
-    blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    gemm_here(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
     return;
   }
   // Each part is a smaller product of the same operands (rows of op(A),
@@ -58,7 +67,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
   // (m = 256 by rows of 14 is 10 + 9 tiles; by columns of 32 it is 4 + 4).
   int64_t row_unit = 16, col_unit = 16;
   bool by_rows = m >= n;
-  if (std::is_same_v<T, float> && gemm_f32_available()) {
+  if (own_kernel<T>()) {
     row_unit = kGemmF32Rows;
     col_unit = kGemmF32Cols;
     int64_t t = num_threads();
@@ -74,10 +83,10 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
   parallel_for((len + unit - 1) / unit, 1, [&](int64_t u0, int64_t u1) {
     int64_t lo = u0 * unit, hi = std::min(len, u1 * unit);
     if (by_rows) {
-      blas_gemm(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : lo * lda), lda, b, ldb,
+      gemm_here(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : lo * lda), lda, b, ldb,
                 c + lo * ldc, ldc);
     } else {
-      blas_gemm(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? lo * ldb : lo), ldb, c + lo,
+      gemm_here(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? lo * ldb : lo), ldb, c + lo,
                 ldc);
     }
   });

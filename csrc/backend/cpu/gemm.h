@@ -1,6 +1,7 @@
 // The one matrix product every CPU kernel uses (matmul, convolution,
 // attention): C (m x n, row-major, row stride ldc) = alpha * op(A) op(B),
-// op(X) = X or X^T, for float, double and complex64.
+// op(X) = X or X^T, for float, double and complex64. float32 on AVX-512
+// runs Ember's own kernel (gemm_f32.cpp), the rest OpenBLAS.
 #pragma once
 #include <cstdint>
 
