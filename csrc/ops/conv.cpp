@@ -1,6 +1,6 @@
-// Convolution builders and transform rules. Everything but the valid,
+// Convolution builders and transform rules. Everything but the zero-padded,
 // strided, dilated, grouped correlation is composed from other ops, so the
-// gradients of padding, dilation and flipping come for free.
+// gradients of cropping, input dilation and flipping come for free.
 #include "ops/conv.h"
 
 #include "core/errors.h"
@@ -28,22 +28,16 @@ array dilate(const array& x, int axis, int64_t d, StreamOrDevice s) {
   return slice(merged, start, stop, step, s);
 }
 
-// Pads (or, for negative widths, crops) each spatial axis.
-array pad_or_crop(const array& x, const Shape& lo, const Shape& hi,
-                  StreamOrDevice s) {
-  int d = static_cast<int>(lo.size());
-  std::vector<std::pair<int64_t, int64_t>> widths(x.ndim(), {0, 0});
+// Crops -lo / -hi (both <= 0) from the ends of each spatial axis.
+array crop(const array& x, const Shape& lo, const Shape& hi, StreamOrDevice s) {
   Shape start(x.ndim(), 0), stop = x.shape(), step(x.ndim(), 1);
-  bool crop = false, grow = false;
-  for (int i = 0; i < d; ++i) {
-    int ax = i + 1;
-    widths[ax] = {std::max<int64_t>(lo[i], 0), std::max<int64_t>(hi[i], 0)};
-    grow |= lo[i] > 0 || hi[i] > 0;
-    if (lo[i] < 0) start[ax] = -lo[i], crop = true;
-    if (hi[i] < 0) stop[ax] = x.shape()[ax] + hi[i], crop = true;
+  bool any = false;
+  for (size_t i = 0; i < lo.size(); ++i) {
+    start[i + 1] = -lo[i];
+    stop[i + 1] = x.shape()[i + 1] + hi[i];
+    any |= lo[i] < 0 || hi[i] < 0;
   }
-  array y = crop ? slice(x, start, stop, step, s) : x;
-  return grow ? pad(y, widths, "constant", array::scalar(0, x.dtype()), s) : y;
+  return any ? slice(x, start, stop, step, s) : x;
 }
 
 Shape spatial_axes_of(int ndim) {
@@ -52,24 +46,26 @@ Shape spatial_axes_of(int ndim) {
   return ax;
 }
 
-array valid_conv(const array& x, const array& w, const Shape& stride,
-                 const Shape& dilation, int groups, StreamOrDevice s) {
+// The Convolution primitive: x zero-padded by lo/hi (>= 0) on each spatial
+// dimension, correlated with w.
+array padded_conv(const array& x, const array& w, const Shape& stride,
+                  const Shape& dilation, int groups, const Shape& lo, const Shape& hi,
+                  StreamOrDevice s) {
   int d = x.ndim() - 2;
   Shape out{x.shape()[0]};
   for (int i = 0; i < d; ++i) {
+    int64_t size = x.shape()[i + 1] + lo[i] + hi[i];
     int64_t span = (w.shape()[i + 1] - 1) * dilation[i] + 1;
-    int64_t o = x.shape()[i + 1] < span ? 0 : (x.shape()[i + 1] - span) / stride[i] + 1;
-    if (x.shape()[i + 1] < span) {
-      throw ValueError("[conv] The (padded) input of size " +
-                       std::to_string(x.shape()[i + 1]) +
+    if (size < span) {
+      throw ValueError("[conv] The (padded) input of size " + std::to_string(size) +
                        " is smaller than the (dilated) kernel of size " +
                        std::to_string(span) + ".");
     }
-    out.push_back(o);
+    out.push_back((size - span) / stride[i] + 1);
   }
   out.push_back(w.shape()[0]);
   return array(out, x.dtype(),
-               std::make_shared<Convolution>(to_stream(s), stride, dilation, groups),
+               std::make_shared<Convolution>(to_stream(s), stride, dilation, groups, lo, hi),
                {x, w});
 }
 
@@ -124,8 +120,17 @@ array conv_general(const array& input, const array& weight, Shape stride,
   array x = astype(input, ct, s), w = astype(weight, ct, s);
   if (flip_kernel) w = flip(w, spatial_axes_of(w.ndim()), s);
   for (int i = 0; i < d; ++i) x = dilate(x, i + 1, input_dilation[i], s);
-  x = pad_or_crop(x, pad_lo, pad_hi, s);
-  return astype(valid_conv(x, w, stride, kernel_dilation, groups, s), t, s);
+  // Negative padding crops here; the primitive pads in its kernel.
+  Shape crop_lo(d), crop_hi(d), grow_lo(d), grow_hi(d);
+  for (int i = 0; i < d; ++i) {
+    crop_lo[i] = std::min<int64_t>(pad_lo[i], 0);
+    crop_hi[i] = std::min<int64_t>(pad_hi[i], 0);
+    grow_lo[i] = pad_lo[i] - crop_lo[i];
+    grow_hi[i] = pad_hi[i] - crop_hi[i];
+  }
+  x = crop(x, crop_lo, crop_hi, s);
+  return astype(padded_conv(x, w, stride, kernel_dilation, groups, grow_lo, grow_hi, s),
+                t, s);
 }
 
 array conv_transpose(const array& input, const array& weight, Shape stride,
@@ -206,12 +211,14 @@ std::vector<array> Convolution::vjp(const std::vector<array>& primals,
       ws.insert(ws.end(), w.shape().begin() + 1, w.shape().end() - 1);
       ws.push_back(cog);
       wt = reshape(wt, ws, s);
+      // The gradient for the padded input, less its padding.
       Shape lo(d), hi(d);
       for (int k = 0; k < d; ++k) {
         int64_t span = (w.shape()[k + 1] - 1) * dilation_[k];
         int64_t o = g.shape()[k + 1];
-        lo[k] = span;
-        hi[k] = x.shape()[k + 1] - (o - 1) * stride_[k] - 1;
+        int64_t padded = x.shape()[k + 1] + pad_lo_[k] + pad_hi_[k];
+        lo[k] = span - pad_lo_[k];
+        hi[k] = padded - (o - 1) * stride_[k] - 1 - pad_hi_[k];
       }
       grads.push_back(conv_general(g, wt, Shape(d, 1), lo, hi, dilation_, stride_,
                                    groups_, true, s));
@@ -230,7 +237,8 @@ std::vector<array> Convolution::vjp(const std::vector<array>& primals,
         xg = moveaxis(xg, 1, -1, s);
         array gg = moveaxis(slice(g, gs, ge, gst, s), -1, 0, s);  // (cog, O..., N)
         gg = moveaxis(gg, 1, -1, s);
-        array r = valid_conv(xg, gg, dilation_, stride_, 1, s);  // (cg, K'..., cog)
+        array r = padded_conv(xg, gg, dilation_, stride_, 1, pad_lo_, pad_hi_,
+                              s);  // (cg, K'..., cog)
         Shape rs(r.ndim(), 0), re = r.shape(), rst(r.ndim(), 1);
         for (int k = 0; k < d; ++k) re[k + 1] = w.shape()[k + 1];
         r = slice(r, rs, re, rst, s);
@@ -252,8 +260,10 @@ std::vector<array> Convolution::jvp(const std::vector<array>& primals,
   array out;
   for (size_t k = 0; k < argnums.size(); ++k) {
     array term = argnums[k] == 0
-                     ? valid_conv(tangents[k], primals[1], stride_, dilation_, groups_, s)
-                     : valid_conv(primals[0], tangents[k], stride_, dilation_, groups_, s);
+                     ? padded_conv(tangents[k], primals[1], stride_, dilation_, groups_,
+                                   pad_lo_, pad_hi_, s)
+                     : padded_conv(primals[0], tangents[k], stride_, dilation_, groups_,
+                                   pad_lo_, pad_hi_, s);
     out = out.valid() ? add(out, term, s) : term;
   }
   return {out};
@@ -270,7 +280,8 @@ std::pair<std::vector<array>, std::vector<int>> Convolution::vmap(
     int64_t b = xb.shape()[0], n = xb.shape()[1];
     Shape merged(xb.shape().begin() + 1, xb.shape().end());
     merged[0] = b * n;
-    array y = valid_conv(reshape(xb, merged, s), w, stride_, dilation_, groups_, s);
+    array y = padded_conv(reshape(xb, merged, s), w, stride_, dilation_, groups_, pad_lo_,
+                          pad_hi_, s);
     Shape split{b, n};
     split.insert(split.end(), y.shape().begin() + 1, y.shape().end());
     return {{reshape(y, split, s)}, {0}};
@@ -286,8 +297,8 @@ std::pair<std::vector<array>, std::vector<int>> Convolution::vmap(
       en[ax] = i + 1;
       return squeeze(slice(a, st, en, step, s), {ax}, s);
     };
-    outs.push_back(valid_conv(pick(x, axes[0]), pick(w, axes[1]), stride_, dilation_,
-                              groups_, s));
+    outs.push_back(padded_conv(pick(x, axes[0]), pick(w, axes[1]), stride_, dilation_,
+                               groups_, pad_lo_, pad_hi_, s));
   }
   return {{stack(outs, 0, s)}, {0}};
 }
@@ -303,16 +314,19 @@ void Convolution::save(Writer& w) const {
   w.ints(stride_);
   w.ints(dilation_);
   w.i64(groups_);
+  w.ints(pad_lo_);
+  w.ints(pad_hi_);
 }
 std::vector<Shape> Convolution::output_shapes(const std::vector<array>& in) {
   const array &x = in[0], &w = in[1];
   Shape out{x.shape()[0]};
   for (int i = 0; i + 2 < x.ndim(); ++i) {
+    int64_t size = x.shape()[i + 1] + pad_lo_[i] + pad_hi_[i];
     int64_t span = (w.shape()[i + 1] - 1) * dilation_[i] + 1;
-    if (x.shape()[i + 1] < span) {
+    if (size < span) {
       throw ValueError("[conv] The (padded) input is smaller than the kernel.");
     }
-    out.push_back((x.shape()[i + 1] - span) / stride_[i] + 1);
+    out.push_back((size - span) / stride_[i] + 1);
   }
   out.push_back(w.shape()[0]);
   return {out};
@@ -324,16 +338,21 @@ bool load_conv(const std::string& tag, Reader& r, const ReplayNode& node,
   auto stride = r.ints();
   auto dilation = r.ints();
   int64_t groups = r.bounded(1, 1 << 30);
+  auto pad_lo = r.ints();
+  auto pad_hi = r.ints();
   if (node.inputs.size() != 2 || node.inputs[0].ndim() < 3 ||
       stride.size() + 2 != static_cast<size_t>(node.inputs[0].ndim()) ||
-      dilation.size() != stride.size()) {
+      dilation.size() != stride.size() || pad_lo.size() != stride.size() ||
+      pad_hi.size() != stride.size()) {
     Reader::corrupt();
   }
   for (size_t i = 0; i < stride.size(); ++i) {
-    if (stride[i] < 1 || dilation[i] < 1) Reader::corrupt();
+    if (stride[i] < 1 || dilation[i] < 1 || pad_lo[i] < 0 || pad_hi[i] < 0) {
+      Reader::corrupt();
+    }
   }
   out = node.make(std::make_shared<Convolution>(node.stream, stride, dilation,
-                                                static_cast<int>(groups)));
+                                                static_cast<int>(groups), pad_lo, pad_hi));
   return true;
 }
 

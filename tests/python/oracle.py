@@ -157,3 +157,21 @@ def np_attention(q, k, v, scale, mask=None, sinks=None):
     if sinks is not None:
         p = p[..., 1:]
     return p @ v
+
+
+def outputs_under_isa(code: str, isa: str) -> list:
+    """Runs `code` in a fresh interpreter with EMBER_CPU_ISA=isa and returns
+    the arrays it np.save-d to stdout, in order: the kernels chosen at
+    start-up (AVX-512, AVX2, base) compared in one test run."""
+    import io
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, EMBER_CPU_ISA=isa)
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         check=True)
+    buf, out = io.BytesIO(res.stdout), []
+    while buf.tell() < len(res.stdout):
+        out.append(np.load(buf))
+    return out

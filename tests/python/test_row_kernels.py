@@ -1,6 +1,6 @@
 """The vectorized float32 row kernels (argmax/argmin in backend/cpu/
 reduce.cpp; rms_norm/layer_norm and attention's softmax in
-backend/cpu/fast.cpp) against numpy: row lengths around the 16-lane
+backend/cpu/fast.cpp) against numpy: row lengths around the 16- and 64-lane
 loops, NaN (the first wins, as in numpy), ties (the first wins), rows all
 -inf, and float64 references for the norms and attention."""
 
@@ -9,7 +9,7 @@ import pytest
 
 import mlx.core as mx
 
-LENGTHS = [1, 15, 16, 17, 31, 64, 100, 4099]
+LENGTHS = [1, 15, 16, 17, 31, 63, 64, 65, 80, 100, 4099]
 
 
 def special_rows(n, seed):

@@ -1,5 +1,5 @@
 """The one-axis softmax primitive (ops/reduce.cpp, backend/cpu/reduce.cpp)
-against float64 numpy: every axis, line lengths around the 16-lane loops,
+against float64 numpy: every axis, line lengths around the 16- and 32-wide loops,
 half types, strided inputs, NaN and infinite lines, and its vjp, jvp, vmap,
 compile and export rules (against finite differences and the multi-axis
 composition)."""
@@ -20,7 +20,7 @@ def softmax64(x, axis):
         return e / e.sum(axis=axis, keepdims=True)
 
 
-@pytest.mark.parametrize("n", [1, 7, 16, 17, 100, 4099])
+@pytest.mark.parametrize("n", [1, 7, 16, 17, 31, 33, 64, 65, 100, 4099])
 @pytest.mark.parametrize("axis", [-1, 0, 1])
 def test_matches_float64(n, axis):
     rng = np.random.default_rng(n)

@@ -1,6 +1,8 @@
-// Convolution kernel: per sample, gather the receptive fields into a
-// matrix (im2col) and multiply it with the kernel through OpenBLAS; one
-// gemm per group. 1x1 stride-1 convolutions skip the gather.
+// Convolution kernel. float32 with one group and one or two spatial
+// dimensions runs the direct kernel (conv_direct.cpp) on AVX-512. Otherwise:
+// the input is padded into a copy, then per sample the receptive fields are
+// gathered into a matrix (im2col) and multiplied with the kernel by gemm,
+// one product per group. 1x1 stride-1 convolutions skip the gather.
 #include <algorithm>
 #include <cstring>
 
@@ -39,12 +41,6 @@ void conv_typed(const array& x, const array& w, array& out, const Shape& stride,
   const T* xd = x.data<T>();
   const T* wd = w.data<T>();
   T* od = out.data<T>();
-  if constexpr (std::is_same_v<T, float>) {
-    if (groups == 1 && d <= 2 && cpu::direct_conv_supported()) {
-      cpu::direct_conv_f32(xd, wd, od, n, in_sp, k_sp, o_sp, cin, cout, stride, dilation);
-      return;
-    }
-  }
   bool pointwise = k_total == 1;
   for (int i = 0; i < d && pointwise; ++i) pointwise = stride[i] == 1;
   if (pointwise) {
@@ -105,6 +101,26 @@ void conv_typed(const array& x, const array& w, array& out, const Shape& stride,
   }
 }
 
+// x with lo / hi zeros around each spatial dimension, row-contiguous.
+array pad_spatial(const array& x, const Shape& lo, const Shape& hi) {
+  Shape shape = x.shape();
+  for (size_t i = 0; i < lo.size(); ++i) shape[i + 1] += lo[i] + hi[i];
+  array padded(shape, x.dtype(), nullptr, {});
+  padded.set_data(allocate(padded.nbytes()));
+  std::memset(padded.raw_data(), 0, padded.nbytes());
+  Strides st(shape.size());
+  int64_t acc = 1, offset = 0;
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+    st[i] = acc;
+    acc *= shape[i];
+  }
+  for (size_t i = 0; i < lo.size(); ++i) offset += lo[i] * st[i + 1];
+  cpu::copy_into(x, padded, st, offset);
+  padded.mark_evaluated();
+  padded.detach();
+  return padded;
+}
+
 }  // namespace
 
 void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -116,6 +132,20 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
     std::memset(out.raw_data(), 0, out.nbytes());
     return;
   }
+  int d = x.ndim() - 2;
+  if (out.dtype() == float32 && groups_ == 1 && d <= 2 && cpu::direct_conv_supported()) {
+    // Reads the padding in place.
+    Shape in_sp(x.shape().begin() + 1, x.shape().end() - 1);
+    Shape k_sp(w.shape().begin() + 1, w.shape().end() - 1);
+    Shape o_sp(out.shape().begin() + 1, out.shape().end() - 1);
+    cpu::direct_conv_f32(x.data<float>(), w.data<float>(), out.data<float>(), x.shape()[0],
+                         in_sp, k_sp, o_sp, x.shape().back(), w.shape()[0], stride_,
+                         dilation_, pad_lo_);
+    return;
+  }
+  bool padded = false;
+  for (int i = 0; i < d; ++i) padded = padded || pad_lo_[i] > 0 || pad_hi_[i] > 0;
+  if (padded) x = pad_spatial(x, pad_lo_, pad_hi_);
   if (out.dtype() == float64) {
     conv_typed<double>(x, w, out, stride_, dilation_, groups_);
   } else {

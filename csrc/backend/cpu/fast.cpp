@@ -37,14 +37,25 @@ struct NormRows {
       float* yr = y + r * d;
       float mu = center ? cpu::lane_sum(xr, d) / float(d) : 0.0f;
       float inv = 1.0f / std::sqrt(cpu::lane_sum(xr, d, mu, true) / float(d) + eps);
+      // The next row is prefetched a line per 16 outputs, so its reads
+      // overlap this row's arithmetic and stores.
+      const float* next = r + 1 < r1 ? xr + d : nullptr;
+      auto write = [&](auto&& f) {
+        int64_t i = 0;
+        for (; i + 16 <= d; i += 16) {
+          if (next) __builtin_prefetch(next + i);
+          for (int j = 0; j < 16; ++j) yr[i + j] = f(i + j);
+        }
+        for (; i < d; ++i) yr[i] = f(i);
+      };
       if (w && b) {
-        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv * w[i] + b[i];
+        write([&](int64_t i) { return (xr[i] - mu) * inv * w[i] + b[i]; });
       } else if (w) {
-        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv * w[i];
+        write([&](int64_t i) { return (xr[i] - mu) * inv * w[i]; });
       } else if (b) {
-        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv + b[i];
+        write([&](int64_t i) { return (xr[i] - mu) * inv + b[i]; });
       } else {
-        for (int64_t i = 0; i < d; ++i) yr[i] = (xr[i] - mu) * inv;
+        write([&](int64_t i) { return (xr[i] - mu) * inv; });
       }
     }
   }

@@ -19,6 +19,7 @@
 #include "backend/cpu/isa.h"
 #include "backend/cpu/rows.h"
 #include "backend/cpu/simd_math.h"
+#include "backend/cpu/softmax_avx512.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
 #include "fast/fast.h"
@@ -175,49 +176,6 @@ EMBER_TARGET_AVX512 void sum_tile(const float* p, int64_t ldp, int64_t n, const 
   }
 }
 
-// e^(x - top) for x <= top or NaN: the steps of fmath::exp, with the
-// power of two applied by one scalef (exact, subnormal results included).
-EMBER_TARGET_AVX512 inline __m512 exp_below(__m512 x, __m512 top) {
-  using namespace cpu::fmath;
-  x = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_sub_ps(x, top));  // keeps a NaN
-  __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
-                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(kLn2Hi), x);
-  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(kLn2Lo), r);
-  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(kExpm1Poly[4]), r, _mm512_set1_ps(kExpm1Poly[3]));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kExpm1Poly[2]));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kExpm1Poly[1]));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kExpm1Poly[0]));
-  __m512 e = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r), _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(e, k);
-}
-
-// The softmax numerators e^(x - max) of a row of n scores, in place, and
-// the inverse of their sum, which the weighted sum applies to its output
-// row instead of a pass over the row. A NaN is skipped by the maximum and
-// then makes the row NaN, as in mx.softmax; fully masked rows (all
-// `lowest`) come out uniform.
-EMBER_TARGET_AVX512 float softmax_numerators(float* row, int64_t n) {
-  __m512 m = _mm512_set1_ps(-__builtin_inff());
-  int64_t j = 0;
-  for (; j + 16 <= n; j += 16) m = _mm512_max_ps(_mm512_loadu_ps(row + j), m);
-  __mmask16 tail = static_cast<__mmask16>((1u << (n - j)) - 1);
-  m = _mm512_max_ps(_mm512_mask_loadu_ps(m, tail, row + j), m);
-  __m512 top = _mm512_set1_ps(_mm512_reduce_max_ps(m));
-  __m512 total = _mm512_setzero_ps();
-  for (j = 0; j + 16 <= n; j += 16) {
-    __m512 e = exp_below(_mm512_loadu_ps(row + j), top);
-    _mm512_storeu_ps(row + j, e);
-    total = _mm512_add_ps(total, e);
-  }
-  if (j < n) {
-    __m512 e = exp_below(_mm512_maskz_loadu_ps(tail, row + j), top);
-    _mm512_mask_storeu_ps(row + j, tail, e);
-    total = _mm512_mask_add_ps(total, tail, total, e);
-  }
-  return 1.0f / _mm512_reduce_add_ps(total);
-}
-
 using SumTile = void (*)(const float*, int64_t, int64_t, const float*, int64_t, const float*,
                         float*, int64_t);
 
@@ -273,7 +231,7 @@ void attention_f32(const float* qs, const float* ks, const float* vs, float* os,
       for (int64_t r = 0; r < nr; ++r) {
         float* row = s.data() + r * lds;
         mask_row<float, float>(row, n, mi, bi, h, r0 + r, lowest);
-        inv[r] = softmax_numerators(row, n);
+        inv[r] = cpu::softmax_numerators(row, row, n);
       }
       const float* vp = vs + kv * tk * dv;
       float* op = os + (head * tq + r0) * dv;

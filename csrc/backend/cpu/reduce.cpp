@@ -11,6 +11,7 @@
 #include "backend/cpu/isa.h"
 #include "backend/cpu/rows.h"
 #include "backend/cpu/simd_math.h"
+#include "backend/cpu/softmax_avx512.h"
 #include "backend/cpu/strided.h"
 #include "backend/cpu/unary_ops.h"
 #include "core/scalar_cast.h"
@@ -428,6 +429,10 @@ struct SoftmaxLines {
 }  // namespace
 
 void softmax_rows(const float* x, float* y, int64_t rows, int64_t n) {
+#if defined(__x86_64__)
+  static const bool avx512 = cpu_isa() == Isa::Avx512;
+  if (avx512) return softmax_rows_avx512(x, y, rows, n);
+#endif
   static const auto fn = isa_variant<SoftmaxLines, const float*, float*, int64_t, int64_t>();
   fn(x, y, rows, n);
 }

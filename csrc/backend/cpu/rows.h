@@ -1,5 +1,5 @@
 // Pieces of the float32 row kernels (softmax, argmax, norms): reductions
-// over a run of floats kept in sixteen lanes, so the loops vectorize
+// over a run of floats kept in lanes, so the loops vectorize
 // without reassociation flags. Always inlined, so each ISA variant of a
 // kernel (isa.h) gets its own vector code.
 #pragma once
@@ -8,14 +8,23 @@
 
 namespace ember::cpu {
 
+// Lanes of the row reductions: four AVX-512 vectors (eight AVX2 ones), so
+// four chains of adds are in flight; rows shorter than that use sixteen.
+constexpr int kRowLanes = 64;
+
 // The sum of (x[i] - mu), or of its squares, over n values.
 [[gnu::always_inline]] inline float lane_sum(const float* x, int64_t n, float mu = 0.0f,
                                              bool squares = false) {
-  constexpr int kLanes = 16;
-  float lane[kLanes] = {};
+  float lane[kRowLanes] = {};
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
+  for (; i + kRowLanes <= n; i += kRowLanes) {
+    for (int j = 0; j < kRowLanes; ++j) {
+      float c = x[i + j] - mu;
+      lane[j] += squares ? c * c : c;
+    }
+  }
+  for (; i + 16 <= n; i += 16) {
+    for (int j = 0; j < 16; ++j) {
       float c = x[i + j] - mu;
       lane[j] += squares ? c * c : c;
     }
@@ -25,21 +34,23 @@ namespace ember::cpu {
     float c = x[i] - mu;
     total += squares ? c * c : c;
   }
-  for (int j = 0; j < kLanes; ++j) total += lane[j];
+  for (int j = 0; j < kRowLanes; ++j) total += lane[j];
   return total;
 }
 
 // The largest of n values (-inf for none); NaNs are skipped.
 [[gnu::always_inline]] inline float lane_max(const float* x, int64_t n) {
-  constexpr int kLanes = 16;
-  float lane[kLanes];
-  for (int j = 0; j < kLanes; ++j) lane[j] = -std::numeric_limits<float>::infinity();
+  float lane[kRowLanes];
+  for (int j = 0; j < kRowLanes; ++j) lane[j] = -std::numeric_limits<float>::infinity();
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
+  for (; i + kRowLanes <= n; i += kRowLanes) {
+    for (int j = 0; j < kRowLanes; ++j) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
+  }
+  for (; i + 16 <= n; i += 16) {
+    for (int j = 0; j < 16; ++j) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
   }
   float m = -std::numeric_limits<float>::infinity();
-  for (int j = 0; j < kLanes; ++j) m = lane[j] > m ? lane[j] : m;
+  for (int j = 0; j < kRowLanes; ++j) m = lane[j] > m ? lane[j] : m;
   for (; i < n; ++i) m = x[i] > m ? x[i] : m;
   return m;
 }
