@@ -1,5 +1,5 @@
 // Direct float32 convolution (1-D and 2-D, one group) with an AVX-512
-// register-tiled kernel: each step multiplies 6 output pixels by a panel
+// register-tiled kernel: each step multiplies 7 output pixels by a panel
 // of up to 64 output channels, reading the receptive fields straight from
 // the input (no im2col matrix, no padded copy: a kernel position outside
 // the input reads a row of zeros). The weights are repacked once per call.
@@ -24,7 +24,7 @@ bool direct_conv_supported() {
 
 namespace {
 
-constexpr int kRows = 6;      // output pixels per tile
+constexpr int kRows = 7;      // output pixels per tile
 constexpr int kPanel = 64;    // output channels per weight panel (4 vectors)
 constexpr int kTileBlock = 48;  // tiles per block: the block's outputs stay in L2
 
@@ -70,7 +70,7 @@ __attribute__((target("avx512f,fma"))) void tile_kernel(
     int64_t left = std::clamp<int64_t>(ncols - 16 * j, 0, 16);
     mask[j] = static_cast<__mmask16>((1u << left) - 1);
   }
-#pragma GCC unroll 6
+#pragma GCC unroll 7
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) {
@@ -82,13 +82,13 @@ __attribute__((target("avx512f,fma"))) void tile_kernel(
   const float* b = panel;
   for (int64_t t = 0; t < ntaps; ++t) {
     const float* a[kRows];
-#pragma GCC unroll 6
+#pragma GCC unroll 7
     for (int r = 0; r < kRows; ++r) a[r] = taps[r * ld + t];
     for (int64_t c = 0; c < cin; ++c, b += kPanel) {
       __m512 bv[NV];
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j) bv[j] = _mm512_loadu_ps(b + 16 * j);
-#pragma GCC unroll 6
+#pragma GCC unroll 7
       for (int r = 0; r < kRows; ++r) {
         __m512 av = _mm512_set1_ps(a[r][c]);
 #pragma GCC unroll 4
@@ -103,10 +103,67 @@ __attribute__((target("avx512f,fma"))) void tile_kernel(
   }
 }
 
+// The kernel for whole 64-channel panels: 7 pixels x 4 vectors, 28
+// accumulators and the 4 panel vectors in the 32 registers. Each product
+// reads its pixel's input straight from memory as a broadcast operand
+// ({1to16}); the empty asm statements stop GCC from loading that value
+// once into a register for all four products, which needs a 33rd.
+#define EMBER_ZERO_ROW(r)                                                  \
+  __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps(),     \
+         c##r##2 = _mm512_setzero_ps(), c##r##3 = _mm512_setzero_ps();
+#define EMBER_FMA(r, j)                                                    \
+  c##r##j = _mm512_fmadd_ps(_mm512_set1_ps(a##r[c]), b##j, c##r##j);      \
+  asm volatile("" ::: "memory");
+#define EMBER_FMA_ROW(r) EMBER_FMA(r, 0) EMBER_FMA(r, 1) EMBER_FMA(r, 2) EMBER_FMA(r, 3)
+#define EMBER_STORE(r, j)                                                  \
+  _mm512_storeu_ps(o + 16 * j,                                             \
+                   accumulate ? _mm512_add_ps(c##r##j, _mm512_loadu_ps(o + 16 * j)) : c##r##j);
+#define EMBER_STORE_ROW(r)                                                 \
+  if (r < nrows) {                                                         \
+    float* o = out + r * ldo;                                              \
+    EMBER_STORE(r, 0) EMBER_STORE(r, 1) EMBER_STORE(r, 2) EMBER_STORE(r, 3) \
+  }
+
+static_assert(kRows == 7 && kPanel == 64, "tile_full is written for 7 x 64 tiles");
+
+__attribute__((target("avx512f,fma"))) void tile_full(
+    const float* const* taps, int64_t ld, int64_t ntaps, int64_t cin,
+    const float* panel, float* out, int64_t ldo, int nrows, int64_t,
+    bool accumulate) {
+  EMBER_ZERO_ROW(0) EMBER_ZERO_ROW(1) EMBER_ZERO_ROW(2) EMBER_ZERO_ROW(3)
+  EMBER_ZERO_ROW(4) EMBER_ZERO_ROW(5) EMBER_ZERO_ROW(6)
+  // The output rows are fetched for writing while the tile computes.
+  for (int r = 0; r < nrows; ++r) {
+    for (int j = 0; j < 4; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(out + r * ldo + 16 * j), _MM_HINT_ET0);
+    }
+  }
+  const float* b = panel;
+  for (int64_t t = 0; t < ntaps; ++t) {
+    const float *a0 = taps[t], *a1 = taps[ld + t], *a2 = taps[2 * ld + t],
+                *a3 = taps[3 * ld + t], *a4 = taps[4 * ld + t], *a5 = taps[5 * ld + t],
+                *a6 = taps[6 * ld + t];
+    for (int64_t c = 0; c < cin; ++c, b += kPanel) {
+      __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16),
+             b2 = _mm512_loadu_ps(b + 32), b3 = _mm512_loadu_ps(b + 48);
+      EMBER_FMA_ROW(0) EMBER_FMA_ROW(1) EMBER_FMA_ROW(2) EMBER_FMA_ROW(3)
+      EMBER_FMA_ROW(4) EMBER_FMA_ROW(5) EMBER_FMA_ROW(6)
+    }
+  }
+  EMBER_STORE_ROW(0) EMBER_STORE_ROW(1) EMBER_STORE_ROW(2) EMBER_STORE_ROW(3)
+  EMBER_STORE_ROW(4) EMBER_STORE_ROW(5) EMBER_STORE_ROW(6)
+}
+
+#undef EMBER_ZERO_ROW
+#undef EMBER_FMA
+#undef EMBER_FMA_ROW
+#undef EMBER_STORE
+#undef EMBER_STORE_ROW
+
 using TileFn = void (*)(const float* const*, int64_t, int64_t, int64_t,
                         const float*, float*, int64_t, int, int64_t, bool);
-constexpr TileFn kTileFns[4] = {tile_kernel<1>, tile_kernel<2>, tile_kernel<3>,
-                                tile_kernel<4>};
+// Indexed by vectors - 1: partial panels take the generic kernel.
+constexpr TileFn kTileFns[4] = {tile_kernel<1>, tile_kernel<2>, tile_kernel<3>, tile_full};
 
 // Weights (cout, taps, cin) as panels of kPanel channels: for each panel,
 // (taps * cin) rows of kPanel floats, zero beyond cout.
