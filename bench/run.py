@@ -30,7 +30,9 @@ Flags:
 
 The reference run is this same script in a subprocess with `--json` to a
 temporary file. In the side-by-side table, `speedup` is reference time over
-this run's time: above 1 means this run is faster.
+this run's time: above 1 means this run is faster. `target` is the ceiling
+on the median time that issue 8 sets for the case; `met` says whether this
+run is under it and at least as fast as the reference.
 """
 
 import argparse
@@ -276,6 +278,17 @@ CASES = {
     "mlp_step_compiled": _mlp_case(True),
     "transformer_step": case_transformer_step,
 }
+# Issue 8's ceiling on each case's median time, in ms (dispatch: 1000 ops
+# at 1.5 us; grad_chain: the whole gradient of 50 ops).
+TARGET_MS = {
+    "add": 6, "gelu": 9, "gelu_compiled": 1.0, "sum_all": 1.2, "sum_last": 1.2,
+    "argmax": 1.7, "softmax": 6, "layer_norm": 6, "rms_norm": 6, "matmul_1024": 11,
+    "matmul_2048": 85, "bmm": 1.5, "sdpa": 13, "dispatch": 1.5, "grad_chain": 0.5,
+    "grad_chain_compiled": 0.14, "conv2d": 11, "mlp_step": 16, "mlp_step_compiled": 14,
+    "transformer_step": 65,
+}
+
+
 def time_case(setup, be, repeat, warmup):
     run, metric, unit = setup(be)
     # At least `warmup` runs and a quarter of a second: right after setup
@@ -361,15 +374,24 @@ def print_table(result):
 def print_comparison(ours, ref):
     print(f"# this run: {label(ours)}")
     print(f"# reference: {label(ref)}")
-    print(f"{'case':<18} {'this':>12} {'reference':>12} {'unit':<8} {'speedup':>8}")
+    print(f"{'case':<20} {'this':>10} {'reference':>10} {'unit':<8} {'speedup':>8} "
+          f"{'ms':>8} {'target':>7}  met")
+    met = 0
     for name, r in ours["cases"].items():
         other = ref["cases"].get(name)
+        ms = r["median_s"] * 1e3
         if other is None:
-            print(f"{name:<18} {r['value']:12.2f} {'-':>12} {r['unit']:<8}")
+            print(f"{name:<20} {r['value']:10.2f} {'-':>10} {r['unit']:<8}")
             continue
         speedup = other["median_s"] / r["median_s"]
-        print(f"{name:<18} {r['value']:12.2f} {other['value']:12.2f} "
-              f"{r['unit']:<8} {speedup:8.2f}x")
+        target = TARGET_MS.get(name)
+        ok = target is not None and ms <= target and speedup >= 1.0
+        met += ok
+        print(f"{name:<20} {r['value']:10.2f} {other['value']:10.2f} {r['unit']:<8} "
+              f"{speedup:7.2f}x {ms:8.3f} {target if target else '-':>7}  "
+              f"{'yes' if ok else 'no'}")
+    print(f"# {met} of {len(ours['cases'])} cases under their target and at least as "
+          f"fast as the reference")
 
 
 def print_spread(ours, refs):

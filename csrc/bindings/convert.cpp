@@ -68,7 +68,10 @@ void flatten_into(nb::handle obj, size_t depth, Flat& f) {
   } else if (PyLong_Check(p)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
-    if (overflow) throw nb::python_error();
+    if (overflow) {  // no Python error is set: raise one of ours
+      throw ValueError("[array] Integer " + nb::cast<std::string>(nb::str(obj)) +
+                       " does not fit in int64.");
+    }
     f.kind = std::max(f.kind, Kind::Int);
     if (v > INT32_MAX || v < INT32_MIN) f.wide_int = true;
     f.values.emplace_back(static_cast<double>(v));
@@ -220,14 +223,24 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
 
 array scalar_to_array(nb::handle v, Dtype other) {
   PyObject* p = v.ptr();
-  if (PyBool_Check(p)) {
-    return astype(array(p == Py_True), other);
-  }
+  // The scalar is made in its final dtype: no int scalar and AsType node
+  // per `x + 1`, which would double the graph of a chain of small ops.
+  auto make = [&](auto value) {
+    array a = array::empty({}, other);
+    dispatch_all(other, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      *a.data<T>() = cast_to<T>(value);
+    });
+    return a;
+  };
+  if (PyBool_Check(p)) return make(p == Py_True);
   if (PyLong_Check(p)) {
     if (other == bool_) return to_array(v);
-    if (!is_integral(other)) return astype(to_array(v), other);
     int overflow = 0;
     long long x = PyLong_AsLongLongAndOverflow(p, &overflow);
+    if (!is_integral(other)) {
+      return overflow ? astype(to_array(v), other) : make(static_cast<int64_t>(x));
+    }
     bool fits = !overflow;
     if (fits && other.size() < 8) {
       fits = dispatch_all(other, [&](auto tag) {
@@ -245,13 +258,7 @@ array scalar_to_array(nb::handle v, Dtype other) {
                        nb::cast<std::string>(nb::str(v)) +
                        " is out of range for dtype " + dtype_name(other) + ".");
     }
-    array a = array::empty({}, other);
-    store_scalar(a.raw_data(), other, 0);
-    dispatch_all(other, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      *a.data<T>() = cast_to<T>(static_cast<int64_t>(x));
-    });
-    return a;
+    return make(static_cast<int64_t>(x));
   }
   if (PyFloat_Check(p)) {
     double x = PyFloat_AsDouble(p);

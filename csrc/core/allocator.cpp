@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/errors.h"
 
@@ -61,6 +62,15 @@ class HostAllocator {
     size_t size = bucket_size(request);
     {
       std::lock_guard lock(mutex_);
+      if (size < kPage && !small_[small_class(size)].empty()) {
+        auto& stack = small_[small_class(size)];
+        void* p = stack.back();
+        stack.pop_back();
+        size_out = size;
+        cache_ -= size;
+        note_active(size);
+        return p;
+      }
       auto it = free_.lower_bound(size);
       // Reuse a cached block if it wastes at most half of itself.
       if (it != free_.end() && it->first <= size + size / 2 + kAlign) {
@@ -95,7 +105,11 @@ class HostAllocator {
       std::free(p);
       return;
     }
-    free_.emplace(size, p);
+    if (size < kPage) {
+      small_[small_class(size)].push_back(p);
+    } else {
+      free_.emplace(size, p);
+    }
     cache_ += size;
     if (cache_ > cache_limit_) trim_cache(cache_limit_);
   }
@@ -149,10 +163,24 @@ class HostAllocator {
       cache_ -= it->first;
       free_.erase(it);
     }
+    for (int c = kSmallClasses - 1; c >= 0 && cache_ > target; --c) {
+      while (cache_ > target && !small_[c].empty()) {
+        std::free(small_[c].back());
+        small_[c].pop_back();
+        cache_ -= kAlign << c;
+      }
+    }
   }
+  // Blocks below a page are powers of two from kAlign: one stack of cached
+  // blocks per size, so the many small arrays of a graph of tiny ops are
+  // reused without a tree node allocated and searched per block.
+  static constexpr int kSmallClasses = 6;  // 64 B .. 2 KiB
+  static_assert((kAlign << kSmallClasses) == kPage);
+  static int small_class(size_t size) { return __builtin_ctzll(size / kAlign); }
 
   std::mutex mutex_;
-  std::multimap<size_t, void*> free_;
+  std::multimap<size_t, void*> free_;  // page multiples
+  std::vector<void*> small_[kSmallClasses];
   size_t active_ = 0, peak_ = 0, cache_ = 0;
   size_t memory_limit_, cache_limit_;
 };

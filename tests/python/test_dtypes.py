@@ -87,6 +87,30 @@ def test_scalar_out_of_range_raises():
         mx.array(2_000_000_000, mx.int32) + 3_000_000_000
 
 
+@pytest.mark.parametrize("scalar", [True, 7, -3, 2**40 + 1], ids=repr)
+@pytest.mark.parametrize("dtype", [mx.float16, mx.bfloat16, mx.float32, mx.float64,
+                                   mx.complex64, mx.int64], ids=str)
+def test_python_int_scalar_values(dtype, scalar):
+    # Bool and int scalars are made directly in the array's dtype: the
+    # value is the scalar cast to it, as numpy casts.
+    x = mx.zeros((2,), dtype=dtype)
+    got = x + scalar
+    assert got.dtype == dtype
+    if dtype == mx.bfloat16:  # numpy has none: float32, to bfloat16's precision
+        got, want = got.astype(mx.float32), np.float32(scalar)
+    else:
+        with np.errstate(over="ignore"):
+            want = np.asarray(scalar).astype(np_dtype(dtype))
+    np.testing.assert_allclose(np.asarray(got), np.full(2, want), rtol=2**-7)
+
+
+def test_ints_past_int64_raise():
+    for make in (lambda: mx.array(2**70), lambda: mx.array([[1, -(2**64)]]),
+                 lambda: mx.array([1.0]) + 2**70, lambda: mx.array([1]) + 2**70):
+        with pytest.raises(ValueError):
+            make()
+
+
 CAST_DTYPES = [mx.bool_, mx.uint8, mx.int16, mx.int32, mx.int64, mx.uint32]
 CAST_DTYPES += [mx.float16, mx.float32, mx.float64, mx.complex64]
 

@@ -121,3 +121,28 @@ def test_huge_allocation_raises_memory_error():
     # 4 EiB: no machine has it; the error must surface, not crash.
     with pytest.raises(MemoryError):
         mx.eval(mx.zeros((1 << 62,), dtype=mx.uint8) + 1)
+
+
+def test_small_blocks_are_cached_by_size():
+    # Blocks below a page are cached per power-of-two size; the counts
+    # stay exact through reuse, a cache limit and clear_cache.
+    mx.clear_cache()
+    sizes = [1, 15, 16, 17, 100, 300, 511, 1000]  # float32 elements: 4 B to 4000 B
+    arrays = [mx.ones((n,)) for n in sizes * 4]
+    mx.eval(arrays)
+    active = mx.get_active_memory()
+    del arrays
+    _settle()
+    cached = mx.get_cache_memory()
+    assert cached > 0 and mx.get_active_memory() < active
+    again = [mx.full((n,), 2.0) for n in sizes * 4]
+    mx.eval(again)
+    assert mx.get_cache_memory() < cached
+    assert all(float(a.sum()) == 2.0 * n for a, n in zip(again, sizes * 4))
+    del again
+    _settle()
+    old = mx.set_cache_limit(1024)
+    assert mx.get_cache_memory() <= 1024
+    mx.set_cache_limit(old)
+    mx.clear_cache()
+    assert mx.get_cache_memory() == 0
