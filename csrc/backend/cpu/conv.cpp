@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "backend/cpu/conv_direct.h"
+#include "backend/cpu/conv_winograd.h"
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/strided.h"
@@ -133,13 +134,23 @@ void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
     return;
   }
   int d = x.ndim() - 2;
-  if (out.dtype() == float32 && groups_ == 1 && d <= 2 && cpu::direct_conv_supported()) {
+  int64_t cin = x.shape().back(), cout = w.shape()[0];
+  bool f32 = out.dtype() == float32 && groups_ == 1;
+  if (f32 && d == 2 && w.shape()[1] == 3 && w.shape()[2] == 3 && stride_ == Shape{1, 1} &&
+      dilation_ == Shape{1, 1} &&
+      cpu::winograd_conv_supported(cin, cout, out.shape()[1], out.shape()[2], x.shape()[0])) {
+    cpu::winograd_conv_f32(x.data<float>(), w.data<float>(), out.data<float>(), x.shape()[0],
+                           x.shape()[1], x.shape()[2], cin, out.shape()[1], out.shape()[2],
+                           cout, pad_lo_[0], pad_lo_[1]);
+    return;
+  }
+  if (f32 && d <= 2 && cpu::direct_conv_supported()) {
     // Reads the padding in place.
     Shape in_sp(x.shape().begin() + 1, x.shape().end() - 1);
     Shape k_sp(w.shape().begin() + 1, w.shape().end() - 1);
     Shape o_sp(out.shape().begin() + 1, out.shape().end() - 1);
     cpu::direct_conv_f32(x.data<float>(), w.data<float>(), out.data<float>(), x.shape()[0],
-                         in_sp, k_sp, o_sp, x.shape().back(), w.shape()[0], stride_,
+                         in_sp, k_sp, o_sp, cin, cout, stride_,
                          dilation_, pad_lo_);
     return;
   }
