@@ -24,6 +24,7 @@ Flags:
     --against-backend {mlx,torch}  backend of the reference run (default mlx)
     --cases a,b,...                cases to run (default: all; see --list)
     --repeat N / --warmup N        timed repeats (median reported) / warmups
+    --min-time S                   keep repeating each case for S seconds
     --json PATH                    write machine-readable results to PATH
     --runs N                       N fresh processes per side (alternating);
                                    reports the median run and the spread
@@ -289,7 +290,7 @@ TARGET_MS = {
 }
 
 
-def time_case(setup, be, repeat, warmup):
+def time_case(setup, be, repeat, warmup, min_time=0.0):
     run, metric, unit = setup(be)
     # At least `warmup` runs and a quarter of a second: right after setup
     # the OS may not yet have spread a process's threads over the cores.
@@ -298,8 +299,13 @@ def time_case(setup, be, repeat, warmup):
     while done < warmup or (time.perf_counter() - start < 0.25 and done < 1000):
         run()
         done += 1
+    # At least `repeat` runs and `min_time` seconds of them: on a shared
+    # machine a slow spell of half a second would otherwise move the median
+    # of a short case's few runs.
     times = []
-    for _ in range(repeat):
+    begin = time.perf_counter()
+    while len(times) < repeat or (time.perf_counter() - begin < min_time and
+                                  len(times) < 100000):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
@@ -309,7 +315,7 @@ def time_case(setup, be, repeat, warmup):
         "min_s": min(times),
         "value": metric(median),
         "unit": unit,
-        "repeat": repeat,
+        "repeat": len(times),
     }
 
 
@@ -317,7 +323,7 @@ def run_local(args):
     be = TorchBackend() if args.backend == "torch" else MlxBackend()
     results = {}
     for name in args.cases:
-        results[name] = time_case(CASES[name], be, args.repeat, args.warmup)
+        results[name] = time_case(CASES[name], be, args.repeat, args.warmup, args.min_time)
         if not args.quiet:
             r = results[name]
             line = f"{r['median_s'] * 1e3:10.3f} ms {r['value']:10.2f} {r['unit']}"
@@ -346,6 +352,7 @@ def measure(python, backend, args):
             "--cases", ",".join(args.cases),
             "--repeat", str(args.repeat),
             "--warmup", str(args.warmup),
+            "--min-time", str(args.min_time),
             "--json", out,
             "--quiet",
         ]
@@ -424,6 +431,8 @@ def parse_args(argv=None):
     p.add_argument("--cases", default=",".join(CASES))
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--min-time", type=float, default=0.0,
+                   help="time each case for at least this many seconds")
     p.add_argument("--json", metavar="PATH")
     p.add_argument("--runs", type=int, default=1,
                    help="fresh processes per side; above 1, report the spread")

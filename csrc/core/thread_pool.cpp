@@ -154,9 +154,13 @@ void parallel_for(int64_t n, int64_t grain,
   int64_t per = (n + chunks - 1) / chunks;
   std::function<void(int)> task = [&](int i) {
     int64_t b = i * per, e = std::min(n, b + per);
-    inside_pool_task = true;
+    // Reset on the way out, exception or not: a flag left set would make
+    // every later call from this thread run inline.
+    struct Inside {
+      Inside() { inside_pool_task = true; }
+      ~Inside() { inside_pool_task = false; }
+    } inside;
     if (b < e) fn(b, e);
-    inside_pool_task = false;
   };
   pool().run(static_cast<int>(chunks), task);
 }
