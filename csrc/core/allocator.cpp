@@ -62,22 +62,8 @@ class HostAllocator {
     size_t size = bucket_size(request);
     {
       std::lock_guard lock(mutex_);
-      if (size < kPage && !small_[small_class(size)].empty()) {
-        auto& stack = small_[small_class(size)];
-        void* p = stack.back();
-        stack.pop_back();
-        size_out = size;
-        cache_ -= size;
-        note_active(size);
-        return p;
-      }
-      auto it = free_.lower_bound(size);
-      // Reuse a cached block if it wastes at most half of itself.
-      if (it != free_.end() && it->first <= size + size / 2 + kAlign) {
-        void* p = it->second;
-        size_out = it->first;
-        cache_ -= it->first;
-        free_.erase(it);
+      if (void* p = take_cached(size, size_out)) {
+        cache_ -= size_out;
         note_active(size_out);
         return p;
       }
@@ -151,6 +137,28 @@ class HostAllocator {
   }
 
  private:
+  // A cached block for a request of `size` (a bucket size), or null: the
+  // block of that size class below a page, else the smallest cached block
+  // that wastes at most half of itself.
+  void* take_cached(size_t size, size_t& size_out) {
+    void* p = nullptr;
+    if (size < kPage) {
+      auto& stack = small_[small_class(size)];
+      if (!stack.empty()) {
+        p = stack.back();
+        stack.pop_back();
+        size_out = size;
+      }
+      return p;
+    }
+    auto it = free_.lower_bound(size);
+    if (it != free_.end() && it->first <= size + size / 2 + kAlign) {
+      p = it->second;
+      size_out = it->first;
+      free_.erase(it);
+    }
+    return p;
+  }
   void note_active(size_t n) {
     active_ += n;
     peak_ = std::max(peak_, active_);

@@ -51,22 +51,9 @@ Shape spatial_axes_of(int ndim) {
 array padded_conv(const array& x, const array& w, const Shape& stride,
                   const Shape& dilation, int groups, const Shape& lo, const Shape& hi,
                   StreamOrDevice s) {
-  int d = x.ndim() - 2;
-  Shape out{x.shape()[0]};
-  for (int i = 0; i < d; ++i) {
-    int64_t size = x.shape()[i + 1] + lo[i] + hi[i];
-    int64_t span = (w.shape()[i + 1] - 1) * dilation[i] + 1;
-    if (size < span) {
-      throw ValueError("[conv] The (padded) input of size " + std::to_string(size) +
-                       " is smaller than the (dilated) kernel of size " +
-                       std::to_string(span) + ".");
-    }
-    out.push_back((size - span) / stride[i] + 1);
-  }
-  out.push_back(w.shape()[0]);
-  return array(out, x.dtype(),
-               std::make_shared<Convolution>(to_stream(s), stride, dilation, groups, lo, hi),
-               {x, w});
+  auto prim = std::make_shared<Convolution>(to_stream(s), stride, dilation, groups, lo, hi);
+  Shape out = prim->output_shapes({x, w})[0];
+  return array(out, x.dtype(), std::move(prim), {x, w});
 }
 
 Shape expand_param(Shape v, int d, const char* name) {
@@ -324,7 +311,9 @@ std::vector<Shape> Convolution::output_shapes(const std::vector<array>& in) {
     int64_t size = x.shape()[i + 1] + pad_lo_[i] + pad_hi_[i];
     int64_t span = (w.shape()[i + 1] - 1) * dilation_[i] + 1;
     if (size < span) {
-      throw ValueError("[conv] The (padded) input is smaller than the kernel.");
+      throw ValueError("[conv] The (padded) input of size " + std::to_string(size) +
+                       " is smaller than the (dilated) kernel of size " +
+                       std::to_string(span) + ".");
     }
     out.push_back((size - span) / stride_[i] + 1);
   }

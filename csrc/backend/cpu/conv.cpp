@@ -1,8 +1,10 @@
-// Convolution kernel. float32 with one group and one or two spatial
-// dimensions runs the direct kernel (conv_direct.cpp) on AVX-512. Otherwise:
-// the input is padded into a copy, then per sample the receptive fields are
-// gathered into a matrix (im2col) and multiplied with the kernel by gemm,
-// one product per group. 1x1 stride-1 convolutions skip the gather.
+// Convolution kernel. float32 with one group on AVX-512 runs Winograd
+// F(2x2, 3x3) for 3x3 stride-1 2-D kernels where conv_winograd.cpp takes the
+// channel counts, else the direct kernel (conv_direct.cpp) for one or two
+// spatial dimensions; both read the padding in place. Otherwise the input is
+// padded into a copy, then per sample the receptive fields are gathered into
+// a matrix (im2col) and multiplied with the kernel by gemm, one product per
+// group. 1x1 stride-1 convolutions skip the gather.
 #include <algorithm>
 #include <cstring>
 
@@ -106,19 +108,12 @@ void conv_typed(const array& x, const array& w, array& out, const Shape& stride,
 array pad_spatial(const array& x, const Shape& lo, const Shape& hi) {
   Shape shape = x.shape();
   for (size_t i = 0; i < lo.size(); ++i) shape[i + 1] += lo[i] + hi[i];
-  array padded(shape, x.dtype(), nullptr, {});
-  padded.set_data(allocate(padded.nbytes()));
+  array padded = array::empty(shape, x.dtype());
   std::memset(padded.raw_data(), 0, padded.nbytes());
-  Strides st(shape.size());
-  int64_t acc = 1, offset = 0;
-  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
-    st[i] = acc;
-    acc *= shape[i];
-  }
+  Strides st = row_strides(shape);
+  int64_t offset = 0;
   for (size_t i = 0; i < lo.size(); ++i) offset += lo[i] * st[i + 1];
   cpu::copy_into(x, padded, st, offset);
-  padded.mark_evaluated();
-  padded.detach();
   return padded;
 }
 
