@@ -1,4 +1,4 @@
-"""The vectorized float32 row kernels (argmax/argmin in backend/cpu/
+"""The vectorized float32 row kernels (sum and argmax/argmin in backend/cpu/
 reduce.cpp; rms_norm/layer_norm and attention's softmax in
 backend/cpu/fast.cpp) against numpy: row lengths around the 16- and 64-lane
 loops, NaN (the first wins, as in numpy), ties (the first wins), rows all
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
+from oracle import outputs_under_isa
 
 LENGTHS = [1, 15, 16, 17, 31, 63, 64, 65, 80, 100, 4099]
 
@@ -37,6 +38,39 @@ def test_arg_reductions_match_numpy(n, name):
     # The same rows as columns go through the general loop.
     got_t = np.asarray(getattr(mx, name)(mx.array(x).T, axis=0))
     np.testing.assert_array_equal(got_t, getattr(np, name)(x, axis=-1))
+
+
+SUM_LENGTHS = LENGTHS + [4095, 4096, 4097, 3 * 4096 + 17]
+
+
+@pytest.mark.parametrize("n", SUM_LENGTHS)
+def test_sums_match_float64(n):
+    # Runs around the lanes and the 4096-value blocks, with large and small
+    # values mixed, so a dropped or doubled lane or block shows.
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal((6, n)) * 10.0 ** rng.integers(-3, 4, (6, n))).astype(np.float32)
+    wide = x.astype(np.float64)
+    tol = 1e-6 * np.abs(wide).sum(axis=-1)
+    np.testing.assert_allclose(np.asarray(mx.sum(mx.array(x), axis=-1)), wide.sum(axis=-1),
+                               rtol=0, atol=tol.max())
+    assert abs(mx.sum(mx.array(x)).item() - wide.sum()) <= 1e-6 * np.abs(wide).sum()
+    half = x.astype(np.float16)
+    np.testing.assert_allclose(np.asarray(mx.sum(mx.array(half)[0])),
+                               half[0].astype(np.float64).sum(), rtol=2e-3, atol=1e-2 * n)
+
+
+def test_sum_kernels_agree_across_isas():
+    code = (
+        "import sys, numpy as np, mlx.core as mx\n"
+        "x = np.random.default_rng(5).standard_normal((3, 3 * 4096 + 17)).astype(np.float32)\n"
+        "for out in (mx.sum(mx.array(x), axis=-1), mx.sum(mx.array(x))):\n"
+        "    np.save(sys.stdout.buffer, np.asarray(out, dtype=np.float64))\n")
+    want = np.random.default_rng(5).standard_normal((3, 3 * 4096 + 17)).astype(np.float32)
+    want = want.astype(np.float64)
+    for isa in ("base", "avx2", "avx512"):
+        rows, total = outputs_under_isa(code, isa)
+        np.testing.assert_allclose(rows, want.sum(axis=-1), rtol=0, atol=1e-3)
+        np.testing.assert_allclose(total, want.sum(), rtol=0, atol=1e-3)
 
 
 def norm64(x, w, b, center, eps):

@@ -12,6 +12,17 @@ namespace ember::cpu {
 // four chains of adds are in flight; rows shorter than that use sixteen.
 constexpr int kRowLanes = 64;
 
+// The total of kRowLanes lanes, halving in vector-wide steps: a chain of
+// 64 scalar adds would cost more than the loads of a 4096-value row.
+[[gnu::always_inline]] inline float fold_lanes(float* lane) {
+  for (int w = kRowLanes / 2; w >= 16; w /= 2) {
+    for (int j = 0; j < w; ++j) lane[j] += lane[j + w];
+  }
+  float total = 0.0f;
+  for (int j = 0; j < 16; ++j) total += lane[j];
+  return total;
+}
+
 // The sum of (x[i] - mu), or of its squares, over n values.
 [[gnu::always_inline]] inline float lane_sum(const float* x, int64_t n, float mu = 0.0f,
                                              bool squares = false) {
@@ -34,8 +45,7 @@ constexpr int kRowLanes = 64;
     float c = x[i] - mu;
     total += squares ? c * c : c;
   }
-  for (int j = 0; j < kRowLanes; ++j) total += lane[j];
-  return total;
+  return total + fold_lanes(lane);
 }
 
 // The largest of n values (-inf for none); NaNs are skipped.
