@@ -140,6 +140,80 @@ std::vector<array> gated_delta_update(const array& q, const array& k, const arra
 
 // ---- normalization
 
+namespace {
+
+// y = norm(x) * w + b over the last axis as ordinary ops (in: x, then w
+// and b where present): the composition the norms' transforms go through.
+// center: layer norm (x minus its mean); otherwise rms norm.
+array norm_composition(const std::vector<array>& in, float eps, bool center, bool has_w,
+                       bool has_b, Dtype t, Stream st) {
+  Dtype a = accum_type(t);
+  array xf = astype(in[0], a, st);
+  array centered = center ? subtract(xf, mean(xf, {-1}, true, st), st) : xf;
+  array v = mean(square(centered, st), {-1}, true, st);
+  array y = astype(multiply(centered, rsqrt(add(v, array::scalar(eps, a), st), st), st), t, st);
+  if (has_w) y = multiply(y, in[1], st);
+  if (has_b) y = add(y, in[has_w ? 2 : 1], st);
+  return y;
+}
+
+}  // namespace
+
+// The gradients of a float32 norm as one NormVJP node: dx, then dw and db
+// where the norm has a weight and a bias.
+std::vector<array> norm_vjp(const array& x, const std::optional<array>& w, const array& g,
+                            float eps, bool center, bool has_b, StreamOrDevice s) {
+  if (x.ndim() == 0 || g.shape() != x.shape()) {
+    throw ValueError("[norm_vjp] The cotangent must match x, which needs a dimension.");
+  }
+  check_feature_vector(w, x, "weight", "norm_vjp");
+  for (const array* a : {&x, &g, w ? &*w : &x}) {
+    if (a->dtype() != float32) throw ValueError("[norm_vjp] Inputs must be float32.");
+  }
+  Stream st = to_stream(s);
+  bool has_w = w.has_value();
+  std::vector<array> inputs{x};
+  if (w) inputs.push_back(*w);
+  inputs.push_back(g);
+  ArrayFun fallback = [=](const std::vector<array>& in) {
+    std::vector<array> primals(in.begin(), in.end() - 1);
+    ArrayFun norm = [=](const std::vector<array>& p) {
+      return std::vector<array>{norm_composition(p, eps, center, has_w, false, float32, st)};
+    };
+    auto grads = ember::vjp(norm, primals, {in.back()}).second;
+    if (has_b) {
+      Axes rows(in.back().ndim() - 1);
+      for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int>(i);
+      grads.push_back(sum(in.back(), rows, false, st));
+    }
+    return grads;
+  };
+  int64_t d = x.shape().back();
+  std::vector<Shape> shapes{x.shape()};
+  if (has_w) shapes.push_back({d});
+  if (has_b) shapes.push_back({d});
+  std::vector<Dtype> types(shapes.size(), float32);
+  return array::make_arrays(
+      shapes, types, std::make_shared<NormVJP>(st, fallback, eps, center, has_w, has_b),
+      inputs);
+}
+
+namespace {
+
+// A float32 norm's gradients for argnums, from one NormVJP node.
+std::vector<array> norm_grads(const std::vector<array>& primals, const array& g,
+                              const std::vector<int>& argnums, float eps, bool center,
+                              bool has_w, bool has_b, Stream st) {
+  std::optional<array> w;
+  if (has_w) w = primals[1];
+  auto grads = norm_vjp(primals[0], w, g, eps, center, has_b, st);
+  std::vector<array> out;
+  for (int i : argnums) out.push_back(grads[i]);
+  return out;
+}
+
+}  // namespace
+
 array rms_norm(const array& x, const std::optional<array>& weight, float eps,
                StreamOrDevice s) {
   if (x.ndim() == 0) throw ValueError("[rms_norm] x needs at least one dimension.");
@@ -147,16 +221,12 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps,
   Dtype t = float_type(weight ? promote_types(x.dtype(), weight->dtype()) : x.dtype());
   std::vector<array> inputs{astype(x, t, s)};
   if (weight) inputs.push_back(astype(*weight, t, s));
+  bool has_w = weight.has_value();
   Stream st = to_stream(s);
-  ArrayFun fallback = [eps, t, st](const std::vector<array>& in) {
-    Dtype a = accum_type(t);
-    array xf = astype(in[0], a, st);
-    array ms = mean(square(xf, st), {-1}, true, st);
-    array y = astype(multiply(xf, rsqrt(add(ms, array::scalar(eps, a), st), st), st), t, st);
-    return std::vector<array>{in.size() > 1 ? multiply(y, in[1], st) : y};
+  ArrayFun fallback = [eps, t, st, has_w](const std::vector<array>& in) {
+    return std::vector<array>{norm_composition(in, eps, false, has_w, false, t, st)};
   };
-  return array(x.shape(), t,
-               std::make_shared<RMSNorm>(st, fallback, eps, weight.has_value()), inputs);
+  return array(x.shape(), t, std::make_shared<RMSNorm>(st, fallback, eps, has_w), inputs);
 }
 
 array layer_norm(const array& x, const std::optional<array>& weight,
@@ -174,17 +244,27 @@ array layer_norm(const array& x, const std::optional<array>& weight,
   bool has_w = weight.has_value(), has_b = bias.has_value();
   Stream st = to_stream(s);
   ArrayFun fallback = [eps, t, st, has_w, has_b](const std::vector<array>& in) {
-    Dtype a = accum_type(t);
-    array xf = astype(in[0], a, st);
-    array centered = subtract(xf, mean(xf, {-1}, true, st), st);
-    array v = mean(square(centered, st), {-1}, true, st);
-    array y = astype(multiply(centered, rsqrt(add(v, array::scalar(eps, a), st), st), st), t, st);
-    if (has_w) y = multiply(y, in[1], st);
-    if (has_b) y = add(y, in[has_w ? 2 : 1], st);
-    return std::vector<array>{y};
+    return std::vector<array>{norm_composition(in, eps, true, has_w, has_b, t, st)};
   };
   return array(x.shape(), t,
                std::make_shared<LayerNorm>(st, fallback, eps, has_w, has_b), inputs);
+}
+
+std::vector<array> RMSNorm::vjp(const std::vector<array>& primals,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>& argnums,
+                                const std::vector<array>& outputs) {
+  if (primals[0].dtype() != float32) return Fused::vjp(primals, cotangents, argnums, outputs);
+  return norm_grads(primals, cotangents[0], argnums, eps_, false, has_weight_, false, stream());
+}
+
+std::vector<array> LayerNorm::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>& argnums,
+                                  const std::vector<array>& outputs) {
+  if (primals[0].dtype() != float32) return Fused::vjp(primals, cotangents, argnums, outputs);
+  return norm_grads(primals, cotangents[0], argnums, eps_, true, has_weight_, has_bias_,
+                    stream());
 }
 
 // ---- rotary position embedding
@@ -431,6 +511,14 @@ void fast::LayerNorm::save(Writer& w) const {
   w.flag(has_bias_);
 }
 
+void fast::NormVJP::save(Writer& w) const {
+  w.str("NormVJP");
+  w.f64(eps_);
+  w.flag(center_);
+  w.flag(has_weight_);
+  w.flag(has_bias_);
+}
+
 void fast::RoPE::save(Writer& w) const {
   w.str("RoPE");
   w.i64(dims_);
@@ -472,6 +560,11 @@ bool load_fast(const std::string& tag, Reader& r, const ReplayNode& node,
     bool has_w = r.flag(), has_b = r.flag();
     out = {fast::layer_norm(input(0), optional_input(has_w, 1),
                             optional_input(has_b, has_w ? 2 : 1), eps, s)};
+  } else if (tag == "NormVJP") {
+    float eps = static_cast<float>(r.f64());
+    bool center = r.flag(), has_w = r.flag(), has_b = r.flag();
+    out = fast::norm_vjp(input(0), optional_input(has_w, 1), input(has_w ? 2 : 1), eps,
+                         center, has_b, s);
   } else if (tag == "RoPE") {
     int dims = static_cast<int>(r.bounded(1, 1 << 30));
     bool traditional = r.flag();

@@ -29,6 +29,9 @@ class RMSNorm : public Fused {
       : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "RMSNorm"; }
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
   EMBER_SAVE_RULE
 
  private:
@@ -43,11 +46,31 @@ class LayerNorm : public Fused {
       : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "LayerNorm"; }
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
   EMBER_SAVE_RULE
 
  private:
   float eps_;
   bool has_weight_, has_bias_;
+};
+
+// The gradients of a float32 RMSNorm (center false) or LayerNorm in one
+// pass per row. inputs: x, the weight if the norm has one, the cotangent;
+// outputs: dx, then dweight and dbias where the norm has them.
+class NormVJP : public Fused {
+ public:
+  NormVJP(Stream s, ArrayFun fb, float eps, bool center, bool has_weight, bool has_bias)
+      : Fused(s, std::move(fb)), eps_(eps), center_(center), has_weight_(has_weight),
+        has_bias_(has_bias) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "NormVJP"; }
+  EMBER_SAVE_RULE
+
+ private:
+  float eps_;
+  bool center_, has_weight_, has_bias_;
 };
 
 // inputs: x (..., T, D), offset (int32 scalar or one per batch entry),
@@ -111,6 +134,8 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps,
                StreamOrDevice s = {});
 array layer_norm(const array& x, const std::optional<array>& weight,
                  const std::optional<array>& bias, float eps, StreamOrDevice s = {});
+std::vector<array> norm_vjp(const array& x, const std::optional<array>& w, const array& g,
+                            float eps, bool center, bool has_b, StreamOrDevice s = {});
 array rope(const array& x, int dims, bool traditional, std::optional<float> base,
            float scale, const array& offset, const std::optional<array>& freqs,
            StreamOrDevice s = {});

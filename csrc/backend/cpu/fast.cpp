@@ -1,5 +1,5 @@
-// Kernels of mx.fast (fast/fast.h): one pass per row for the norms and
-// rotary embeddings; the gated delta recurrence per (batch, head). Attention
+// Kernels of mx.fast (fast/fast.h): one pass per row for the norms, their
+// gradients and rotary embeddings; the gated delta recurrence per (batch, head). Attention
 // is in fast_attention.cpp.
 
 #include <algorithm>
@@ -76,7 +76,101 @@ bool norm_rows_f32(const array& x, const std::optional<array>& w,
   return true;
 }
 
+// The gradient rows of a float32 norm, built per ISA. For rows [r0, r1)
+// it writes dx and adds g * xhat and g into dw and db (d floats each):
+//   xhat = (x - mu) * inv,  gw = g * w,
+//   dx = inv * (gw - mean(gw) - xhat * mean(gw * xhat)),
+// the mean(gw) term for layer norm only (center).
+struct NormGradRows {
+  [[gnu::always_inline]] static void run(const float* x, const float* w, const float* g,
+                                         float* dx, float* dw, float* db, int64_t d,
+                                         float eps, bool center, int64_t r0, int64_t r1) {
+    if (w) {
+      rows<true>(x, w, g, dx, dw, db, d, eps, center, r0, r1);
+    } else {
+      rows<false>(x, w, g, dx, dw, db, d, eps, center, r0, r1);
+    }
+  }
+
+  template <bool kWeight>
+  [[gnu::always_inline]] static void rows(const float* __restrict x, const float* __restrict w,
+                                          const float* __restrict g, float* __restrict dx,
+                                          float* __restrict dw, float* __restrict db, int64_t d,
+                                          float eps, bool center, int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * d;
+      const float* gr = g + r * d;
+      float mu = center ? cpu::lane_sum(xr, d) / float(d) : 0.0f;
+      float inv = 1.0f / std::sqrt(cpu::lane_sum(xr, d, mu, true) / float(d) + eps);
+      float s1[16] = {}, s2[16] = {};
+      auto gather = [&](int64_t i, int j) {
+        float xh = (xr[i] - mu) * inv;
+        float gw = kWeight ? gr[i] * w[i] : gr[i];
+        s1[j] += gw;
+        s2[j] += gw * xh;
+        dw[i] += gr[i] * xh;
+        db[i] += gr[i];
+      };
+      int64_t i = 0;
+      for (; i + 16 <= d; i += 16) {
+        for (int j = 0; j < 16; ++j) gather(i + j, j);
+      }
+      for (; i < d; ++i) gather(i, 0);
+      float c1 = center ? cpu::fold_lanes<16>(s1) / float(d) : 0.0f;
+      float c2 = cpu::fold_lanes<16>(s2) / float(d);
+      float* dxr = dx + r * d;
+      for (i = 0; i < d; ++i) {
+        float xh = (xr[i] - mu) * inv;
+        float gw = kWeight ? gr[i] * w[i] : gr[i];
+        dxr[i] = inv * (gw - c1 - xh * c2);
+      }
+    }
+  }
+};
+
 }  // namespace
+
+void NormVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array g = cpu::ensure_row_contiguous(inputs.back());
+  std::optional<array> w;
+  if (has_weight_) w = cpu::ensure_row_contiguous(inputs[1]);
+  for (auto& o : outputs) o.set_data(allocate(o.nbytes()));
+  int64_t d = x.shape().back(), rows = d ? x.size() / d : 0;
+  static const auto fn =
+      cpu::isa_variant<NormGradRows, const float*, const float*, const float*, float*, float*,
+                       float*, int64_t, float, bool, int64_t, int64_t>();
+  // Each part of the rows sums g * xhat and g in float for kFlush rows at a
+  // time, then into double totals, so long columns keep their accuracy.
+  constexpr int64_t kFlush = 64;
+  int64_t parts = std::clamp<int64_t>(rows * d / cpu::kParallelGrain, 1, num_threads());
+  std::vector<double> totals(parts * 2 * d, 0.0);
+  const float* ws = w ? w->data<float>() : nullptr;
+  parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    std::vector<float> acc(2 * d);
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t r0 = rows * p / parts, r1 = rows * (p + 1) / parts;
+      double* tot = totals.data() + p * 2 * d;
+      for (int64_t r = r0; r < r1; r += kFlush) {
+        std::fill(acc.begin(), acc.end(), 0.0f);
+        fn(x.data<float>(), ws, g.data<float>(), outputs[0].data<float>(), acc.data(),
+           acc.data() + d, d, eps_, center_, r, std::min(r + kFlush, r1));
+        for (int64_t i = 0; i < 2 * d; ++i) tot[i] += acc[i];
+      }
+    }
+  });
+  // dw and db: the parts' totals.
+  size_t next = 1;
+  for (int which = 0; which < 2; ++which) {
+    if (which == 0 ? !has_weight_ : !has_bias_) continue;
+    float* out = outputs[next++].data<float>();
+    for (int64_t i = 0; i < d; ++i) {
+      double t = 0;
+      for (int64_t p = 0; p < parts; ++p) t += totals[(p * 2 + which) * d + i];
+      out[i] = static_cast<float>(t);
+    }
+  }
+}
 
 void RMSNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   array x = cpu::ensure_row_contiguous(inputs[0]);

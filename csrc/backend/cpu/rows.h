@@ -12,15 +12,14 @@ namespace ember::cpu {
 // four chains of adds are in flight; rows shorter than that use sixteen.
 constexpr int kRowLanes = 64;
 
-// The total of kRowLanes lanes, halving in vector-wide steps: a chain of
-// 64 scalar adds would cost more than the loads of a 4096-value row.
+// The total of N lanes (a power of two), halving in vector-wide steps: a
+// chain of scalar adds would cost more than the loads of a 256-value row.
+template <int N = kRowLanes>
 [[gnu::always_inline]] inline float fold_lanes(float* lane) {
-  for (int w = kRowLanes / 2; w >= 16; w /= 2) {
+  for (int w = N / 2; w >= 1; w /= 2) {
     for (int j = 0; j < w; ++j) lane[j] += lane[j + w];
   }
-  float total = 0.0f;
-  for (int j = 0; j < 16; ++j) total += lane[j];
-  return total;
+  return lane[0];
 }
 
 // The sum of (x[i] - mu), or of its squares, over n values.
