@@ -13,6 +13,11 @@
 
 namespace ember::fast {
 
+// The type a fused op computes in: x's own if it is a real float.
+inline Dtype float_type(Dtype t) { return is_inexact(t) && !is_complex(t) ? t : float32; }
+// Accumulation type of the compositions: float32 for half types.
+inline Dtype accum_type(Dtype t) { return t == float64 ? float64 : float32; }
+
 class Fused : public Primitive {
  public:
   Fused(Stream s, ArrayFun fallback) : Primitive(s), fallback_(std::move(fallback)) {}
@@ -101,12 +106,31 @@ class ScaledDotProductAttention : public Fused {
       : Fused(s, std::move(fb)), scale_(scale), mask_(mask), has_sinks_(has_sinks) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "ScaledDotProductAttention"; }
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
   EMBER_SAVE_RULE
 
  private:
   float scale_;
   Mask mask_;
   bool has_sinks_;
+};
+
+// The gradients of a float32 attention without sinks, mask none or causal,
+// one (batch, key head) at a time. inputs: q, k, v, the forward's output o
+// and its cotangent; outputs: dq, dk, dv.
+class AttentionVJP : public Fused {
+ public:
+  AttentionVJP(Stream s, ArrayFun fb, float scale, bool causal)
+      : Fused(s, std::move(fb)), scale_(scale), causal_(causal) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "AttentionVJP"; }
+  EMBER_SAVE_RULE
+
+ private:
+  float scale_;
+  bool causal_;
 };
 
 // inputs: q, k (B, T, Hk, Dk), v (B, T, Hv, Dv), gamma, beta (B, T, Hv),
@@ -144,6 +168,10 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
                                    float scale, const AttentionMask& mask,
                                    const std::optional<array>& sinks,
                                    StreamOrDevice s = {});
+
+std::vector<array> attention_vjp(const array& q, const array& k, const array& v,
+                                 const array& o, const array& cotangent, float scale,
+                                 bool causal, StreamOrDevice s = {});
 
 // logsumexp(logits, -1) - logits[..., target] in float32, shaped like targets.
 array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});

@@ -175,3 +175,12 @@ def outputs_under_isa(code: str, isa: str) -> list:
     while buf.tell() < len(res.stdout):
         out.append(np.load(buf))
     return out
+
+
+def roundtrip(tmp_path, fun, *args, shapeless=False, **kwargs):
+    """fun exported with mx.export_function under tmp_path and imported back."""
+    import mlx.core as mx
+
+    path = str(tmp_path / "f.mlxfn")
+    mx.export_function(path, fun, *args, shapeless=shapeless, **kwargs)
+    return mx.import_function(path)

@@ -10,18 +10,13 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
+from oracle import roundtrip
 
 RNG = np.random.default_rng(7)
 
 
 def rand(*shape):
     return mx.array(RNG.standard_normal(shape).astype(np.float32))
-
-
-def roundtrip(tmp_path, fun, *args, shapeless=False, **kwargs):
-    path = str(tmp_path / "f.mlxfn")
-    mx.export_function(path, fun, *args, shapeless=shapeless, **kwargs)
-    return mx.import_function(path)
 
 
 def close(a, b, tol=1e-5):

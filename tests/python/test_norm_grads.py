@@ -2,13 +2,11 @@
 through the fused NormVJP kernel (backend/cpu/fast.cpp); the oracles are
 the closed form in float64 numpy and the float64 composition's vjp."""
 
-import os
-import tempfile
-
 import numpy as np
 import pytest
 
 import mlx.core as mx
+from oracle import roundtrip
 
 EPS = 1e-5
 
@@ -149,7 +147,7 @@ def test_vmap_and_jvp_of_the_gradient():
                                atol=1e-3)
 
 
-def test_export_round_trip_of_the_gradient():
+def test_export_round_trip_of_the_gradient(tmp_path):
     rng = np.random.default_rng(13)
     x, w, b, g = data(rng, (6, 20))
 
@@ -157,10 +155,7 @@ def test_export_round_trip_of_the_gradient():
         return tuple(grads(True, x, w, b, g))
 
     args = [mx.array(a) for a in (x, w, b, g)]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "norm_grad.mlxfn")
-        mx.export_function(path, fun, *args)
-        back = mx.import_function(path)(*args)
+    back = roundtrip(tmp_path, fun, *args)(*args)
     for a, e in zip(back, fun(*args)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(e))
 

@@ -5,7 +5,8 @@
 // in L2, and the weighted sum in registers with the softmax's 1/sum applied
 // to the output rows. Head sizes of 64 make products with k = 64, which
 // BLAS runs at well under half its peak. Other dtypes and CPUs go through
-// gemm.
+// gemm. The float32 gradient (AttentionVJP) keeps a block's probabilities
+// and their gradient in L2, one (batch, key head) per task.
 
 #include <algorithm>
 #include <array>
@@ -279,6 +280,97 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
     attention_generic<T>(q.data<T>(), k.data<T>(), v.data<T>(), out.data<T>(), b, hq, hk, tq,
                          tk, dq, dv, scale_, mi, sinks ? sinks->data<T>() : nullptr,
                          out.dtype());
+  });
+}
+
+namespace {
+
+// C (m x n) = or += a product that gemm writes into dst: straight into C
+// for the first contribution, else through tmp.
+template <typename Product>
+void add_product(bool first, int64_t m, int64_t n, float* c, std::vector<float>& tmp,
+                 Product product) {
+  if (first) {
+    product(c);
+    return;
+  }
+  tmp.resize(m * n);
+  product(tmp.data());
+  for (int64_t i = 0; i < m * n; ++i) c[i] += tmp[i];
+}
+
+}  // namespace
+
+// For each block of query rows, with P = softmax(scale q k^T + mask):
+//   dv += P^T do,  dS = P * (do v^T - rowsum(do * o)),
+//   dq = scale dS k,  dk += scale dS^T q.
+void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  std::vector<array> in;
+  for (auto& a : inputs) in.push_back(cpu::ensure_row_contiguous(a));
+  for (auto& out : outputs) out.set_data(allocate(out.nbytes()));
+  int64_t b = in[0].shape()[0], hq = in[0].shape()[1], tq = in[0].shape()[2];
+  int64_t dq = in[0].shape()[3], hk = in[1].shape()[1], tk = in[1].shape()[2];
+  int64_t dv = in[2].shape()[3], rep = hq / hk;
+  const float *qs = in[0].data<float>(), *ks = in[1].data<float>(), *vs = in[2].data<float>();
+  const float *os = in[3].data<float>(), *gs = in[4].data<float>();
+  float *dqs = outputs[0].data<float>(), *dks = outputs[1].data<float>();
+  float* dvs = outputs[2].data<float>();
+  // About 128 KiB of probabilities per block, kept in L2 with their gradient.
+  int64_t rows = std::clamp<int64_t>((int64_t(1) << 15) / std::max<int64_t>(tk, 1), 16, 256);
+  MaskInfo mi{causal_ ? MaskKind::Causal : MaskKind::None, nullptr, tq, tk};
+  const float lowest = -float_max(float32);
+  float scale = scale_;
+  parallel_for(b * hk, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<float> p(rows * tk), dp(rows * tk), tmp;
+    for (int64_t kvh = lo; kvh < hi; ++kvh) {
+      int64_t bi = kvh / hk;
+      const float* kp = ks + kvh * tk * dq;
+      const float* vp = vs + kvh * tk * dv;
+      float* dkp = dks + kvh * tk * dq;
+      float* dvp = dvs + kvh * tk * dv;
+      bool first = true;
+      for (int64_t h = (kvh % hk) * rep; h < (kvh % hk + 1) * rep; ++h) {
+        int64_t head = bi * hq + h;
+        for (int64_t r0 = 0; r0 < tq; r0 += rows) {
+          int64_t nr = std::min(rows, tq - r0);
+          const float* qb = qs + (head * tq + r0) * dq;
+          const float* gb = gs + (head * tq + r0) * dv;
+          const float* ob = os + (head * tq + r0) * dv;
+          cpu::gemm<float>(false, true, nr, tk, dq, scale, qb, dq, kp, dq, p.data(), tk);
+          for (int64_t r = 0; r < nr; ++r) {
+            float* row = p.data() + r * tk;
+            mask_row<float, float>(row, tk, mi, bi, h, r0 + r, lowest);
+            cpu::softmax_rows(row, row, 1, tk);
+          }
+          add_product(first, tk, dv, dvp, tmp, [&](float* c) {
+            cpu::gemm<float>(true, false, tk, dv, nr, 1.0f, p.data(), tk, gb, dv, c, dv);
+          });
+          cpu::gemm<float>(false, true, nr, tk, dv, 1.0f, gb, dv, vp, dv, dp.data(), tk);
+          for (int64_t r = 0; r < nr; ++r) {
+            float d = 0.0f;
+            for (int64_t c = 0; c < dv; ++c) d += gb[r * dv + c] * ob[r * dv + c];
+            float* ds = dp.data() + r * tk;
+            const float* pr = p.data() + r * tk;
+            for (int64_t j = 0; j < tk; ++j) ds[j] = pr[j] * (ds[j] - d);
+            // Hidden scores are constants: nothing flows back through them
+            // (a row that sees no key has uniform, nonzero weights there).
+            if (causal_) {
+              for (int64_t j = std::max<int64_t>(0, r0 + r + tk - tq + 1); j < tk; ++j) ds[j] = 0;
+            }
+          }
+          cpu::gemm<float>(false, false, nr, dq, tk, scale, dp.data(), tk, kp, dq,
+                           dqs + (head * tq + r0) * dq, dq);
+          add_product(first, tk, dq, dkp, tmp, [&](float* c) {
+            cpu::gemm<float>(true, false, tk, dq, nr, scale, dp.data(), tk, qb, dq, c, dq);
+          });
+          first = false;
+        }
+      }
+      if (first) {  // no query rows: nothing flows back to these keys
+        std::fill(dkp, dkp + tk * dq, 0.0f);
+        std::fill(dvp, dvp + tk * dv, 0.0f);
+      }
+    }
   });
 }
 
