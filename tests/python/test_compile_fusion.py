@@ -158,3 +158,17 @@ def test_output_reuses_a_donated_input():
     mx.eval(out)
     assert np.asarray(out, copy=False).__array_interface__["data"][0] == ptr
     np.testing.assert_allclose(np.asarray(out), np.sin(np.arange(16)) + 1, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 1000, 4099])
+@pytest.mark.parametrize("dtype", [mx.bool_, mx.int8, mx.uint16, mx.int32, mx.float16])
+def test_fused_casts_to_float32(n, dtype):
+    # A mask or small integers used as float32 weights (ReLU's gradient):
+    # casts into float32 run the vector variants, across their tails.
+    rng = np.random.default_rng(n)
+    x = rng.integers(-3, 4, n)
+    g = rng.standard_normal(n).astype(np.float32)
+    src = mx.array(x > 0) if dtype == mx.bool_ else mx.array(np.abs(x)).astype(dtype)
+    want = g * (x > 0 if dtype == mx.bool_ else np.abs(x)).astype(np.float32)
+    f = mx.compile(lambda s, g: g * s.astype(mx.float32) + 0.0)
+    np.testing.assert_array_equal(np.asarray(f(src, mx.array(g))), want)

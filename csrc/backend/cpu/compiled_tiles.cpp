@@ -202,7 +202,10 @@ TileFn pick_cast(Dtype in, Dtype out) {
   fused_dispatch(in, [&](auto from) {
     fused_dispatch(out, [&](auto to) {
       using In = typename decltype(from)::type;
-      fn = variant<CastLoop<In, typename decltype(to)::type>, In>();
+      using Out = typename decltype(to)::type;
+      // Casts to float32 too (masks as weights: ReLU's gradient).
+      using Built = std::conditional_t<std::is_same_v<Out, float>, float, In>;
+      fn = variant<CastLoop<In, Out>, Built>();
     });
   });
   return fn;
