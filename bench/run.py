@@ -28,6 +28,10 @@ Flags:
     --json PATH                    write machine-readable results to PATH
     --runs N                       N fresh processes per side (alternating);
                                    reports the median run and the spread
+    --interleave                   with a reference: time each case in four
+                                   slices per side, taken in turn, so both
+                                   sides see the same stretch of a drifting
+                                   machine
 
 The reference run is this same script in a subprocess with `--json` to a
 temporary file. In the side-by-side table, `speedup` is reference time over
@@ -290,8 +294,7 @@ TARGET_MS = {
 }
 
 
-def time_case(setup, be, repeat, warmup, min_time=0.0):
-    run, metric, unit = setup(be)
+def warm_up(run, warmup):
     # At least `warmup` runs and a quarter of a second: right after setup
     # the OS may not yet have spread a process's threads over the cores.
     start = time.perf_counter()
@@ -299,9 +302,14 @@ def time_case(setup, be, repeat, warmup, min_time=0.0):
     while done < warmup or (time.perf_counter() - start < 0.25 and done < 1000):
         run()
         done += 1
-    # At least `repeat` runs and `min_time` seconds of them: on a shared
-    # machine a slow spell of half a second would otherwise move the median
-    # of a short case's few runs.
+
+
+def time_runs(run, repeat, min_time, untimed=0):
+    """Times of at least `repeat` runs and `min_time` seconds of them, after
+    `untimed` runs: on a shared machine a slow spell of half a second would
+    otherwise move the median of a short case's few runs."""
+    for _ in range(untimed):
+        run()
     times = []
     begin = time.perf_counter()
     while len(times) < repeat or (time.perf_counter() - begin < min_time and
@@ -309,6 +317,10 @@ def time_case(setup, be, repeat, warmup, min_time=0.0):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
+    return times
+
+
+def summarize(times, metric, unit):
     median = statistics.median(times)
     return {
         "median_s": median,
@@ -317,6 +329,12 @@ def time_case(setup, be, repeat, warmup, min_time=0.0):
         "unit": unit,
         "repeat": len(times),
     }
+
+
+def time_case(setup, be, repeat, warmup, min_time=0.0):
+    run, metric, unit = setup(be)
+    warm_up(run, warmup)
+    return summarize(time_runs(run, repeat, min_time), metric, unit)
 
 
 def run_local(args):
@@ -364,6 +382,66 @@ def measure(python, backend, args):
 
 def run_reference(args):
     return measure(args.against or sys.executable, args.against_backend, args)
+
+
+def serve(args):
+    """The reference side of --interleave: reads one JSON command per line
+    ({"case", "repeat", "min_time"}), sets a case up and warms it when it
+    changes, times a slice of runs and answers {"times": [...]}."""
+    be = TorchBackend() if args.backend == "torch" else MlxBackend()
+    name, run = None, None
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd["case"] != name:
+            name, run = None, None  # drop the last case's arrays first
+            run = CASES[cmd["case"]](be)[0]
+            name = cmd["case"]
+            warm_up(run, args.warmup)
+        times = time_runs(run, cmd["repeat"], cmd["min_time"], untimed=cmd["untimed"])
+        print(json.dumps({"times": times}), flush=True)
+
+
+def run_interleaved(args, rounds=4, pause=0.05):
+    """Both sides in one pass over the cases: each case's runs are split into
+    `rounds` slices per side, taken in turn, so a drifting machine slows both
+    sides alike. The reference is a serving subprocess; each slice starts
+    with two untimed runs (the other process had the caches) and a pause
+    lets the other side's spinning threads settle."""
+    cmd = [args.against or sys.executable, os.path.abspath(__file__), "--serve",
+           "--backend", args.against_backend, "--warmup", str(args.warmup)]
+    print(f"run: {' '.join(cmd)}", file=sys.stderr)
+    ref = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    be = TorchBackend() if args.backend == "torch" else MlxBackend()
+    repeat = -(-args.repeat // rounds)
+    min_time = args.min_time / rounds
+    ours, theirs = {}, {}
+    try:
+        for name in args.cases:
+            run, metric, unit = CASES[name](be)
+            warm_up(run, args.warmup)
+            mine, other = [], []
+            for _ in range(rounds):
+                time.sleep(pause)
+                mine += time_runs(run, repeat, min_time, untimed=2)
+                time.sleep(pause)
+                ref.stdin.write(json.dumps({"case": name, "repeat": repeat,
+                                            "min_time": min_time, "untimed": 2}) + "\n")
+                ref.stdin.flush()
+                other += json.loads(ref.stdout.readline())["times"]
+            run = None
+            ours[name] = summarize(mine, metric, unit)
+            theirs[name] = summarize(other, metric, unit)
+    finally:
+        ref.stdin.close()
+        ref.wait()
+
+    def result(backend, python, cases):
+        return {"backend": backend, "python": python, "cases": cases,
+                "platform": platform.platform(), "cpu_count": os.cpu_count(),
+                "date": time.strftime("%Y-%m-%d %H:%M:%S"), "interleaved": True}
+
+    return (result(be.name, sys.executable, ours),
+            result(args.against_backend, args.against or sys.executable, theirs))
 
 
 def label(result):
@@ -436,6 +514,9 @@ def parse_args(argv=None):
     p.add_argument("--json", metavar="PATH")
     p.add_argument("--runs", type=int, default=1,
                    help="fresh processes per side; above 1, report the spread")
+    p.add_argument("--interleave", action="store_true",
+                   help="alternate slices of each case between the two sides")
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     p.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -452,6 +533,18 @@ def main(argv=None):
     args = parse_args(argv)
     if args.list:
         print("\n".join(CASES))
+        return
+    if args.serve:
+        serve(args)
+        return
+    if args.interleave:
+        if not (args.against or args.against_backend):
+            sys.exit("--interleave needs a reference (--against or --against-backend)")
+        ours, ref = run_interleaved(args)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"this": ours, "reference": ref}, f, indent=2)
+        print_comparison(ours, ref)
         return
     if args.runs > 1:
         # Alternate the two sides so slow drift of the machine hits both.
