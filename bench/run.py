@@ -403,8 +403,8 @@ def serve(args):
 
 def run_interleaved(args, rounds=4, pause=0.05):
     """Both sides in one pass over the cases: each case's runs are split into
-    `rounds` slices per side, taken in turn, so a drifting machine slows both
-    sides alike. The reference is a serving subprocess; each slice starts
+    `rounds` slices per side, taken in turn (ABBA), so a drifting machine
+    slows both sides alike. The reference is a serving subprocess; each slice starts
     with two untimed runs (the other process had the caches) and a pause
     lets the other side's spinning threads settle."""
     cmd = [args.against or sys.executable, os.path.abspath(__file__), "--serve",
@@ -420,14 +420,22 @@ def run_interleaved(args, rounds=4, pause=0.05):
             run, metric, unit = CASES[name](be)
             warm_up(run, args.warmup)
             mine, other = [], []
-            for _ in range(rounds):
-                time.sleep(pause)
-                mine += time_runs(run, repeat, min_time, untimed=2)
-                time.sleep(pause)
+
+            def reference_slice():
                 ref.stdin.write(json.dumps({"case": name, "repeat": repeat,
                                             "min_time": min_time, "untimed": 2}) + "\n")
                 ref.stdin.flush()
-                other += json.loads(ref.stdout.readline())["times"]
+                return json.loads(ref.stdout.readline())["times"]
+
+            for r in range(rounds):
+                # Sides alternate going first (ABBA...), so neither always
+                # follows the other.
+                for side in ((0, 1) if r % 2 == 0 else (1, 0)):
+                    time.sleep(pause)
+                    if side == 0:
+                        mine += time_runs(run, repeat, min_time, untimed=2)
+                    else:
+                        other += reference_slice()
             run = None
             ours[name] = summarize(mine, metric, unit)
             theirs[name] = summarize(other, metric, unit)
