@@ -33,10 +33,11 @@ def _flatten(tree):
     return leaves, lambda new_leaves: rebuild(iter(new_leaves))
 
 
-def _fill(tree, leaves):
+def _fill(tree, leaves, rebuilt):
     """Puts leaves into the tree: lists and dicts are updated in place, so
     the function sees (and may change) the caller's containers, as in MLX;
-    tuples are rebuilt."""
+    tuples are rebuilt, and `rebuilt` maps each new tuple's id to the pair
+    (new tuple, original) for _restore."""
     it = iter(leaves)
 
     def fill(node):
@@ -49,17 +50,20 @@ def _fill(tree, leaves):
                 node[k] = fill(node[k])
             return node
         if isinstance(node, tuple):
-            return _rebuild_seq(node, [fill(v) for v in node])
+            new = _rebuild_seq(node, [fill(v) for v in node])
+            rebuilt[id(new)] = (new, node)
+            return new
         return next(it)
 
     return fill(tree)
 
 
-def _restore(tree, tracers, originals):
+def _restore(tree, tracers, originals, rebuilt):
     """Undoes _fill in the caller's lists and dicts: leaves that are still
-    tracers get their original arrays back; anything the function assigned
-    stays."""
+    tracers get their original arrays back, rebuilt tuples their original
+    tuple; anything the function assigned stays."""
     back = {id(t): o for t, o in zip(tracers, originals)}
+    back.update({key: original for key, (_, original) in rebuilt.items()})
 
     def walk(node):
         if isinstance(node, list):
@@ -151,7 +155,7 @@ def _install(core):
             result = []
 
             def flat(xs):
-                trees = _fill(diff, xs)
+                trees = _fill(diff, xs, rebuilt)
                 new_args = list(args)
                 for i, n in enumerate(nums):
                     new_args[n] = trees[i]
@@ -187,11 +191,11 @@ def _install(core):
                 result.append(out)
                 return [loss]
 
-            tracers = []
+            tracers, rebuilt = [], {}
             try:
                 _, grads = core._vjp_flat(flat, leaves, [])
             finally:
-                _restore(diff, tracers, leaves)
+                _restore(diff, tracers, leaves, rebuilt)
             trees = rebuild(grads)
             pos = trees[: len(nums)]
             pos = pos[0] if single else tuple(pos)

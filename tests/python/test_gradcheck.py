@@ -434,3 +434,16 @@ def test_grad_of_non_scalar_raises():
         mx.grad(mx.sin)(x)
     with pytest.raises(ValueError):
         mx.grad(lambda a: a * 2.0)(mx.ones((2, 2)))
+
+
+def test_grad_leaves_the_callers_containers_as_they_were():
+    # Lists and dicts are traced in place (the function may change them, as
+    # in MLX); tuples are rebuilt, and the caller's list gets its own tuple
+    # back, holding the original arrays, not tracers.
+    x, y, z = mx.array(1.5), mx.array(2.0), mx.array(-3.0)
+    pair = (x, [y])
+    arg = [pair, {"z": z}]
+    g = mx.grad(lambda a: a[0][0] * a[0][1][0] * a[1]["z"])(arg)
+    np.testing.assert_allclose([g[0][0].item(), g[0][1][0].item(), g[1]["z"].item()],
+                               [2.0 * -3.0, 1.5 * -3.0, 1.5 * 2.0])
+    assert arg[0] is pair and pair[0] is x and pair[1][0] is y and arg[1]["z"] is z
