@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
-from oracle import np_attention, roundtrip
+from oracle import np_attention, outputs_under_isa, roundtrip
 
 
 def np_attention_grads(q, k, v, scale, mask, g):
@@ -133,3 +133,55 @@ def test_second_order_vmap_and_export(tmp_path):
     back = roundtrip(tmp_path, fun, *args)(*args)
     for a, e in zip(back, fun(*args)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=1e-6, atol=1e-6)
+
+
+def layouts(rng):
+    """(name, q, k, v, g) with q, k, v and the cotangent as strided views:
+    transposed from (B, T, H, D) as multi-head attention makes them, every
+    other row, a head broadcast, and a non-contiguous last axis (copied)."""
+    b, t, h, d = 2, 9, 3, 16
+    base = [rng.standard_normal((b, t, h, d)).astype(np.float32) for _ in range(4)]
+    yield "transposed", [mx.array(x).transpose(0, 2, 1, 3) for x in base]
+    wide = [rng.standard_normal((b, h, 2 * t, d)).astype(np.float32) for _ in range(4)]
+    yield "every other row", [mx.array(x)[:, :, ::2] for x in wide]
+    one = rng.standard_normal((b, 1, t, d)).astype(np.float32)
+    yield "broadcast head", [mx.array(base[0]).transpose(0, 2, 1, 3),
+                             mx.broadcast_to(mx.array(one), (b, h, t, d)),
+                             mx.broadcast_to(mx.array(one), (b, h, t, d)),
+                             mx.array(base[3]).transpose(0, 2, 1, 3)]
+    last = [rng.standard_normal((b, h, d, t)).astype(np.float32) for _ in range(4)]
+    yield "strided last axis", [mx.array(x).swapaxes(2, 3) for x in last]
+
+
+@pytest.mark.parametrize("mask", [None, "causal"])
+def test_strided_views_are_read_in_place(mask):
+    rng = np.random.default_rng(9)
+    for name, (q, k, v, g) in layouts(rng):
+        qn, kn, vn, gn = (np.asarray(a) for a in (q, k, v, g))
+        f = lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.3, mask=mask)
+        out, grads = mx.vjp(f, [q, k, v], [g])
+        np.testing.assert_allclose(np.asarray(out[0]),
+                                   np_attention(qn.astype(np.float64), kn, vn, 0.3, mask),
+                                   rtol=2e-5, atol=2e-5, err_msg=name)
+        for a, e in zip(grads, np_attention_grads(qn, kn, vn, 0.3, mask, gn)):
+            np.testing.assert_allclose(np.asarray(a), e, rtol=2e-4, atol=2e-4, err_msg=name)
+
+
+def test_strided_views_on_the_blas_path():
+    # Under EMBER_CPU_ISA=avx2 the products go to OpenBLAS with the views'
+    # row strides; both ISAs against the closed form.
+    code = (
+        "import sys, numpy as np, mlx.core as mx\n"
+        "r = np.random.default_rng(4)\n"
+        "x = [mx.array(r.standard_normal((2, 9, 3, 16)).astype(np.float32)).transpose(0, 2, 1, 3)"
+        " for _ in range(4)]\n"
+        "f = lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.3)\n"
+        "for a in mx.vjp(f, x[:3], [x[3]])[1]:\n"
+        "    np.save(sys.stdout.buffer, np.asarray(a))\n")
+    r = np.random.default_rng(4)
+    x = [r.standard_normal((2, 9, 3, 16)).astype(np.float32).transpose(0, 2, 1, 3)
+         for _ in range(4)]
+    want = np_attention_grads(x[0], x[1], x[2], 0.3, None, x[3])
+    for isa in ("avx2", "avx512"):
+        for a, e in zip(outputs_under_isa(code, isa), want):
+            np.testing.assert_allclose(a, e, rtol=2e-4, atol=2e-4)

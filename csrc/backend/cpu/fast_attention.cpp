@@ -69,6 +69,25 @@ void mask_row(A* row, int64_t n, const MaskInfo& m, int64_t bi, int64_t h, int64
   }
 }
 
+// A (B, H, T, D) float32 operand read in place: row t of head (b, h)
+// starts at p + b * s0 + h * s1 + t * s2 and its D values are contiguous.
+struct Heads {
+  const float* p;
+  int64_t s0, s1, s2;
+  const float* at(int64_t b, int64_t h, int64_t t) const { return p + b * s0 + h * s1 + t * s2; }
+};
+
+// x as Heads: in place when its rows are contiguous and at least a row
+// apart (a transposed (B, T, H, D) view, as multi-head attention makes),
+// so no copy is made; else a row-contiguous copy, kept alive in `keep`.
+Heads heads_of(const array& x, std::vector<array>& keep) {
+  auto& st = x.strides();
+  bool in_place = st[3] == 1 && st[2] >= x.shape()[3] && st[1] >= 0 && st[0] >= 0;
+  keep.push_back(in_place ? x : cpu::ensure_row_contiguous(x));
+  auto& k = keep.back().strides();
+  return {keep.back().data<float>(), k[0], k[1], k[2]};
+}
+
 // Query rows per block of the generic path: bigger blocks pack each head's
 // keys fewer times (64 -> 256 rows: 15.7 -> 14.9 ms for 8 heads x 1024 x 64).
 constexpr int64_t kQueryBlock = 256;
@@ -195,7 +214,7 @@ constexpr std::array<std::array<SumTile, kSumVectors>, sizeof...(I)> sum_tiles(
 constexpr auto kSumTiles = sum_tiles(std::make_integer_sequence<int, kSumRows>());
 
 // Attention of float32 heads whose value size is a multiple of 16, on AVX-512.
-void attention_f32(const float* qs, const float* ks, const float* vs, float* os, int64_t b,
+void attention_f32(const Heads& qs, const Heads& ks, const Heads& vs, float* os, int64_t b,
                    int64_t hq, int64_t hk, int64_t tq, int64_t tk, int64_t dq, int64_t dv,
                    float scale, const MaskInfo& mi) {
   int64_t rep = hq / hk;
@@ -215,7 +234,7 @@ void attention_f32(const float* qs, const float* ks, const float* vs, float* os,
       int64_t head = item / blocks, r0 = (item % blocks) * rows;
       int64_t bi = head / hq, h = head % hq, kv = bi * hk + h / rep;
       if (packed != kv) {  // the scores' B operand: keys transposed
-        cpu::gemm_f32_pack_b(true, ks + kv * tk * dq, dq, tk, dq, keys.data());
+        cpu::gemm_f32_pack_b(true, ks.at(bi, kv % hk, 0), ks.s2, tk, dq, keys.data());
         packed = kv;
       }
       int64_t nr = std::min(rows, tq - r0);
@@ -227,20 +246,20 @@ void attention_f32(const float* qs, const float* ks, const float* vs, float* os,
         n = std::min(tk, r0 + nr + tk - tq);
       }
       // Scores: the block's queries times scale, against the first n keys.
-      cpu::gemm_f32_pack_a(false, qs + (head * tq + r0) * dq, dq, nr, dq, scale, qb.data());
+      cpu::gemm_f32_pack_a(false, qs.at(bi, h, r0), qs.s2, nr, dq, scale, qb.data());
       cpu::gemm_f32_packed(qb.data(), keys.data(), nr, n, dq, s.data(), lds, false);
       for (int64_t r = 0; r < nr; ++r) {
         float* row = s.data() + r * lds;
         mask_row<float, float>(row, n, mi, bi, h, r0 + r, lowest);
         inv[r] = cpu::softmax_numerators(row, row, n);
       }
-      const float* vp = vs + kv * tk * dv;
+      const float* vp = vs.at(bi, kv % hk, 0);
       float* op = os + (head * tq + r0) * dv;
       for (int64_t c = 0; c < dv; c += 16 * kSumVectors) {
         int64_t nv = std::min<int64_t>(kSumVectors, (dv - c) / 16);
         for (int64_t r = 0; r < nr; r += kSumRows) {
           int64_t m = std::min<int64_t>(kSumRows, nr - r);
-          kSumTiles[m - 1][nv - 1](s.data() + r * lds, lds, n, vp + c, dv, inv.data() + r,
+          kSumTiles[m - 1][nv - 1](s.data() + r * lds, lds, n, vp + c, vs.s2, inv.data() + r,
                                   op + r * dv + c, dv);
         }
       }
@@ -254,13 +273,11 @@ void attention_f32(const float* qs, const float* ks, const float* vs, float* os,
 
 void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
                                          std::vector<array>& outputs) {
-  array q = cpu::ensure_row_contiguous(inputs[0]);
-  array k = cpu::ensure_row_contiguous(inputs[1]);
-  array v = cpu::ensure_row_contiguous(inputs[2]);
   array& out = outputs[0];
   out.set_data(allocate(out.nbytes()));
-  int64_t b = q.shape()[0], hq = q.shape()[1], tq = q.shape()[2], dq = q.shape()[3];
-  int64_t hk = k.shape()[1], tk = k.shape()[2], dv = v.shape()[3];
+  const Shape &qsh = inputs[0].shape(), &ksh = inputs[1].shape();
+  int64_t b = qsh[0], hq = qsh[1], tq = qsh[2], dq = qsh[3];
+  int64_t hk = ksh[1], tk = ksh[2], dv = inputs[2].shape()[3];
   size_t next = 3;
   const array* mask = mask_ == Mask::Bool || mask_ == Mask::Additive ? &inputs[next++] : nullptr;
   std::optional<array> sinks;
@@ -270,11 +287,16 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
 #if defined(__x86_64__)
   if (out.dtype() == float32 && !sinks && tk > 0 && dv % 16 == 0 &&
       cpu::gemm_f32_available()) {
-    attention_f32(q.data<float>(), k.data<float>(), v.data<float>(), out.data<float>(), b, hq,
-                  hk, tq, tk, dq, dv, scale_, mi);
+    std::vector<array> keep;
+    Heads q = heads_of(inputs[0], keep), k = heads_of(inputs[1], keep);
+    Heads v = heads_of(inputs[2], keep);
+    attention_f32(q, k, v, out.data<float>(), b, hq, hk, tq, tk, dq, dv, scale_, mi);
     return;
   }
 #endif
+  array q = cpu::ensure_row_contiguous(inputs[0]);
+  array k = cpu::ensure_row_contiguous(inputs[1]);
+  array v = cpu::ensure_row_contiguous(inputs[2]);
   dispatch_float(out.dtype(), "scaled_dot_product_attention", [&](auto tag) {
     using T = typename decltype(tag)::type;
     attention_generic<T>(q.data<T>(), k.data<T>(), v.data<T>(), out.data<T>(), b, hq, hk, tq,
@@ -305,14 +327,14 @@ void add_product(bool first, int64_t m, int64_t n, float* c, std::vector<float>&
 //   dv += P^T do,  dS = P * (do v^T - rowsum(do * o)),
 //   dq = scale dS k,  dk += scale dS^T q.
 void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  std::vector<array> in;
-  for (auto& a : inputs) in.push_back(cpu::ensure_row_contiguous(a));
+  std::vector<array> keep;
+  Heads qs = heads_of(inputs[0], keep), ks = heads_of(inputs[1], keep);
+  Heads vs = heads_of(inputs[2], keep), os = heads_of(inputs[3], keep);
+  Heads gs = heads_of(inputs[4], keep);
   for (auto& out : outputs) out.set_data(allocate(out.nbytes()));
-  int64_t b = in[0].shape()[0], hq = in[0].shape()[1], tq = in[0].shape()[2];
-  int64_t dq = in[0].shape()[3], hk = in[1].shape()[1], tk = in[1].shape()[2];
-  int64_t dv = in[2].shape()[3], rep = hq / hk;
-  const float *qs = in[0].data<float>(), *ks = in[1].data<float>(), *vs = in[2].data<float>();
-  const float *os = in[3].data<float>(), *gs = in[4].data<float>();
+  const Shape &qsh = inputs[0].shape(), &ksh = inputs[1].shape();
+  int64_t b = qsh[0], hq = qsh[1], tq = qsh[2], dq = qsh[3], hk = ksh[1], tk = ksh[2];
+  int64_t dv = inputs[2].shape()[3], rep = hq / hk;
   float *dqs = outputs[0].data<float>(), *dks = outputs[1].data<float>();
   float* dvs = outputs[2].data<float>();
   // About 128 KiB of probabilities per block, kept in L2 with their gradient.
@@ -324,8 +346,8 @@ void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>
     std::vector<float> p(rows * tk), dp(rows * tk), tmp;
     for (int64_t kvh = lo; kvh < hi; ++kvh) {
       int64_t bi = kvh / hk;
-      const float* kp = ks + kvh * tk * dq;
-      const float* vp = vs + kvh * tk * dv;
+      const float* kp = ks.at(bi, kvh % hk, 0);
+      const float* vp = vs.at(bi, kvh % hk, 0);
       float* dkp = dks + kvh * tk * dq;
       float* dvp = dvs + kvh * tk * dv;
       bool first = true;
@@ -333,22 +355,22 @@ void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>
         int64_t head = bi * hq + h;
         for (int64_t r0 = 0; r0 < tq; r0 += rows) {
           int64_t nr = std::min(rows, tq - r0);
-          const float* qb = qs + (head * tq + r0) * dq;
-          const float* gb = gs + (head * tq + r0) * dv;
-          const float* ob = os + (head * tq + r0) * dv;
-          cpu::gemm<float>(false, true, nr, tk, dq, scale, qb, dq, kp, dq, p.data(), tk);
+          const float* qb = qs.at(bi, h, r0);
+          const float* gb = gs.at(bi, h, r0);
+          const float* ob = os.at(bi, h, r0);
+          cpu::gemm<float>(false, true, nr, tk, dq, scale, qb, qs.s2, kp, ks.s2, p.data(), tk);
           for (int64_t r = 0; r < nr; ++r) {
             float* row = p.data() + r * tk;
             mask_row<float, float>(row, tk, mi, bi, h, r0 + r, lowest);
             cpu::softmax_rows(row, row, 1, tk);
           }
           add_product(first, tk, dv, dvp, tmp, [&](float* c) {
-            cpu::gemm<float>(true, false, tk, dv, nr, 1.0f, p.data(), tk, gb, dv, c, dv);
+            cpu::gemm<float>(true, false, tk, dv, nr, 1.0f, p.data(), tk, gb, gs.s2, c, dv);
           });
-          cpu::gemm<float>(false, true, nr, tk, dv, 1.0f, gb, dv, vp, dv, dp.data(), tk);
+          cpu::gemm<float>(false, true, nr, tk, dv, 1.0f, gb, gs.s2, vp, vs.s2, dp.data(), tk);
           for (int64_t r = 0; r < nr; ++r) {
             float d = 0.0f;
-            for (int64_t c = 0; c < dv; ++c) d += gb[r * dv + c] * ob[r * dv + c];
+            for (int64_t c = 0; c < dv; ++c) d += gb[r * gs.s2 + c] * ob[r * os.s2 + c];
             float* ds = dp.data() + r * tk;
             const float* pr = p.data() + r * tk;
             for (int64_t j = 0; j < tk; ++j) ds[j] = pr[j] * (ds[j] - d);
@@ -358,10 +380,10 @@ void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>
               for (int64_t j = std::max<int64_t>(0, r0 + r + tk - tq + 1); j < tk; ++j) ds[j] = 0;
             }
           }
-          cpu::gemm<float>(false, false, nr, dq, tk, scale, dp.data(), tk, kp, dq,
+          cpu::gemm<float>(false, false, nr, dq, tk, scale, dp.data(), tk, kp, ks.s2,
                            dqs + (head * tq + r0) * dq, dq);
           add_product(first, tk, dq, dkp, tmp, [&](float* c) {
-            cpu::gemm<float>(true, false, tk, dq, nr, scale, dp.data(), tk, qb, dq, c, dq);
+            cpu::gemm<float>(true, false, tk, dq, nr, scale, dp.data(), tk, qb, qs.s2, c, dq);
           });
           first = false;
         }
