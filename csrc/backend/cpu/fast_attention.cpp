@@ -339,6 +339,7 @@ void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>
   float* dvs = outputs[2].data<float>();
   // About 128 KiB of probabilities per block, kept in L2 with their gradient.
   int64_t rows = std::clamp<int64_t>((int64_t(1) << 15) / std::max<int64_t>(tk, 1), 16, 256);
+  rows = std::max<int64_t>(1, std::min(rows, tq));
   MaskInfo mi{causal_ ? MaskKind::Causal : MaskKind::None, nullptr, tq, tk};
   const float lowest = -float_max(float32);
   float scale = scale_;
