@@ -294,6 +294,10 @@ TARGET_MS = {
 }
 
 
+def make_backend(name):
+    return TorchBackend() if name == "torch" else MlxBackend()
+
+
 def warm_up(run, warmup):
     # At least `warmup` runs and a quarter of a second: right after setup
     # the OS may not yet have spread a process's threads over the cores.
@@ -338,7 +342,7 @@ def time_case(setup, be, repeat, warmup, min_time=0.0):
 
 
 def run_local(args):
-    be = TorchBackend() if args.backend == "torch" else MlxBackend()
+    be = make_backend(args.backend)
     results = {}
     for name in args.cases:
         results[name] = time_case(CASES[name], be, args.repeat, args.warmup, args.min_time)
@@ -386,9 +390,9 @@ def run_reference(args):
 
 def serve(args):
     """The reference side of --interleave: reads one JSON command per line
-    ({"case", "repeat", "min_time"}), sets a case up and warms it when it
-    changes, times a slice of runs and answers {"times": [...]}."""
-    be = TorchBackend() if args.backend == "torch" else MlxBackend()
+    ({"case", "repeat", "min_time", "untimed"}), sets a case up and warms it
+    when it changes, times a slice of runs and answers {"times": [...]}."""
+    be = make_backend(args.backend)
     name, run = None, None
     for line in sys.stdin:
         cmd = json.loads(line)
@@ -404,14 +408,14 @@ def serve(args):
 def run_interleaved(args, rounds=4, pause=0.05):
     """Both sides in one pass over the cases: each case's runs are split into
     `rounds` slices per side, taken in turn (ABBA), so a drifting machine
-    slows both sides alike. The reference is a serving subprocess; each slice starts
-    with two untimed runs (the other process had the caches) and a pause
-    lets the other side's spinning threads settle."""
+    slows both sides alike. The reference is a serving subprocess; each
+    slice starts with two untimed runs (the other process had the caches)
+    after a pause that lets the other side's spinning threads settle."""
     cmd = [args.against or sys.executable, os.path.abspath(__file__), "--serve",
            "--backend", args.against_backend, "--warmup", str(args.warmup)]
     print(f"run: {' '.join(cmd)}", file=sys.stderr)
     ref = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    be = TorchBackend() if args.backend == "torch" else MlxBackend()
+    be = make_backend(args.backend)
     repeat = -(-args.repeat // rounds)
     min_time = args.min_time / rounds
     ours, theirs = {}, {}

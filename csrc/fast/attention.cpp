@@ -148,11 +148,9 @@ std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& prim
                !outputs.empty() && primals[0].dtype() == float32 &&
                primals[1].shape()[2] > 0;
   if (!fused) return Fused::vjp(primals, cotangents, argnums, outputs);
-  auto grads = attention_vjp(primals[0], primals[1], primals[2], outputs[0], cotangents[0],
-                             scale_, mask_ == Mask::Causal, stream());
-  std::vector<array> out;
-  for (int i : argnums) out.push_back(grads[i]);
-  return out;
+  return pick(attention_vjp(primals[0], primals[1], primals[2], outputs[0], cotangents[0],
+                            scale_, mask_ == Mask::Causal, stream()),
+              argnums);
 }
 
 std::vector<array> attention_vjp(const array& q, const array& k, const array& v,

@@ -15,13 +15,17 @@ namespace ember::fast {
 
 // ---- transforms through the fallback composition
 
-std::vector<array> Fused::vjp(const std::vector<array>& primals,
-                              const std::vector<array>& cotangents,
-                              const std::vector<int>& argnums, const std::vector<array>&) {
-  auto grads = ember::vjp(fallback_, primals, cotangents).second;
+std::vector<array> Fused::pick(const std::vector<array>& grads,
+                               const std::vector<int>& argnums) {
   std::vector<array> out;
   for (int i : argnums) out.push_back(grads[i]);
   return out;
+}
+
+std::vector<array> Fused::vjp(const std::vector<array>& primals,
+                              const std::vector<array>& cotangents,
+                              const std::vector<int>& argnums, const std::vector<array>&) {
+  return pick(ember::vjp(fallback_, primals, cotangents).second, argnums);
 }
 
 std::vector<array> Fused::jvp(const std::vector<array>& primals,
@@ -39,7 +43,6 @@ std::pair<std::vector<array>, std::vector<int>> Fused::vmap(
 }
 
 namespace {
-
 
 void check_feature_vector(const std::optional<array>& p, const array& x, const char* what,
                           const char* op) {
@@ -194,22 +197,6 @@ std::vector<array> norm_vjp(const array& x, const std::optional<array>& w, const
       inputs);
 }
 
-namespace {
-
-// A float32 norm's gradients for argnums, from one NormVJP node.
-std::vector<array> norm_grads(const std::vector<array>& primals, const array& g,
-                              const std::vector<int>& argnums, float eps, bool center,
-                              bool has_w, bool has_b, Stream st) {
-  std::optional<array> w;
-  if (has_w) w = primals[1];
-  auto grads = norm_vjp(primals[0], w, g, eps, center, has_b, st);
-  std::vector<array> out;
-  for (int i : argnums) out.push_back(grads[i]);
-  return out;
-}
-
-}  // namespace
-
 array rms_norm(const array& x, const std::optional<array>& weight, float eps,
                StreamOrDevice s) {
   if (x.ndim() == 0) throw ValueError("[rms_norm] x needs at least one dimension.");
@@ -251,7 +238,9 @@ std::vector<array> RMSNorm::vjp(const std::vector<array>& primals,
                                 const std::vector<int>& argnums,
                                 const std::vector<array>& outputs) {
   if (primals[0].dtype() != float32) return Fused::vjp(primals, cotangents, argnums, outputs);
-  return norm_grads(primals, cotangents[0], argnums, eps_, false, has_weight_, false, stream());
+  std::optional<array> w;
+  if (has_weight_) w = primals[1];
+  return pick(norm_vjp(primals[0], w, cotangents[0], eps_, false, false, stream()), argnums);
 }
 
 std::vector<array> LayerNorm::vjp(const std::vector<array>& primals,
@@ -259,8 +248,9 @@ std::vector<array> LayerNorm::vjp(const std::vector<array>& primals,
                                   const std::vector<int>& argnums,
                                   const std::vector<array>& outputs) {
   if (primals[0].dtype() != float32) return Fused::vjp(primals, cotangents, argnums, outputs);
-  return norm_grads(primals, cotangents[0], argnums, eps_, true, has_weight_, has_bias_,
-                    stream());
+  std::optional<array> w;
+  if (has_weight_) w = primals[1];
+  return pick(norm_vjp(primals[0], w, cotangents[0], eps_, true, has_bias_, stream()), argnums);
 }
 
 // ---- rotary position embedding

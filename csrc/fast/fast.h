@@ -24,6 +24,9 @@ class Fused : public Primitive {
   EMBER_TRANSFORM_RULES
 
  protected:
+  // The gradients for argnums out of those for every input.
+  static std::vector<array> pick(const std::vector<array>& grads,
+                                 const std::vector<int>& argnums);
   ArrayFun fallback_;
 };
 

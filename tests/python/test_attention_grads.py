@@ -185,3 +185,25 @@ def test_strided_views_on_the_blas_path():
     for isa in ("avx2", "avx512"):
         for a, e in zip(outputs_under_isa(code, isa), want):
             np.testing.assert_allclose(a, e, rtol=2e-4, atol=2e-4)
+
+
+def test_key_gradients_accumulate_on_both_isas():
+    # Two query heads per key head and two query blocks: dk and dv add four
+    # contributions through gemm's accumulate, on gemm_f32 and on OpenBLAS.
+    code = (
+        "import sys, numpy as np, mlx.core as mx\n"
+        "r = np.random.default_rng(6)\n"
+        "s = [(1, 4, 300, 16), (1, 2, 7, 16), (1, 2, 7, 8), (1, 4, 300, 8)]\n"
+        "x = [mx.array(r.standard_normal(t).astype(np.float32)) for t in s]\n"
+        "f = lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.3)\n"
+        "for a in mx.vjp(f, x[:3], [x[3]])[1]:\n"
+        "    np.save(sys.stdout.buffer, np.asarray(a))\n")
+    r = np.random.default_rng(6)
+    x = [r.standard_normal(t).astype(np.float32)
+         for t in [(1, 4, 300, 16), (1, 2, 7, 16), (1, 2, 7, 8), (1, 4, 300, 8)]]
+    want = np_attention_grads(x[0], x[1], x[2], 0.3, None, x[3])
+    for isa in ("avx2", "avx512"):
+        got = outputs_under_isa(code, isa)
+        assert len(got) == 3
+        for a, e in zip(got, want):
+            np.testing.assert_allclose(a, e, rtol=2e-4, atol=2e-4)

@@ -305,24 +305,6 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
   });
 }
 
-namespace {
-
-// C (m x n) = or += a product that gemm writes into dst: straight into C
-// for the first contribution, else through tmp.
-template <typename Product>
-void add_product(bool first, int64_t m, int64_t n, float* c, std::vector<float>& tmp,
-                 Product product) {
-  if (first) {
-    product(c);
-    return;
-  }
-  tmp.resize(m * n);
-  product(tmp.data());
-  for (int64_t i = 0; i < m * n; ++i) c[i] += tmp[i];
-}
-
-}  // namespace
-
 // For each block of query rows, with P = softmax(scale q k^T + mask):
 //   dv += P^T do,  dS = P * (do v^T - rowsum(do * o)),
 //   dq = scale dS k,  dk += scale dS^T q.
@@ -344,7 +326,7 @@ void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>
   const float lowest = -float_max(float32);
   float scale = scale_;
   parallel_for(b * hk, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<float> p(rows * tk), dp(rows * tk), tmp;
+    std::vector<float> p(rows * tk), dp(rows * tk);
     for (int64_t kvh = lo; kvh < hi; ++kvh) {
       int64_t bi = kvh / hk;
       const float* kp = ks.at(bi, kvh % hk, 0);
@@ -365,9 +347,8 @@ void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>
             mask_row<float, float>(row, tk, mi, bi, h, r0 + r, lowest);
             cpu::softmax_rows(row, row, 1, tk);
           }
-          add_product(first, tk, dv, dvp, tmp, [&](float* c) {
-            cpu::gemm<float>(true, false, tk, dv, nr, 1.0f, p.data(), tk, gb, gs.s2, c, dv);
-          });
+          cpu::gemm<float>(true, false, tk, dv, nr, 1.0f, p.data(), tk, gb, gs.s2, dvp, dv,
+                           !first);
           cpu::gemm<float>(false, true, nr, tk, dv, 1.0f, gb, gs.s2, vp, vs.s2, dp.data(), tk);
           for (int64_t r = 0; r < nr; ++r) {
             float d = 0.0f;
@@ -383,9 +364,8 @@ void AttentionVJP::eval_cpu(const std::vector<array>& inputs, std::vector<array>
           }
           cpu::gemm<float>(false, false, nr, dq, tk, scale, dp.data(), tk, kp, ks.s2,
                            dqs + (head * tq + r0) * dq, dq);
-          add_product(first, tk, dq, dkp, tmp, [&](float* c) {
-            cpu::gemm<float>(true, false, tk, dq, nr, scale, dp.data(), tk, qb, qs.s2, c, dq);
-          });
+          cpu::gemm<float>(true, false, tk, dq, nr, scale, dp.data(), tk, qb, qs.s2, dkp, dq,
+                           !first);
           first = false;
         }
       }

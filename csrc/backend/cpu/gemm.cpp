@@ -32,19 +32,23 @@ bool own_kernel() {
 // The product on the calling thread.
 template <typename T>
 void gemm_here(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-               int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+               int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate) {
   if constexpr (std::is_same_v<T, float>) {
-    if (own_kernel<T>()) return gemm_f32(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    if (own_kernel<T>()) {
+      return gemm_f32(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc, accumulate);
+    }
   }
   auto TA = ta ? CblasTrans : CblasNoTrans;
   auto TB = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
-    scipy_cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
+    float beta = accumulate ? 1.0f : 0.0f;
+    scipy_cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
-    scipy_cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, 0.0, c, ldc);
+    double beta = accumulate ? 1.0 : 0.0;
+    scipy_cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
-    T zero(0, 0);
-    scipy_cblas_cgemm(CblasRowMajor, TA, TB, m, n, k, &alpha, a, lda, b, ldb, &zero, c, ldc);
+    T beta(accumulate ? 1.0f : 0.0f, 0.0f);
+    scipy_cblas_cgemm(CblasRowMajor, TA, TB, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc);
   }
 }
 
@@ -55,10 +59,10 @@ constexpr double kSplitWork = 1 << 21;
 
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T* c, int64_t ldc) {
+          const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate) {
   blas_on_one_thread();
   if (num_threads() < 2 || static_cast<double>(m) * n * k < kSplitWork) {
-    gemm_here(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    gemm_here(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   // Each part is a smaller product of the same operands (rows of op(A),
@@ -84,20 +88,20 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
     int64_t lo = u0 * unit, hi = std::min(len, u1 * unit);
     if (by_rows) {
       gemm_here(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : lo * lda), lda, b, ldb,
-                c + lo * ldc, ldc);
+                c + lo * ldc, ldc, accumulate);
     } else {
       gemm_here(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? lo * ldb : lo), ldb, c + lo,
-                ldc);
+                ldc, accumulate);
     }
   });
 }
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
-                          const float*, int64_t, float*, int64_t);
+                          const float*, int64_t, float*, int64_t, bool);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
-                           int64_t, const double*, int64_t, double*, int64_t);
+                           int64_t, const double*, int64_t, double*, int64_t, bool);
 template void gemm<complex64_t>(bool, bool, int64_t, int64_t, int64_t, complex64_t,
                                 const complex64_t*, int64_t, const complex64_t*, int64_t,
-                                complex64_t*, int64_t);
+                                complex64_t*, int64_t, bool);
 
 }  // namespace ember::cpu

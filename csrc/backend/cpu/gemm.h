@@ -1,7 +1,8 @@
 // The one matrix product every CPU kernel uses (matmul, convolution,
 // attention): C (m x n, row-major, row stride ldc) = alpha * op(A) op(B),
-// op(X) = X or X^T, for float, double and complex64. float32 on AVX-512
-// runs Ember's own kernel (gemm_f32.cpp), the rest OpenBLAS.
+// or C += that with accumulate, op(X) = X or X^T, for float, double and
+// complex64. float32 on AVX-512 runs Ember's own kernel (gemm_f32.cpp),
+// the rest OpenBLAS.
 #pragma once
 #include <cstdint>
 
@@ -13,7 +14,7 @@ namespace ember::cpu {
 // runs on the calling thread.
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-          int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc);
+          int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate = false);
 
 // Ember's own float32 product on one thread (gemm_f32.cpp), which gemm
 // uses for float32 where gemm_f32_available(): AVX-512 CPUs.
@@ -21,7 +22,8 @@ bool gemm_f32_available();
 // Its register tile: rows of C by columns of C.
 constexpr int64_t kGemmF32Rows = 14, kGemmF32Cols = 32;
 void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-              const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc);
+              const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+              bool accumulate = false);
 
 // Its pieces, for kernels that reuse a packed operand across products
 // (attention packs a head's keys once for all its query blocks). op(A)

@@ -224,8 +224,8 @@ void gemm_f32_packed(const float* apack, const float* bpack, int64_t m, int64_t 
 }
 
 void gemm_f32(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-              int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
-  if (m <= 0 || n <= 0) return;
+              int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0 || (k <= 0 && accumulate)) return;
   if (k <= 0) {
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
@@ -248,7 +248,7 @@ void gemm_f32(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, co
         gemm_f32_pack_a(ta, ta ? a + p0 * lda + i0 : a + i0 * lda + p0, lda, mc, kc, alpha,
                         apack.data());
         gemm_f32_packed(apack.data(), bpack.data(), mc, nc, kc, c + i0 * ldc + j0, ldc,
-                        p0 > 0);
+                        accumulate || p0 > 0);
       }
     }
   }
@@ -261,7 +261,7 @@ bool gemm_f32_available() { return cpu_isa() == Isa::Avx512; }
 // Never called: gemm_f32_available() is false.
 bool gemm_f32_available() { return false; }
 void gemm_f32(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
-              const float*, int64_t, float*, int64_t) {}
+              const float*, int64_t, float*, int64_t, bool) {}
 int64_t gemm_f32_panel_floats(bool, int64_t) { return 0; }
 void gemm_f32_pack_a(bool, const float*, int64_t, int64_t, int64_t, float, float*) {}
 void gemm_f32_pack_b(bool, const float*, int64_t, int64_t, int64_t, float*) {}
