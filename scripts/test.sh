@@ -21,8 +21,10 @@ if ! have_gtest; then
 fi
 
 echo "== installing build and test dependencies"
+# torch (the CPU build pinned here is a local wheel on these machines) is
+# the oracle of the nn layer, loss and stft tests; mypy checks the stubs.
 "$PYTHON" -m pip install scikit-build-core nanobind scipy-openblas32 numpy \
-  pytest hypothesis safetensors ninja cmake
+  pytest hypothesis safetensors ninja cmake torch==2.13.0 mypy
 
 # pip puts cmake, ninja and pytest beside the interpreter; use those.
 SCRIPTS="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"

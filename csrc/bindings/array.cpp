@@ -164,8 +164,12 @@ array matmul_op(const array& a, const array& b, StreamOrDevice s) {
 // Comparisons with objects that are not array-like are plain False/True.
 template <Bin F>
 nb::object compare(const array& a, nb::handle b, bool fallback) {
-  // MLX compares arrays with Python sequences as objects, not elementwise.
-  if (PyList_Check(b.ptr()) || PyTuple_Check(b.ptr()) || b.is_none()) {
+  // MLX compares arrays with Python sequences as objects, not elementwise,
+  // and refuses None.
+  if (b.is_none()) {
+    throw nb::type_error("[array] Cannot compare an array with None.");
+  }
+  if (PyList_Check(b.ptr()) || PyTuple_Check(b.ptr())) {
     return nb::bool_(fallback);
   }
   try {
@@ -181,7 +185,21 @@ nb::object compare(const array& a, nb::handle b, bool fallback) {
 
 }  // namespace
 
+// An object standing for an array: anything with __mlx_array__ (MLX's
+// ArrayLike protocol), kept so that it converts when an op needs it.
+struct ArrayLike {
+  nb::object obj;
+};
+
 void init_array(nb::module_& m) {
+  nb::class_<ArrayLike>(m, "ArrayLike",
+                        "Any Python object with an ``__mlx_array__`` method "
+                        "returning an array.")
+      .def("__init__",
+           [](ArrayLike* self, nb::object o) { new (self) ArrayLike{o}; },
+           "arg"_a)
+      .def("__mlx_array__", [](const ArrayLike& a) { return to_array(a.obj); });
+
   nb::class_<ArrayIterator>(m, "ArrayIterator")
       .def("__iter__", [](ArrayIterator& it) -> ArrayIterator& { return it; },
            nb::rv_policy::reference)
@@ -195,6 +213,7 @@ void init_array(nb::module_& m) {
       });
 
   nb::class_<array> cls(m, "array", nb::type_slots(array_slots),
+                        nb::is_weak_referenceable(),
                         "An N-dimensional array, evaluated lazily.");
   cls.def("__init__",
           [](array* self, nb::handle val, nb::handle dtype) {
@@ -258,6 +277,16 @@ void init_array(nb::module_& m) {
         }
         return to_scalar(astype(a, int64));
       })
+      .def("__bytes__",
+           [](const array& a) {
+             array c = contiguous(a);
+             {
+               nb::gil_scoped_release release;
+               c.eval();
+             }
+             return nb::bytes(c.data<char>(), c.nbytes());
+           },
+           "The raw bytes of the elements in row-major order.")
       .def("__hash__", [](const array& a) { return static_cast<Py_ssize_t>(a.id()); })
       .def("__array__", &to_numpy, "dtype"_a.none() = nb::none(), "copy"_a.none() = nb::none())
       .def("__array_namespace__",
@@ -310,6 +339,9 @@ void init_array(nb::module_& m) {
   EMBER_BINARY_OPERATOR("lshift", left_shift)
   EMBER_BINARY_OPERATOR("rshift", right_shift)
 #undef EMBER_BINARY_OPERATOR
+  // Python 2's names for true division, which MLX keeps.
+  cls.def("__div__", &binop<divide>);
+  cls.def("__rdiv__", &rbinop<divide>);
   cls.def("__divmod__", [](const array& a, nb::handle b) {
     auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
     auto r = divmod(x, y);

@@ -209,6 +209,15 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
     flatten_into(obj, 0, f);
     return from_flat(f, dtype.value_or(default_dtype(f)));
   }
+  // MLX's ArrayLike protocol: an object that can produce an mx.array.
+  if (nb::hasattr(obj, "__mlx_array__")) {
+    nb::object r = obj.attr("__mlx_array__")();
+    if (!is_array(r)) {
+      throw ValueError("[array] __mlx_array__ must return an mlx.core.array.");
+    }
+    const array& a = nb::cast<const array&>(r);
+    return dtype ? astype(a, *dtype) : a;
+  }
   if (nb::hasattr(obj, "__array__") || PyObject_CheckBuffer(p)) {
     std::optional<array> a = from_buffer(obj);
     array out = a ? *a : from_numpy_like(obj);

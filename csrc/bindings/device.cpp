@@ -1,5 +1,9 @@
 // Devices, streams, memory statistics and the metal/cuda namespaces.
+#include <sys/utsname.h>
+
+#include <cstdio>
 #include <exception>
+#include <string>
 #include <utility>
 
 #include "bindings/common.h"
@@ -19,12 +23,40 @@ Device to_device(nb::handle h) {
   return Device{nb::cast<Device::Type>(h), 0};
 }
 
-// `with mx.stream(s):` makes s (or a device's default stream) the default.
+// `with mx.stream(s):` makes s (or a device's default stream) this
+// thread's default until the block ends.
 struct StreamContext {
   Stream stream;
-  Device old_device = cpu_device;
-  Stream old_stream;
+  std::optional<Stream> saved;
 };
+
+std::string stream_str(const char* kind, Device d, int index) {
+  return std::string(kind) + "(" + device_str(d) + ", " + std::to_string(index) +
+         ")";
+}
+
+// The CPU's model name (from /proc/cpuinfo) and the machine architecture.
+nb::dict host_info() {
+  nb::dict info;
+  std::string name = "cpu";
+  if (std::FILE* f = std::fopen("/proc/cpuinfo", "r")) {
+    char line[512];
+    while (std::fgets(line, sizeof line, f)) {
+      std::string l(line);
+      if (l.rfind("model name", 0) == 0 && l.find(':') != std::string::npos) {
+        name = l.substr(l.find(':') + 1);
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t\n") + 1);
+        break;
+      }
+    }
+    std::fclose(f);
+  }
+  struct utsname u;
+  info["architecture"] = uname(&u) == 0 ? std::string(u.machine) : "unknown";
+  info["device_name"] = name;
+  return info;
+}
 
 }  // namespace
 
@@ -33,7 +65,11 @@ StreamOrDevice to_sod(nb::handle h) {
   if (nb::isinstance<Stream>(h)) return nb::cast<Stream>(h);
   if (nb::isinstance<Device>(h)) return nb::cast<Device>(h);
   if (nb::isinstance<Device::Type>(h)) return to_device(h);
-  throw nb::type_error("[stream] Expected a Stream, a Device or None.");
+  if (nb::isinstance<ThreadLocalStream>(h)) {
+    return resolve(nb::cast<ThreadLocalStream>(h));
+  }
+  throw nb::type_error("[stream] Expected a Stream, a ThreadLocalStream, a "
+                       "Device or None.");
 }
 
 void init_device(nb::module_& m) {
@@ -62,12 +98,22 @@ void init_device(nb::module_& m) {
   nb::class_<Stream>(m, "Stream", "A stream of operations on a device.")
       .def_ro("device", &Stream::device)
       .def_ro("index", &Stream::index)
-      .def("__repr__", [](const Stream& s) {
-        return "Stream(" + device_str(s.device) + ", " + std::to_string(s.index) +
-               ")";
-      })
+      .def("__repr__",
+           [](const Stream& s) { return stream_str("Stream", s.device, s.index); })
       .def("__eq__", [](const Stream& s, nb::handle o) {
         return nb::isinstance<Stream>(o) && s == nb::cast<Stream>(o);
+      });
+  nb::class_<ThreadLocalStream>(
+      m, "ThreadLocalStream",
+      "A stream that is a different Stream on each thread that uses it.")
+      .def_ro("device", &ThreadLocalStream::device)
+      .def("__repr__",
+           [](const ThreadLocalStream& s) {
+             return stream_str("ThreadLocalStream", s.device, s.id);
+           })
+      .def("__eq__", [](const ThreadLocalStream& s, nb::handle o) {
+        return nb::isinstance<ThreadLocalStream>(o) &&
+               s == nb::cast<ThreadLocalStream>(o);
       });
 
   m.def("default_device", &default_device, "The default device.");
@@ -81,24 +127,43 @@ void init_device(nb::module_& m) {
         "Set the default stream (and device).");
   m.def("new_stream", [](nb::handle d) { return new_stream(to_device(d)); },
         "device"_a, "Make a new stream on a device.");
-  for (const char* name : {"new_thread_local_stream", "new_thread_unsafe_stream"}) {
-    m.def(name, [](nb::handle d) { return new_stream(to_device(d)); }, "device"_a,
-          "Make a new stream on a device (evaluation here is synchronous, so "
-          "every stream is safe to use from any thread).");
-  }
-  m.def("clear_streams", &clear_streams, "Reset the streams to the defaults.");
+  m.def("new_thread_local_stream",
+        [](nb::handle d) { return new_thread_local_stream(to_device(d)); },
+        "device"_a,
+        "Make a stream that each thread using it sees as its own Stream.\n\n"
+        "Args:\n"
+        "    device (Device): The device the stream runs on.\n\n"
+        "Returns:\n"
+        "    ThreadLocalStream: usable wherever a stream is accepted.");
+  m.def("new_thread_unsafe_stream", [](nb::handle d) { return new_stream(to_device(d)); },
+        "device"_a,
+        "Make a stream that may be used from any thread (in Ember every "
+        "stream may).\n\n"
+        "Args:\n"
+        "    device (Device): The device the stream runs on.\n\n"
+        "Returns:\n"
+        "    Stream: the new stream.");
+  m.def("clear_streams", &clear_streams,
+        "Forget this thread's choice of default stream.");
   m.def("is_available", [](nb::handle d) { return is_available(to_device(d)); },
         "device"_a, "Whether a device is available.");
   m.def("device_count", [](Device::Type t) { return device_count(t); },
         "device_type"_a, "Number of devices of a type.");
   m.def("device_info",
-        [](nb::handle) {
-          nb::dict info;
-          info["device_name"] = "cpu";
-          info["architecture"] = "x86_64";
-          return info;
+        [](nb::handle d) {
+          Device dev = d.is_none() ? default_device() : to_device(d);
+          if (!is_available(dev)) {
+            throw ValueError("[device_info] The GPU is not available in this "
+                             "build.");
+          }
+          return host_info();
         },
-        "device"_a.none() = nb::none(), "Information about a device.");
+        "d"_a.none() = nb::none(),
+        "Information about a device.\n\n"
+        "Args:\n"
+        "    d (Device, optional): The device (default: the default device).\n\n"
+        "Returns:\n"
+        "    dict: ``device_name`` and ``architecture`` for the CPU.");
   m.def("synchronize",
         [](nb::handle) {
           // Evaluation on the CPU is synchronous; report an async_eval failure.
@@ -109,23 +174,35 @@ void init_device(nb::module_& m) {
         "Wait for the work on a stream to finish, raising any error of an "
         "earlier async_eval.");
 
-  nb::class_<StreamContext>(m, "stream", "Context manager setting the default stream.")
+  nb::class_<StreamContext>(m, "StreamContext",
+                            "A context manager setting the default stream.")
       .def("__init__",
            [](StreamContext* self, nb::handle s) {
-             auto sod = to_sod(s);
-             new (self) StreamContext{to_stream(sod)};
+             new (self) StreamContext{to_stream(to_sod(s)), std::nullopt};
            },
            "s"_a)
       .def("__enter__",
            [](StreamContext& c) {
-             c.old_device = default_device();
-             c.old_stream = default_stream(c.old_device);
+             c.saved = thread_default_stream();
              set_default_stream(c.stream);
            })
-      .def("__exit__", [](StreamContext& c, nb::args) {
-        set_default_stream(c.old_stream);
-        set_default_device(c.old_device);
-      });
+      .def("__exit__",
+           [](StreamContext& c, nb::handle, nb::handle, nb::handle) {
+             restore_thread_default_stream(c.saved);
+           },
+           "exc_type"_a.none() = nb::none(), "exc_value"_a.none() = nb::none(),
+           "traceback"_a.none() = nb::none());
+  m.def("stream",
+        [](nb::handle s) {
+          return StreamContext{to_stream(to_sod(s)), std::nullopt};
+        },
+        "s"_a,
+        "A context manager that makes a stream (or a device's default stream) "
+        "the default inside its block, on this thread.\n\n"
+        "Args:\n"
+        "    s (Stream | ThreadLocalStream | Device | DeviceType): What to run on.\n\n"
+        "Returns:\n"
+        "    StreamContext: use it in a ``with`` statement.");
 
   m.def("get_active_memory", &get_active_memory, "Bytes in use by arrays.");
   m.def("get_peak_memory", &get_peak_memory, "Peak bytes in use.");
@@ -140,11 +217,34 @@ void init_device(nb::module_& m) {
         "Set the wired limit (no effect on Linux); returns the previous one.");
   m.def("clear_cache", &clear_cache, "Free the cached buffers.");
 
-  for (const char* name : {"metal", "cuda"}) {
-    auto sub = m.def_submodule(name, "GPU backend status.");
-    sub.def("is_available", [] { return false; },
-            "Whether this backend is available (not in this build).");
-  }
+  auto metal = m.def_submodule("metal", "Apple's Metal backend (not on Linux).");
+  metal.def("is_available", [] { return false; },
+            "Whether Metal is available (never, on Linux).");
+  metal.def("device_info", [] { return nb::dict(); },
+            "Metal device information: empty, as there is no Metal device.");
+  // MLX keeps these older names in mx.metal; they report the same memory.
+  metal.def("get_active_memory", &get_active_memory, "See mx.get_active_memory.");
+  metal.def("get_peak_memory", &get_peak_memory, "See mx.get_peak_memory.");
+  metal.def("reset_peak_memory", &reset_peak_memory, "See mx.reset_peak_memory.");
+  metal.def("get_cache_memory", &get_cache_memory, "See mx.get_cache_memory.");
+  metal.def("set_memory_limit", &set_memory_limit, "limit"_a,
+            "See mx.set_memory_limit.");
+  metal.def("set_cache_limit", &set_cache_limit, "limit"_a,
+            "See mx.set_cache_limit.");
+  metal.def("set_wired_limit", &set_wired_limit, "limit"_a,
+            "See mx.set_wired_limit.");
+  metal.def("clear_cache", &clear_cache, "See mx.clear_cache.");
+  metal.def("start_capture",
+            [](const std::string&) {
+              throw std::runtime_error("[metal.start_capture] Metal is not "
+                                 "available on this machine.");
+            },
+            "path"_a, "Start a Metal GPU capture (raises: no Metal here).");
+  metal.def("stop_capture", [] {},
+            "Stop a Metal GPU capture (nothing to stop without Metal).");
+  auto cuda = m.def_submodule("cuda", "The CUDA backend.");
+  cuda.def("is_available", [] { return false; },
+           "Whether the CUDA backend is available (not in this build).");
 }
 
 }  // namespace ember::py

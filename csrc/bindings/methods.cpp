@@ -66,13 +66,16 @@ void init_array_methods(nb::class_<array>& cls) {
     bool is_var = std::string(name) == "var";
     cls.def(name,
             [is_var](const array& a, nb::handle axis, bool keepdims, int ddof,
-                     nb::handle s) {
+                     std::optional<int> correction, nb::handle s) {
               Axes ax = to_axes(axis, a);
-              return is_var ? var(a, ax, keepdims, ddof, SOD)
-                            : std(a, ax, keepdims, ddof, SOD);
+              // `correction` (the array API's name) overrides ddof.
+              int dof = correction.value_or(ddof);
+              return is_var ? var(a, ax, keepdims, dof, SOD)
+                            : std(a, ax, keepdims, dof, SOD);
             },
             "axis"_a.none() = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
-            nb::kw_only(), "stream"_a.none() = nb::none());
+            nb::kw_only(), "correction"_a.none() = nb::none(),
+            "stream"_a.none() = nb::none());
   }
   cls.def("argmax",
           [](const array& a, std::optional<int64_t> axis, bool kd, nb::handle s) {

@@ -97,6 +97,32 @@ void bind_elementwise(nb::module_& m) {
         "Whether a and b have the same shape and values.");
 }
 
+// arange's bounds: start defaults to 0 (a None stop takes start's place, as
+// in arange(5, None)); the dtype is float32 when any bound is a float.
+array arange_from(nb::handle start_h, nb::handle stop_h, nb::handle step_h,
+                  nb::handle dtype, StreamOrDevice s) {
+  bool any_float = false;
+  auto value = [&](nb::handle h, double fallback) {
+    if (h.is_none()) return fallback;
+    if (!PyNumber_Check(h.ptr())) {
+      throw nb::type_error("[arange] Expected int or float bounds.");
+    }
+    any_float |= PyFloat_Check(h.ptr());
+    return nb::cast<double>(h);
+  };
+  if (stop_h.is_none()) {
+    if (start_h.is_none()) throw nb::type_error("[arange] A stop value is required.");
+    std::swap(start_h, stop_h);
+  }
+  double start = value(start_h, 0), stop = value(stop_h, 0);
+  double step = value(step_h, 1);
+  // Integer ranges reaching past int32 widen to int64.
+  auto fits32 = [](double x) { return std::abs(x) <= 2147483647.0; };
+  Dtype int_t = fits32(start) && fits32(stop) ? int32 : int64;
+  Dtype dt = to_dtype(dtype).value_or(any_float ? float32 : int_t);
+  return arange(start, stop, step, dt, s);
+}
+
 void bind_creation(nb::module_& m) {
   m.def("zeros",
         [](nb::handle shape, nb::handle dtype, nb::handle s) {
@@ -124,10 +150,6 @@ void bind_creation(nb::module_& m) {
         },
         "shape"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(), "A new array (zero-filled).");
-  m.def("empty_like",
-        [](nb::handle a, nb::handle s) { return zeros_like(ARR(a), SOD); },
-        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
-        "A new array shaped like a (zero-filled).");
   m.def("full_like",
         [](nb::handle a, nb::handle vals, nb::handle dtype, nb::handle s) {
           array x = ARR(a);
@@ -136,42 +158,42 @@ void bind_creation(nb::module_& m) {
         },
         "a"_a, "vals"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(), "An array shaped like a, filled with vals.");
-  m.def("zeros_like", [](nb::handle a, nb::handle s) { return zeros_like(ARR(a), SOD); },
-        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Zeros shaped like a.");
-  m.def("ones_like", [](nb::handle a, nb::handle s) { return ones_like(ARR(a), SOD); },
-        "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Ones shaped like a.");
+  // zeros_like/ones_like/empty_like: shaped like a, in a's dtype unless given.
+  struct Like {
+    const char* name;
+    bool ones;
+    const char* doc;
+  };
+  for (Like like : {Like{"zeros_like", false, "Zeros shaped like a."},
+                    Like{"ones_like", true, "Ones shaped like a."},
+                    Like{"empty_like", false,
+                         "A new array shaped like a (zero-filled)."}}) {
+    bool ones = like.ones;
+    m.def(like.name,
+          [ones](nb::handle a, nb::handle dtype, nb::handle s) {
+            array x = ARR(a);
+            Dtype dt = to_dtype(dtype).value_or(x.dtype());
+            return ones ? ember::ones(x.shape(), dt, SOD)
+                        : zeros(x.shape(), dt, SOD);
+          },
+          "a"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
+          "stream"_a.none() = nb::none(), like.doc);
+  }
+  // Two forms, as in MLX: arange(start, stop, step=None, dtype=None) and
+  // arange(stop, step=None, dtype=None); either may be called by keyword.
   m.def("arange",
-        [](nb::args args, nb::handle dtype, nb::handle s) {
-          if (args.size() < 1 || args.size() > 3) {
-            throw ValueError("[arange] Expected 1 to 3 positional arguments.");
-          }
-          bool any_float = false;
-          std::vector<double> v;
-          for (auto h : args) {
-            if (h.is_none()) {
-              v.push_back(NAN);
-              continue;
-            }
-            any_float |= PyFloat_Check(h.ptr());
-            v.push_back(nb::cast<double>(h));
-          }
-          double start = 0, stop, step = 1;
-          if (v.size() == 1) {
-            stop = v[0];
-          } else {
-            start = v[0];
-            stop = v[1];
-            if (v.size() == 3 && !std::isnan(v[2])) step = v[2];
-            if (std::isnan(stop)) std::swap(start, stop), start = 0;
-          }
-          // Integer ranges reaching past int32 widen to int64.
-          auto fits32 = [](double x) { return std::abs(x) <= 2147483647.0; };
-          Dtype int_t = fits32(start) && fits32(stop) ? int32 : int64;
-          Dtype dt = to_dtype(dtype).value_or(any_float ? float32 : int_t);
-          return arange(start, stop, step, dt, SOD);
-        },
-        "args"_a, "dtype"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
+        [](nb::handle start, nb::handle stop, nb::handle step, nb::handle dtype,
+           nb::handle s) { return arange_from(start, stop, step, dtype, SOD); },
+        "start"_a.none(), "stop"_a.none(), "step"_a.none() = nb::none(),
+        "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "Evenly spaced values in [start, stop) with the given step.");
+  m.def("arange",
+        [](nb::handle stop, nb::handle step, nb::handle dtype, nb::handle s) {
+          return arange_from(nb::none(), stop, step, dtype, SOD);
+        },
+        "stop"_a, "step"_a.none() = nb::none(), "dtype"_a.none() = nb::none(),
+        nb::kw_only(), "stream"_a.none() = nb::none(),
+        "Evenly spaced values in [0, stop) with the given step.");
   m.def("linspace",
         [](double start, double stop, int64_t num, bool endpoint,
            nb::handle dtype, nb::handle s) {

@@ -65,19 +65,25 @@ void bind_reduce(nb::module_& m) {
         "size (truncated, or padded with fill_value), optionally with each one's "
         "first index, the inverse map and the counts.");
   m.def("var",
-        [](nb::handle a, nb::handle axis, bool keepdims, int ddof, nb::handle s) {
+        [](nb::handle a, nb::handle axis, bool keepdims, int ddof,
+           std::optional<int> correction, nb::handle s) {
           array x = ARR(a);
-          return var(x, to_axes(axis, x), keepdims, ddof, SOD);
+          return var(x, to_axes(axis, x), keepdims, correction.value_or(ddof),
+                     SOD);
         },
         "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
-        nb::kw_only(), "stream"_a.none() = nb::none(), "Variance over the given axes.");
+        nb::kw_only(), "correction"_a.none() = nb::none(),
+        "stream"_a.none() = nb::none(), "Variance over the given axes.");
   m.def("std",
-        [](nb::handle a, nb::handle axis, bool keepdims, int ddof, nb::handle s) {
+        [](nb::handle a, nb::handle axis, bool keepdims, int ddof,
+           std::optional<int> correction, nb::handle s) {
           array x = ARR(a);
-          return std(x, to_axes(axis, x), keepdims, ddof, SOD);
+          return std(x, to_axes(axis, x), keepdims, correction.value_or(ddof),
+                     SOD);
         },
         "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, "ddof"_a = 0,
-        nb::kw_only(), "stream"_a.none() = nb::none(),
+        nb::kw_only(), "correction"_a.none() = nb::none(),
+        "stream"_a.none() = nb::none(),
         "Standard deviation over the given axes.");
   m.def("argmax",
         [](nb::handle a, std::optional<int64_t> axis, bool keepdims, nb::handle s) {
@@ -240,11 +246,22 @@ void bind_eval(nb::module_& m) {
         },
         "Bytes of the distinct buffers behind the given arrays.");
   m.def("from_dlpack",
-        [](nb::handle obj) {
+        [](nb::handle obj, std::optional<bool> copy) {
+          if (!nb::hasattr(obj, "__dlpack__")) {
+            throw nb::type_error("[from_dlpack] Expected an object with a "
+                                 "__dlpack__ method.");
+          }
+          // Arrays are immutable; sharing memory that its owner may still
+          // write would break that, so host data is always copied.
+          if (copy.has_value() && !*copy) {
+            throw ValueError("[from_dlpack] Cannot import a CPU array without "
+                             "a copy.");
+          }
           nb::object np = nb::module_::import_("numpy");
           return to_array(np.attr("from_dlpack")(obj));
         },
-        "obj"_a, "An array from a DLPack-compatible object (copied).");
+        "x"_a, nb::kw_only(), "copy"_a.none() = nb::none(),
+        "An array from a DLPack-compatible object (copied).");
   m.def("eval",
         [](nb::args args) {
           std::vector<array> arrays;

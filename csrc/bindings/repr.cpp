@@ -11,9 +11,18 @@ namespace ember::py {
 namespace {
 
 int print_precision = -1;
-// Larger arrays are summarized with "..." like numpy.
-constexpr int64_t kSummarizeAbove = 1000;
+// As in MLX, every axis longer than twice this is summarized with "...".
 constexpr int64_t kEdgeItems = 3;
+
+struct PrintOptions {
+  int precision = -1;
+};
+
+// `with mx.printoptions(precision=3):` restores the old options on exit.
+struct PrintOptionsContext {
+  PrintOptions options;
+  PrintOptions saved;
+};
 
 template <typename T>
 void write_value(std::ostringstream& os, T v) {
@@ -43,14 +52,13 @@ void write_value(std::ostringstream& os, T v) {
 
 struct Printer {
   const array& a;
-  bool summarize;
   std::ostringstream os;
 
   template <typename T>
   void dim(int d, int64_t offset, int indent) {
     os << "[";
     int64_t n = a.shape()[d];
-    bool cut = summarize && n > 2 * kEdgeItems;
+    bool cut = n > 2 * kEdgeItems;
     for (int64_t i = 0; i < n; ++i) {
       if (cut && i == kEdgeItems) {
         if (d + 1 < a.ndim()) {
@@ -86,11 +94,7 @@ std::string format_array(array a) {
     nb::gil_scoped_release release;
     a.eval();
   }
-  // Brackets printed, counting empty dims as one: a (2^40, 0) array is
-  // summarized like a large one instead of printing 2^40 "[]".
-  double cells = 1;
-  for (auto d : a.shape()) cells *= std::max<double>(double(d), 1.0);
-  Printer p{a, cells > kSummarizeAbove, {}};
+  Printer p{a, {}};
   p.os << "array(";
   dispatch_all(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -105,13 +109,37 @@ std::string format_array(array a) {
 }
 
 void init_printoptions(nb::module_& m) {
+  nb::class_<PrintOptions>(m, "PrintOptions", "Options for printing arrays.")
+      .def(nb::init<int>(), "precision"_a = -1)
+      .def_rw("precision", &PrintOptions::precision,
+              "Decimals printed for floats (-1: the shortest exact form).");
+  nb::class_<PrintOptionsContext>(m, "_PrintOptionsContext")
+      .def("__enter__",
+           [](PrintOptionsContext& c) {
+             c.saved.precision = print_precision;
+             print_precision = c.options.precision;
+           })
+      .def("__exit__", [](PrintOptionsContext& c, nb::args) {
+        print_precision = c.saved.precision;
+      });
   m.def("set_printoptions", [](int precision) { print_precision = precision; },
-        "precision"_a = -1, "Set the number of decimals printed for floats.");
-  m.def("get_printoptions", [] {
-    nb::dict d;
-    d["precision"] = print_precision;
-    return d;
-  }, "The current print options.");
+        "precision"_a = -1,
+        "Set how arrays print.\n\n"
+        "Args:\n"
+        "    precision (int): Decimals printed for floats; -1 (the default)\n"
+        "        prints up to six significant digits.");
+  m.def("get_printoptions", [] { return PrintOptions{print_precision}; },
+        "The current print options.\n\n"
+        "Returns:\n"
+        "    PrintOptions: an object whose ``precision`` is the current one.");
+  m.def("printoptions",
+        [](int precision) { return PrintOptionsContext{{precision}, {}}; },
+        "precision"_a = -1,
+        "A context manager that sets print options inside its block.\n\n"
+        "Args:\n"
+        "    precision (int): Decimals printed for floats (-1: default).\n\n"
+        "Returns:\n"
+        "    A context manager; the previous options return on exit.");
 }
 
 }  // namespace ember::py

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <unordered_map>
 
 #include "core/errors.h"
 
@@ -10,9 +11,20 @@ namespace ember {
 namespace {
 
 std::mutex registry_mutex;
+// The process-wide default device; a thread's own choice of stream (from
+// set_default_stream or `with mx.stream(...)`) takes precedence, so one
+// thread's stream context never changes another thread's defaults.
 Device the_default_device = cpu_device;
-Stream cpu_default_stream{0, cpu_device};
+thread_local std::optional<Stream> thread_stream;
 std::atomic<int> next_stream_index{1};
+std::atomic<int> next_thread_local_id{0};
+
+void check_available(Device d, const char* op) {
+  if (!is_available(d)) {
+    throw ValueError(std::string("[") + op +
+                     "] Device(gpu, 0) is not available in this build.");
+  }
+}
 
 }  // namespace
 
@@ -21,46 +33,50 @@ bool is_available(Device d) { return d.type == Device::Type::cpu; }
 int device_count(Device::Type t) { return t == Device::Type::cpu ? 1 : 0; }
 
 Device default_device() {
+  if (thread_stream) return thread_stream->device;
   std::lock_guard lock(registry_mutex);
   return the_default_device;
 }
 
 void set_default_device(Device d) {
-  if (!is_available(d)) {
-    throw ValueError(
-        "[set_default_device] Device(gpu, 0) is not available in this build.");
-  }
+  check_available(d, "set_default_device");
   std::lock_guard lock(registry_mutex);
   the_default_device = d;
+  thread_stream.reset();
 }
 
 Stream default_stream(Device d) {
-  if (!is_available(d)) {
-    throw ValueError("[default_stream] The GPU is not available in this build.");
-  }
-  std::lock_guard lock(registry_mutex);
-  return cpu_default_stream;
+  check_available(d, "default_stream");
+  if (thread_stream && thread_stream->device == d) return *thread_stream;
+  return Stream{0, d};
 }
 
 void set_default_stream(Stream s) {
-  if (!is_available(s.device)) {
-    throw ValueError("[set_default_stream] The GPU is not available.");
-  }
-  std::lock_guard lock(registry_mutex);
-  the_default_device = s.device;
-  cpu_default_stream = s;
+  check_available(s.device, "set_default_stream");
+  thread_stream = s;
 }
 
+std::optional<Stream> thread_default_stream() { return thread_stream; }
+
+void restore_thread_default_stream(std::optional<Stream> s) { thread_stream = s; }
+
 Stream new_stream(Device d) {
-  if (!is_available(d)) {
-    throw ValueError("[new_stream] The GPU is not available in this build.");
-  }
+  check_available(d, "new_stream");
   return Stream{next_stream_index++, d};
 }
 
-void clear_streams() {
-  std::lock_guard lock(registry_mutex);
-  cpu_default_stream = Stream{0, cpu_device};
+void clear_streams() { thread_stream.reset(); }
+
+ThreadLocalStream new_thread_local_stream(Device d) {
+  check_available(d, "new_thread_local_stream");
+  return ThreadLocalStream{next_thread_local_id++, d};
+}
+
+Stream resolve(const ThreadLocalStream& s) {
+  thread_local std::unordered_map<int, Stream> streams;
+  auto it = streams.find(s.id);
+  if (it == streams.end()) it = streams.emplace(s.id, new_stream(s.device)).first;
+  return it->second;
 }
 
 }  // namespace ember

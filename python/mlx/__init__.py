@@ -19,10 +19,10 @@ def _preload_openblas():
 _preload_openblas()
 
 from mlx import core  # noqa: E402,F401
-from mlx._printoptions import _install  # noqa: E402
 
-_install(core)
-
+# The version of MLX's API that Ember implements; Ember's own release is
+# the package's (`importlib.metadata.version("ember-mlx")`).
+core.__version__ = "0.32.4"
 
 def _dtype_from_name(name):
     """Looks a dtype up by name; used to unpickle dtypes."""
@@ -54,3 +54,8 @@ _install_stft(core)
 from mlx._compile import _install as _install_compile  # noqa: E402
 
 _install_compile(core)
+
+# Any stream may be used from any thread here (evaluation is synchronous), so
+# until the core binds its own class, a thread-local stream is a plain Stream.
+if not hasattr(core, "ThreadLocalStream"):
+    core.ThreadLocalStream = core.Stream

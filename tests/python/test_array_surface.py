@@ -95,7 +95,11 @@ def test_equality_with_non_arrays():
     a = mx.array([1, 2, 3])
     assert (a == (1, 2, 3)) is False
     assert (a != [1, 2, 3]) is True
-    assert (a == None) is False  # noqa: E711
+    # MLX refuses None (a TypeError), unlike numpy's elementwise False.
+    with pytest.raises(TypeError):
+        a == None  # noqa: E711, B015
+    with pytest.raises(TypeError):
+        a != None  # noqa: E711, B015
     assert mx.all(a == 2).item() is False
     assert mx.any(a == 2).item() is True
 

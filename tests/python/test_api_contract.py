@@ -1,0 +1,231 @@
+"""Argument forms and Python protocols of MLX 0.32's API listing."""
+
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "empty_like"])
+def test_like_constructors_take_a_dtype(name):
+    a = mx.array([[1, 2, 3]], mx.int32)
+    fn = getattr(mx, name)
+    assert fn(a).dtype == mx.int32
+    for dt in (mx.float16, mx.float32, mx.bool_):
+        out = fn(a, dt)
+        assert out.dtype == dt and out.shape == a.shape
+        assert fn(a, dtype=dt).dtype == dt
+    want = np.ones if name == "ones_like" else np.zeros
+    np.testing.assert_array_equal(np.array(fn(a, mx.float32)), want((1, 3)))
+
+
+@pytest.mark.parametrize(
+    "kwargs, numpy_args",
+    [
+        ({"stop": 5}, (5,)),
+        ({"start": 1, "stop": 7, "step": 2}, (1, 7, 2)),
+        ({"start": 2.5, "stop": 4}, (2.5, 4)),
+    ],
+)
+def test_arange_by_keyword(kwargs, numpy_args):
+    np.testing.assert_allclose(np.array(mx.arange(**kwargs)), np.arange(*numpy_args))
+
+
+def test_arange_positional_forms():
+    np.testing.assert_array_equal(np.array(mx.arange(5, step=2)), np.arange(0, 5, 2))
+    np.testing.assert_array_equal(np.array(mx.arange(5, None)), np.arange(5))
+    assert mx.arange(1.0, 5).dtype == mx.float32
+    assert mx.arange(3, dtype=mx.float16).dtype == mx.float16
+    with pytest.raises(TypeError):
+        mx.arange("a")
+    with pytest.raises(TypeError):
+        mx.arange(None)
+
+
+@pytest.mark.parametrize("correction", [0, 1, 2])
+def test_std_var_correction(correction):
+    x = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    a = mx.array(x)
+    for axis in (None, 0, 1):
+        want_var = np.var(x.astype(np.float64), axis=axis, ddof=correction)
+        np.testing.assert_allclose(
+            np.array(a.var(axis=axis, correction=correction)), want_var, rtol=1e-5
+        )
+        np.testing.assert_allclose(
+            np.array(mx.std(a, axis=axis, correction=correction)),
+            np.sqrt(want_var),
+            rtol=1e-5,
+        )
+    # correction wins over ddof.
+    np.testing.assert_allclose(
+        np.array(a.std(ddof=5, correction=correction)),
+        np.std(x.astype(np.float64), ddof=correction),
+        rtol=1e-5,
+    )
+
+
+def test_from_dlpack_copies():
+    src = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for copy in (None, True):
+        out = mx.from_dlpack(src, copy=copy) if copy else mx.from_dlpack(src)
+        src_before = src.copy()
+        src[0, 0] = 99
+        np.testing.assert_array_equal(np.array(out), src_before)
+        src[0, 0] = 0
+    with pytest.raises(ValueError):
+        mx.from_dlpack(src, copy=False)
+    with pytest.raises(TypeError):
+        mx.from_dlpack([1, 2])
+    strided = np.arange(10, dtype=np.int16)[::2]
+    np.testing.assert_array_equal(np.array(mx.from_dlpack(strided)), strided)
+
+
+class _Wrapper:
+    def __init__(self, values):
+        self.values = values
+
+    def __mlx_array__(self):
+        return mx.array(self.values)
+
+
+def test_array_like_protocol():
+    w = _Wrapper([1, 2, 3])
+    np.testing.assert_array_equal(np.array(mx.array(w)), [1, 2, 3])
+    np.testing.assert_array_equal(np.array(mx.array([1, 1, 1]) + w), [2, 3, 4])
+    np.testing.assert_allclose(np.array(mx.exp(mx.ArrayLike(w))), np.exp([1, 2, 3]), rtol=1e-6)
+    assert mx.array(w, mx.float16).dtype == mx.float16
+    np.testing.assert_array_equal(np.array(mx.array([1, 2, 4]) == w), [True, True, False])
+
+
+def test_weak_references():
+    a = mx.array([1.0, 2.0])
+    ref = weakref.ref(a)
+    assert ref() is a
+    del a
+    assert ref() is None
+    cache = weakref.WeakValueDictionary()
+    b = mx.ones(3)
+    cache["b"] = b
+    assert cache["b"] is b
+
+
+def test_bytes_and_python2_division():
+    a = mx.array([[1, 2], [3, 4]], mx.uint8)
+    assert bytes(a) == np.array([[1, 2], [3, 4]], np.uint8).tobytes()
+    assert bytes(a.T) == np.array([[1, 3], [2, 4]], np.uint8).tobytes()
+    assert bytes(mx.array(1.0)) == np.float32(1.0).tobytes()
+    x = mx.array([1, 2])
+    np.testing.assert_allclose(np.array(x.__div__(2)), [0.5, 1.0])
+    np.testing.assert_allclose(np.array(x.__rdiv__(2)), [2.0, 1.0])
+
+
+def test_comparison_with_none_and_objects():
+    a = mx.array([1, 2])
+    with pytest.raises(TypeError):
+        a == None  # noqa: E711, B015
+    assert (a == object()) is False
+    assert (a != object()) is True
+    assert (a == [1, 2]) is False
+
+
+def test_print_options():
+    opts = mx.get_printoptions()
+    assert isinstance(opts, mx.PrintOptions) and opts.precision == -1
+    x = mx.array([1.0 / 3, 2.0])
+    with mx.printoptions(precision=2):
+        assert mx.get_printoptions().precision == 2
+        assert "0.33," in repr(x)
+    assert mx.get_printoptions().precision == -1
+    assert "0.333333" in repr(x)
+    mx.set_printoptions(precision=3)
+    try:
+        assert "0.333," in repr(x)
+    finally:
+        mx.set_printoptions()
+    assert mx.PrintOptions(precision=4).precision == 4
+
+
+def test_repr_summarizes_long_axes():
+    assert repr(mx.arange(6)) == "array([0, 1, 2, 3, 4, 5], dtype=int32)"
+    assert repr(mx.arange(7)) == "array([0, 1, 2, ..., 4, 5, 6], dtype=int32)"
+    lines = repr(mx.arange(14).reshape(7, 2)).split("\n")
+    assert lines[0] == "array([[0, 1]," and lines[3].strip() == "...,"
+    assert lines[-1].strip() == "[12, 13]], dtype=int32)"
+    assert repr(mx.zeros((0, 2000))) == "array([], dtype=float32)"
+
+
+def test_thread_local_stream():
+    tls = mx.new_thread_local_stream(mx.cpu)
+    assert isinstance(tls, mx.ThreadLocalStream)
+    assert tls == tls and tls != mx.new_thread_local_stream(mx.cpu)
+    assert tls.device == mx.cpu
+    seen = {}
+
+    def worker(name):
+        with mx.stream(tls):
+            seen[name] = mx.default_stream(mx.cpu)
+            np.testing.assert_array_equal(np.array(mx.ones(2) + 1), [2, 2])
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    worker("main")
+    assert seen[0] != seen[1] and seen["main"] not in (seen[0], seen[1])
+    # The same thread gets the same stream each time.
+    with mx.stream(tls):
+        assert mx.default_stream(mx.cpu) == seen["main"]
+    np.testing.assert_array_equal(np.array(mx.add(mx.ones(2), 1, stream=tls)), [2, 2])
+
+
+def test_stream_context_is_per_thread():
+    s = mx.new_stream(mx.cpu)
+    default = mx.default_stream(mx.cpu)
+    inside = threading.Event()
+    release = threading.Event()
+    observed = []
+
+    def worker():
+        with mx.StreamContext(s):
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    observed.append(mx.default_stream(mx.cpu))
+    release.set()
+    t.join()
+    assert observed == [default]
+    with mx.stream(s):
+        assert mx.default_stream(mx.cpu) == s
+    assert mx.default_stream(mx.cpu) == default
+    with pytest.raises(TypeError):
+        mx.StreamContext(3)
+
+
+def test_device_info_and_metal_namespace():
+    info = mx.device_info()
+    assert set(info) >= {"device_name", "architecture"}
+    assert mx.device_info(mx.cpu) == info
+    assert mx.device_info(d=mx.Device(mx.cpu)) == info
+    assert mx.metal.is_available() is False
+    assert mx.metal.device_info() == {}
+    assert mx.metal.get_active_memory() == mx.get_active_memory()
+    assert mx.metal.get_peak_memory() == mx.get_peak_memory()
+    with pytest.raises(RuntimeError):
+        mx.metal.start_capture("/tmp/x.gputrace")
+
+
+def test_version_and_extension_module():
+    major, minor, _ = mx.__version__.split(".")
+    assert (int(major), int(minor)) == (0, 32)
+    from mlx.extension import CMakeBuild, CMakeExtension
+
+    ext = CMakeExtension("pkg._ext", sourcedir=".")
+    assert ext.name == "pkg._ext" and ext.sourcedir
+    assert issubclass(CMakeBuild, object)
