@@ -41,8 +41,8 @@ def linear_regression(steps: int = 300, lr: float = 0.1) -> float:
         if step % 50 == 0:
             print(f"  step {step:4d}  mse {loss.item():.6f}")
 
-    w_err = mx.max(mx.abs(w - mx.array(w_true))).item()
-    b_err = abs(b.item() - float(b_true))
+    w_err = float(mx.max(mx.abs(w - mx.array(w_true))))
+    b_err = abs(float(b) - float(b_true))
     print(f"  max |w - w_true| = {w_err:.2e}, |b - b_true| = {b_err:.2e}")
     return max(w_err, b_err)
 
@@ -74,7 +74,7 @@ def softmax_regression(steps: int = 200, lr: float = 0.5) -> float:
             print(f"  step {step:4d}  cross-entropy {loss.item():.4f}")
 
     predictions = mx.argmax(x @ w + b, axis=-1)
-    accuracy = mx.mean(predictions == labels).item()
+    accuracy = float(mx.mean(predictions == labels))
     print(f"  training accuracy {accuracy:.3f}")
     return accuracy
 

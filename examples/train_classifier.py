@@ -28,7 +28,7 @@ import numpy as np
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
-from mlx.utils import tree_flatten
+from mlx.utils import tree_reduce
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "digits.csv.gz"
 NUM_CLASSES = 10
@@ -95,7 +95,7 @@ def loss_fn(model, x, y):
 
 def accuracy(model, x, y) -> float:
     predictions = mx.argmax(model(x), axis=1)
-    return mx.mean(predictions == y).item()
+    return float(mx.mean(predictions == y))
 
 
 def batches(x, y, batch_size: int, rng: np.random.Generator):
@@ -138,11 +138,11 @@ def main(argv=None) -> int:
     )
 
     if args.model == "cnn":
-        model = CNN(args.channels, NUM_CLASSES)
+        model: nn.Module = CNN(args.channels, NUM_CLASSES)
     else:
         model = MLP(train_x.shape[1], args.hidden, args.layers, NUM_CLASSES)
     mx.eval(model.parameters())
-    num_params = sum(p.size for _, p in tree_flatten(model.parameters()))
+    num_params = tree_reduce(lambda total, p: total + p.size, model.parameters(), 0)
     print(f"model: {args.model}, {num_params:,} parameters")
     optimizer = optim.Adam(learning_rate=args.lr)
     loss_and_grad = nn.value_and_grad(model, loss_fn)
@@ -155,7 +155,7 @@ def main(argv=None) -> int:
             loss, grads = loss_and_grad(model, x, y)
             optimizer.update(model, grads)
             mx.eval(model.parameters(), optimizer.state, loss)
-            total_loss += loss.item() * x.shape[0]
+            total_loss += float(loss) * x.shape[0]
             seen += x.shape[0]
         train_acc = accuracy(model, train_x, train_y)
         test_acc = accuracy(model, test_x, test_y)

@@ -37,7 +37,7 @@ import numpy as np
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
-from mlx.utils import tree_flatten
+from mlx.utils import tree_reduce
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "kjv_genesis_exodus.txt.gz"
 VALIDATION_FRACTION = 0.1
@@ -104,7 +104,7 @@ def loss_fn(model, inputs, targets):
 
 def evaluate(model, batches) -> float:
     losses = [loss_fn(model, x, y) for x, y in batches]
-    return mx.mean(mx.stack(losses)).item()
+    return float(mx.mean(mx.stack(losses)))
 
 
 def generate(model, prompt_ids, length: int, temperature: float):
@@ -115,7 +115,7 @@ def generate(model, prompt_ids, length: int, temperature: float):
         window = mx.array([ids[-model.context :]])
         logits = model(window)[0, -1]
         next_id = mx.random.categorical(logits * (1.0 / temperature))
-        ids.append(next_id.item())
+        ids.append(int(next_id))
     return ids[len(prompt_ids) :]
 
 
@@ -175,7 +175,7 @@ def main(argv=None) -> int:
 
     model = TransformerLM(len(vocab), args.dims, args.heads, args.layers, args.context)
     mx.eval(model.parameters())
-    num_params = sum(p.size for _, p in tree_flatten(model.parameters()))
+    num_params = tree_reduce(lambda total, p: total + p.size, model.parameters(), 0)
     print(
         f"model: {args.layers} layers, {args.dims} dims, {args.heads} heads, "
         f"context {args.context}, {num_params:,} parameters"
@@ -202,7 +202,7 @@ def main(argv=None) -> int:
         grads, _ = optim.clip_grad_norm(grads, max_norm=1.0)
         optimizer.update(model, grads)
         mx.eval(model.parameters(), optimizer.state, loss)
-        window_loss += loss.item()
+        window_loss += float(loss)
         window_steps += 1
         steps_done = step
 

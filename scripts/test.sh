@@ -26,6 +26,11 @@ echo "== installing build and test dependencies"
 "$PYTHON" -m pip install scikit-build-core nanobind scipy-openblas32 numpy \
   pytest hypothesis safetensors ninja cmake torch==2.13.0 mypy
 
+# mlx-lm's model tests: --no-deps, since its dependency on Apple's `mlx`
+# would shadow Ember; its tokenizer and generation utilities need the rest.
+"$PYTHON" -m pip install --no-deps "mlx-lm==0.32.2"
+"$PYTHON" -m pip install transformers jinja2 protobuf pyyaml sentencepiece
+
 # pip puts cmake, ninja and pytest beside the interpreter; use those.
 SCRIPTS="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 export PATH="$SCRIPTS:$PATH"

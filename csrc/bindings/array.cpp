@@ -135,17 +135,17 @@ struct ArrayIterator {
 using Bin = array (*)(const array&, const array&, StreamOrDevice);
 
 template <Bin F>
-array binop(const array& a, nb::handle b) {
+array binop(const array& a, ArrayArg b) {
   auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
   return F(x, y, {});
 }
 template <Bin F>
-array rbinop(const array& a, nb::handle b) {
+array rbinop(const array& a, ArrayArg b) {
   auto [y, x] = to_arrays(b, nb::cast(a, nb::rv_policy::reference));
   return F(y, x, {});
 }
 template <Bin F>
-array& ibinop(array& a, nb::handle b) {
+array& ibinop(array& a, ArrayArg b) {
   auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
   array r = F(x, y, {});
   if (r.dtype() != a.dtype()) {
@@ -173,7 +173,7 @@ nb::object compare(const array& a, nb::handle b, bool fallback) {
     return nb::bool_(fallback);
   }
   try {
-    return nb::cast(binop<F>(a, b));
+    return nb::cast(binop<F>(a, nb::borrow<ArrayArg>(b)));
   } catch (const ValueError&) {
     if (nb::isinstance<array>(b) || PyFloat_Check(b.ptr()) ||
         PyLong_Check(b.ptr())) {
@@ -216,7 +216,7 @@ void init_array(nb::module_& m) {
                         nb::is_weak_referenceable(),
                         "An N-dimensional array, evaluated lazily.");
   cls.def("__init__",
-          [](array* self, nb::handle val, nb::handle dtype) {
+          [](array* self, nb::handle val, DtypeArg dtype) {
             new (self) array(to_array(val, to_dtype(dtype)));
           },
           "val"_a, "dtype"_a.none() = nb::none())
@@ -233,8 +233,10 @@ void init_array(nb::module_& m) {
       .def_prop_ro("T", [](const array& a) { return transpose(a); },
                    "The array with its axes reversed.")
       .def("item", [](const array& a) { return to_scalar(a); },
+           nb::sig("def item(self) -> bool | int | float | complex"),
            "The value of a one-element array as a Python scalar.")
       .def("tolist", [](const array& a) { return to_list(a); },
+           nb::sig("def tolist(self) -> typing.Any"),
            "The array as nested Python lists.")
       .def("__repr__", [](const array& a) { return format_array(a); })
       .def("__format__", [](const array& a, const std::string& spec) {
@@ -262,11 +264,14 @@ void init_array(nb::module_& m) {
         }
         return nb::cast<bool>(to_scalar(astype(a, bool_)));
       })
-      .def("__int__", [](const array& a) { return to_scalar(astype(a, int64)); })
+      .def("__int__", [](const array& a) { return to_scalar(astype(a, int64)); },
+           nb::sig("def __int__(self) -> int"))
       .def("__float__",
-           [](const array& a) { return to_scalar(astype(a, float64)); })
+           [](const array& a) { return to_scalar(astype(a, float64)); },
+           nb::sig("def __float__(self) -> float"))
       .def("__complex__",
-           [](const array& a) { return to_scalar(astype(a, complex64)); })
+           [](const array& a) { return to_scalar(astype(a, complex64)); },
+           nb::sig("def __complex__(self) -> complex"))
       .def("__index__", [](const array& a) {
         if (!is_integral(a.dtype())) {
           throw nb::type_error("Only integer arrays can be used as an index.");
@@ -276,7 +281,7 @@ void init_array(nb::module_& m) {
           throw nb::type_error("[__index__] Only one-element integer arrays are an index.");
         }
         return to_scalar(astype(a, int64));
-      })
+      }, nb::sig("def __index__(self) -> int"))
       .def("__bytes__",
            [](const array& a) {
              array c = contiguous(a);
@@ -315,10 +320,10 @@ void init_array(nb::module_& m) {
         new (&self) array(array::from_data(data.c_str(), shape, dt));
       })
       .def("astype",
-           [](const array& a, Dtype d, nb::handle s) { return astype(a, d, to_sod(s)); },
+           [](const array& a, Dtype d, StreamArg s) { return astype(a, d, to_sod(s)); },
            "dtype"_a, "stream"_a.none() = nb::none(), "The array converted to dtype.")
       .def("view",
-           [](const array& a, Dtype d, nb::handle s) { return view(a, d, to_sod(s)); },
+           [](const array& a, Dtype d, StreamArg s) { return view(a, d, to_sod(s)); },
            "dtype"_a, "stream"_a.none() = nb::none(), "The same bytes seen as dtype.");
 
 #define EMBER_BINARY_OPERATOR(py, fn)                                    \
@@ -342,7 +347,7 @@ void init_array(nb::module_& m) {
   // Python 2's names for true division, which MLX keeps.
   cls.def("__div__", &binop<divide>);
   cls.def("__rdiv__", &rbinop<divide>);
-  cls.def("__divmod__", [](const array& a, nb::handle b) {
+  cls.def("__divmod__", [](const array& a, ArrayArg b) {
     auto [x, y] = to_arrays(nb::cast(a, nb::rv_policy::reference), b);
     auto r = divmod(x, y);
     return nb::make_tuple(r[0], r[1]);
@@ -351,10 +356,27 @@ void init_array(nb::module_& m) {
   cls.def("__le__", &binop<less_equal>);
   cls.def("__gt__", &binop<greater>);
   cls.def("__ge__", &binop<greater_equal>);
-  cls.def("__eq__", [](const array& a, nb::handle b) { return compare<equal>(a, b, false); },
-          "other"_a.none());
-  cls.def("__ne__", [](const array& a, nb::handle b) { return compare<not_equal>(a, b, true); },
-          "other"_a.none());
+  // Elementwise against array-likes, a plain bool against other objects.
+  // The first overload takes every non-None object and only exists so the
+  // signatures (and stubs) say that arrays and scalars give an array.
+  cls.def("__eq__",
+          [](const array& a, ArrayArg b) { return compare<equal>(a, b, false); },
+          "other"_a,
+          nb::sig("def __eq__(self, other: mlx.core.array | int | float | "
+                  "complex | numpy.ndarray) -> mlx.core.array"));
+  cls.def("__eq__",
+          [](const array& a, nb::handle b) { return compare<equal>(a, b, false); },
+          "other"_a.none(),
+          nb::sig("def __eq__(self, other: object) -> mlx.core.array | bool"));
+  cls.def("__ne__",
+          [](const array& a, ArrayArg b) { return compare<not_equal>(a, b, true); },
+          "other"_a,
+          nb::sig("def __ne__(self, other: mlx.core.array | int | float | "
+                  "complex | numpy.ndarray) -> mlx.core.array"));
+  cls.def("__ne__",
+          [](const array& a, nb::handle b) { return compare<not_equal>(a, b, true); },
+          "other"_a.none(),
+          nb::sig("def __ne__(self, other: object) -> mlx.core.array | bool"));
   cls.def("__neg__", [](const array& a) { return negative(a); });
   cls.def("__pos__", [](const array& a) { return a; });
   cls.def("__abs__", [](const array& a) { return abs(a); });

@@ -15,6 +15,23 @@ using namespace nb::literals;
 
 namespace ember::py {
 
+// Argument types that take any object (the op converts and checks it, and
+// raises its own error) but name what the op expects in signatures, help()
+// and the generated .pyi stubs.
+inline bool accepts_any(PyObject*) { return true; }
+#define EMBER_ARG_TYPE(Name, text)                            \
+  class Name : public nb::object {                            \
+    NB_OBJECT_DEFAULT(Name, nb::object, text, accepts_any)    \
+  };
+EMBER_ARG_TYPE(ArrayArg,
+               "mlx.core.array | int | float | complex | "
+               "collections.abc.Sequence | numpy.ndarray")
+EMBER_ARG_TYPE(StreamArg, "mlx.core.Stream | mlx.core.ThreadLocalStream | "
+                          "mlx.core.Device | mlx.core.DeviceType")
+EMBER_ARG_TYPE(DtypeArg, "mlx.core.Dtype")
+EMBER_ARG_TYPE(IntsArg, "int | collections.abc.Sequence[int]")
+#undef EMBER_ARG_TYPE
+
 // None, a Stream, a Device or a DeviceType.
 StreamOrDevice to_sod(nb::handle h);
 // Any array-like (array, scalar, nested sequence, buffer-protocol object).

@@ -25,8 +25,8 @@ void init_conv(nb::module_& m) {
   for (int d = 1; d <= 3; ++d) {
     std::string name = "conv" + std::to_string(d) + "d";
     m.def(name.c_str(),
-          [d](nb::handle input, nb::handle weight, nb::handle stride,
-              nb::handle padding, nb::handle dilation, int groups, nb::handle s) {
+          [d](ArrayArg input, ArrayArg weight, IntsArg stride,
+              nb::handle padding, IntsArg dilation, int groups, StreamArg s) {
             array x = to_array(input), w = to_array(weight);
             if (x.ndim() != d + 2) {
               throw ValueError("[conv] Expected an input with " +
@@ -42,9 +42,9 @@ void init_conv(nb::module_& m) {
           "Convolution (cross-correlation) over channels-last input.");
     std::string tname = "conv_transpose" + std::to_string(d) + "d";
     m.def(tname.c_str(),
-          [d](nb::handle input, nb::handle weight, nb::handle stride,
-              nb::handle padding, nb::handle dilation, nb::handle output_padding,
-              int groups, nb::handle s) {
+          [d](ArrayArg input, ArrayArg weight, IntsArg stride,
+              nb::handle padding, IntsArg dilation, nb::handle output_padding,
+              int groups, StreamArg s) {
             array x = to_array(input), w = to_array(weight);
             if (x.ndim() != d + 2) {
               throw ValueError("[conv_transpose] Expected an input with " +
@@ -59,9 +59,9 @@ void init_conv(nb::module_& m) {
           "stream"_a.none() = nb::none(), "Transposed convolution.");
   }
   m.def("conv_general",
-        [](nb::handle input, nb::handle weight, nb::handle stride, nb::handle padding,
+        [](ArrayArg input, ArrayArg weight, IntsArg stride, nb::handle padding,
            nb::handle kernel_dilation, nb::handle input_dilation, int groups,
-           bool flip, nb::handle s) {
+           bool flip, StreamArg s) {
           array x = to_array(input), w = to_array(weight);
           int d = spatial_dims(x);
           Shape lo, hi;
@@ -83,7 +83,7 @@ void init_conv(nb::module_& m) {
         "flip"_a = false, nb::kw_only(), "stream"_a.none() = nb::none(),
         "General convolution with strides, padding, dilations, groups, flip.");
   m.def("convolve",
-        [](nb::handle a, nb::handle v, const std::string& mode, nb::handle s) {
+        [](ArrayArg a, nb::handle v, const std::string& mode, StreamArg s) {
           return convolve(to_array(a), to_array(v), mode, to_sod(s));
         },
         "a"_a, "v"_a, "mode"_a = "full", nb::kw_only(), "stream"_a.none() = nb::none(),

@@ -177,7 +177,7 @@ void init_device(nb::module_& m) {
   nb::class_<StreamContext>(m, "StreamContext",
                             "A context manager setting the default stream.")
       .def("__init__",
-           [](StreamContext* self, nb::handle s) {
+           [](StreamContext* self, StreamArg s) {
              new (self) StreamContext{to_stream(to_sod(s)), std::nullopt};
            },
            "s"_a)
@@ -193,7 +193,7 @@ void init_device(nb::module_& m) {
            "exc_type"_a.none() = nb::none(), "exc_value"_a.none() = nb::none(),
            "traceback"_a.none() = nb::none());
   m.def("stream",
-        [](nb::handle s) {
+        [](StreamArg s) {
           return StreamContext{to_stream(to_sod(s)), std::nullopt};
         },
         "s"_a,

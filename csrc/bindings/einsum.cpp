@@ -6,7 +6,7 @@ namespace ember::py {
 
 void init_einsum(nb::module_& m) {
   m.def("einsum",
-        [](const std::string& subscripts, nb::args operands, nb::handle s) {
+        [](const std::string& subscripts, nb::args operands, StreamArg s) {
           std::vector<array> ops;
           for (auto h : operands) ops.push_back(to_array(h));
           return einsum(subscripts, ops, to_sod(s));

@@ -23,21 +23,21 @@ namespace {
 void init_fast(nb::module_& parent) {
   auto m = parent.def_submodule("fast", "Fused kernels for common ML building blocks.");
   m.def("rms_norm",
-        [](nb::handle x, nb::handle w, float eps, nb::handle s) {
+        [](ArrayArg x, ArrayArg w, float eps, StreamArg s) {
           return fast::rms_norm(to_array(x), opt_array(w), eps, to_sod(s));
         },
         "x"_a, "weight"_a.none(), "eps"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Root-mean-square normalization over the last axis, times an optional weight.");
   m.def("layer_norm",
-        [](nb::handle x, nb::handle w, nb::handle b, float eps, nb::handle s) {
+        [](ArrayArg x, ArrayArg w, ArrayArg b, float eps, StreamArg s) {
           return fast::layer_norm(to_array(x), opt_array(w), opt_array(b), eps, to_sod(s));
         },
         "x"_a, "weight"_a.none(), "bias"_a.none(), "eps"_a, nb::kw_only(),
         "stream"_a.none() = nb::none(),
         "Layer normalization over the last axis with optional weight and bias.");
   m.def("rope",
-        [](nb::handle a, int dims, bool traditional, std::optional<float> base, float scale,
-           nb::handle offset, nb::handle freqs, nb::handle s) {
+        [](ArrayArg a, int dims, bool traditional, std::optional<float> base, float scale,
+           nb::handle offset, nb::handle freqs, StreamArg s) {
           array off = PyLong_Check(offset.ptr()) ? array(nb::cast<int64_t>(offset))
                                                  : to_array(offset);
           return fast::rope(to_array(a), dims, traditional, base, scale, off,
@@ -48,8 +48,8 @@ void init_fast(nb::module_& parent) {
         "Rotary position embedding of the first dims features along the second "
         "to last axis (positions start at offset).");
   m.def("gated_delta_update",
-        [](nb::handle q, nb::handle k, nb::handle v, nb::handle gamma, nb::handle beta,
-           nb::handle initial_state, nb::handle mask, nb::handle s) {
+        [](ArrayArg q, nb::handle k, nb::handle v, nb::handle gamma, nb::handle beta,
+           nb::handle initial_state, ArrayArg mask, StreamArg s) {
           return fast::gated_delta_update(to_array(q), to_array(k), to_array(v),
                                           to_array(gamma), to_array(beta),
                                           opt_array(initial_state), opt_array(mask), to_sod(s));
@@ -59,8 +59,8 @@ void init_fast(nb::module_& parent) {
         "The gated delta rule over time: returns the outputs (B, T, Hv, Dv) and the "
         "final state (B, Hv, Dv, Dk).");
   m.def("scaled_dot_product_attention",
-        [](nb::handle q, nb::handle k, nb::handle v, float scale, nb::handle mask,
-           nb::handle sinks, bool force_fused, nb::handle s) {
+        [](ArrayArg q, nb::handle k, nb::handle v, float scale, ArrayArg mask,
+           nb::handle sinks, bool force_fused, StreamArg s) {
           fast::AttentionMask m;
           if (PyUnicode_Check(mask.ptr())) m = nb::cast<std::string>(mask);
           else if (!mask.is_none()) m = to_array(mask);
@@ -73,7 +73,7 @@ void init_fast(nb::module_& parent) {
         "softmax(scale * q @ k.T + mask) @ v over heads, with grouped key/value heads, "
         "a 'causal' or array mask and optional attention sinks.");
   m.def("cross_entropy",
-        [](nb::handle logits, nb::handle targets, nb::handle s) {
+        [](nb::handle logits, nb::handle targets, StreamArg s) {
           return fast::cross_entropy(to_array(logits), to_array(targets), to_sod(s));
         },
         "logits"_a, "targets"_a, nb::kw_only(), "stream"_a.none() = nb::none(),

@@ -34,7 +34,7 @@ void init_fft(nb::module_& parent) {
     std::string k = kind;
     m.def(name,
           [k](const array& a, std::optional<int64_t> n, int64_t axis,
-              const std::string& norm, nb::handle s) {
+              const std::string& norm, StreamArg s) {
             if (k == "rfft") return fft::rfft(a, n, axis, norm, to_sod(s));
             if (k == "irfft") return fft::irfft(a, n, axis, norm, to_sod(s));
             return fft::fft(a, n, axis, k == "ifft", norm, to_sod(s));
@@ -48,8 +48,8 @@ void init_fft(nb::module_& parent) {
       std::string name = k + (two ? "2" : "n");
       nb::object default_axes = two ? nb::cast(Axes{-2, -1}) : nb::none();
       m.def(name.c_str(),
-            [k](const array& a, nb::handle sizes, nb::handle axes,
-                const std::string& norm, nb::handle s) {
+            [k](const array& a, nb::handle sizes, IntsArg axes,
+                const std::string& norm, StreamArg s) {
               return fft::fftn(a, opt_shape(sizes), opt_axes(axes), k, norm, to_sod(s));
             },
             "a"_a, "s"_a.none() = nb::none(), "axes"_a.none() = default_axes,
@@ -58,16 +58,16 @@ void init_fft(nb::module_& parent) {
     }
   }
   m.def("fftfreq",
-        [](int64_t n, double d, nb::handle s) { return fft::fftfreq(n, d, false, to_sod(s)); },
+        [](int64_t n, double d, StreamArg s) { return fft::fftfreq(n, d, false, to_sod(s)); },
         "n"_a, "d"_a = 1.0, "stream"_a.none() = nb::none(),
         "Sample frequencies of fft.");
   m.def("rfftfreq",
-        [](int64_t n, double d, nb::handle s) { return fft::fftfreq(n, d, true, to_sod(s)); },
+        [](int64_t n, double d, StreamArg s) { return fft::fftfreq(n, d, true, to_sod(s)); },
         "n"_a, "d"_a = 1.0, "stream"_a.none() = nb::none(),
         "Sample frequencies of rfft.");
   for (bool inverse : {false, true}) {
     m.def(inverse ? "ifftshift" : "fftshift",
-          [inverse](const array& a, nb::handle axes, nb::handle s) {
+          [inverse](const array& a, IntsArg axes, StreamArg s) {
             Axes ax = opt_axes(axes).value_or(all_axes(a));
             Shape shifts;
             for (auto x : ax) {

@@ -426,7 +426,7 @@ namespace ember::py {
 
 void init_indexing_ops(nb::module_& m) {
   m.def("take",
-        [](nb::handle a, nb::handle indices, nb::handle axis, nb::handle s) {
+        [](ArrayArg a, ArrayArg indices, IntsArg axis, StreamArg s) {
           array x = to_array(a);
           array idx = to_array(indices);
           if (axis.is_none()) return take(x, idx, to_sod(s));
@@ -437,7 +437,7 @@ void init_indexing_ops(nb::module_& m) {
         "Elements of a at the given indices along an axis (of the flattened "
         "array if axis is None).");
   m.def("take_along_axis",
-        [](nb::handle a, nb::handle indices, nb::handle axis, nb::handle s) {
+        [](ArrayArg a, ArrayArg indices, IntsArg axis, StreamArg s) {
           array x = to_array(a);
           array idx = to_array(indices);
           if (axis.is_none()) {
@@ -449,8 +449,8 @@ void init_indexing_ops(nb::module_& m) {
         "stream"_a.none() = nb::none(),
         "Elements of a picked along an axis by indices of the same rank.");
   m.def("put_along_axis",
-        [](nb::handle a, nb::handle indices, nb::handle values, nb::handle axis,
-           nb::handle s) {
+        [](ArrayArg a, ArrayArg indices, nb::handle values, IntsArg axis,
+           StreamArg s) {
           array x = to_array(a);
           array idx = to_array(indices);
           array v = scalar_to_array(values, x.dtype());

@@ -7,39 +7,39 @@ namespace ember::py {
 
 void init_array_methods(nb::class_<array>& cls) {
   cls.def("reshape",
-          [](const array& a, nb::args shape, nb::handle s) {
+          [](const array& a, nb::args shape, StreamArg s) {
             return reshape(a, shape_from_args(shape), SOD);
           },
           "shape"_a, "stream"_a.none() = nb::none(), "The same data with a new shape.");
   cls.def("transpose",
-          [](const array& a, nb::args axes, nb::handle s) {
+          [](const array& a, nb::args axes, StreamArg s) {
             if (axes.size() == 0) return transpose(a, SOD);
             return transpose(a, shape_from_args(axes), SOD);
           },
           "axes"_a, "stream"_a.none() = nb::none(), "Permute the axes.");
   cls.def("flatten",
-          [](const array& a, int64_t b, int64_t e, nb::handle s) {
+          [](const array& a, int64_t b, int64_t e, StreamArg s) {
             return flatten(a, b, e, SOD);
           },
           "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
           "stream"_a.none() = nb::none());
   cls.def("squeeze",
-          [](const array& a, nb::handle axis, nb::handle s) {
+          [](const array& a, IntsArg axis, StreamArg s) {
             return axis.is_none() ? squeeze(a, SOD) : squeeze(a, to_shape(axis), SOD);
           },
           "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("swapaxes",
-          [](const array& a, int64_t x, int64_t y, nb::handle s) {
+          [](const array& a, int64_t x, int64_t y, StreamArg s) {
             return swapaxes(a, x, y, SOD);
           },
           "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("moveaxis",
-          [](const array& a, int64_t x, int64_t y, nb::handle s) {
+          [](const array& a, int64_t x, int64_t y, StreamArg s) {
             return moveaxis(a, x, y, SOD);
           },
           "source"_a, "destination"_a, nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("split",
-          [](const array& a, nb::handle ind, int64_t axis, nb::handle s) {
+          [](const array& a, nb::handle ind, int64_t axis, StreamArg s) {
             return PyLong_Check(ind.ptr())
                        ? split(a, nb::cast<int64_t>(ind), axis, SOD)
                        : split(a, nb::cast<Shape>(ind), axis, SOD);
@@ -48,7 +48,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "stream"_a.none() = nb::none());
 #define EMBER_REDUCE_METHOD(name)                                               \
   cls.def(#name,                                                                \
-          [](const array& a, nb::handle axis, bool keepdims, nb::handle s) {    \
+          [](const array& a, IntsArg axis, bool keepdims, StreamArg s) {    \
             return name(a, to_axes(axis, a), keepdims, SOD);                    \
           },                                                                    \
           "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),           \
@@ -65,8 +65,8 @@ void init_array_methods(nb::class_<array>& cls) {
   for (const char* name : {"var", "std"}) {
     bool is_var = std::string(name) == "var";
     cls.def(name,
-            [is_var](const array& a, nb::handle axis, bool keepdims, int ddof,
-                     std::optional<int> correction, nb::handle s) {
+            [is_var](const array& a, IntsArg axis, bool keepdims, int ddof,
+                     std::optional<int> correction, StreamArg s) {
               Axes ax = to_axes(axis, a);
               // `correction` (the array API's name) overrides ddof.
               int dof = correction.value_or(ddof);
@@ -78,32 +78,32 @@ void init_array_methods(nb::class_<array>& cls) {
             "stream"_a.none() = nb::none());
   }
   cls.def("argmax",
-          [](const array& a, std::optional<int64_t> axis, bool kd, nb::handle s) {
+          [](const array& a, std::optional<int64_t> axis, bool kd, StreamArg s) {
             return argmax(a, axis, kd, SOD);
           },
           "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
           "stream"_a.none() = nb::none());
   cls.def("argmin",
-          [](const array& a, std::optional<int64_t> axis, bool kd, nb::handle s) {
+          [](const array& a, std::optional<int64_t> axis, bool kd, StreamArg s) {
             return argmin(a, axis, kd, SOD);
           },
           "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
           "stream"_a.none() = nb::none());
   cls.def("diagonal",
-          [](const array& a, int64_t offset, int64_t axis1, int64_t axis2, nb::handle s) {
+          [](const array& a, int64_t offset, int64_t axis1, int64_t axis2, StreamArg s) {
             return diagonal(a, offset, axis1, axis2, SOD);
           },
           "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "stream"_a.none() = nb::none());
   cls.def("diag",
-          [](const array& a, int64_t k, nb::handle s) { return diag(a, k, SOD); },
+          [](const array& a, int64_t k, StreamArg s) { return diag(a, k, SOD); },
           "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none());
   cls.def("round",
-          [](const array& a, int decimals, nb::handle s) {
+          [](const array& a, int decimals, StreamArg s) {
             return round(a, decimals, SOD);
           },
           "decimals"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none());
 #define EMBER_UNARY_METHOD(name)                                          \
-  cls.def(#name, [](const array& a, nb::handle s) { return name(a, SOD); }, \
+  cls.def(#name, [](const array& a, StreamArg s) { return name(a, SOD); }, \
           nb::kw_only(), "stream"_a.none() = nb::none());
   EMBER_UNARY_METHOD(abs)
   EMBER_UNARY_METHOD(square)
@@ -123,8 +123,8 @@ void init_array_methods(nb::class_<array>& cls) {
   for (const char* name : {"cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"}) {
     std::string n = name;
     cls.def(name,
-            [n](const array& a, nb::handle axis, bool reverse, bool inclusive,
-                nb::handle s) {
+            [n](const array& a, IntsArg axis, bool reverse, bool inclusive,
+                StreamArg s) {
               nb::object f = nb::module_::import_("mlx.core").attr(n.c_str());
               return nb::cast<array>(f(a, axis, "reverse"_a = reverse,
                                        "inclusive"_a = inclusive, "stream"_a = s));

@@ -12,14 +12,14 @@ namespace {
 
 void bind_elementwise(nb::module_& m) {
 #define UNARY(Class, name, rule, cplx, ...)                                      \
-  m.def(#name, [](nb::handle a, nb::handle s) { return name(ARR(a), SOD); }, \
+  m.def(#name, [](ArrayArg a, StreamArg s) { return name(ARR(a), SOD); }, \
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),                      \
         "Element-wise " #name " of the input.");
 #include "ops/unary.def"
 #undef UNARY
 #define BINARY(Class, name, rule, cplx, ...)                                    \
   m.def(#name,                                                             \
-        [](nb::handle a, nb::handle b, nb::handle s) {                     \
+        [](ArrayArg a, ArrayArg b, StreamArg s) {                     \
           auto [x, y] = to_arrays(a, b);                                   \
           return name(x, y, SOD);                                          \
         },                                                                 \
@@ -27,7 +27,7 @@ void bind_elementwise(nb::module_& m) {
         "Element-wise " #name " of the two inputs, with broadcasting.");
 #include "ops/binary.def"
 #undef BINARY
-  m.def("conjugate", [](nb::handle a, nb::handle s) { return conjugate(ARR(a), SOD); },
+  m.def("conjugate", [](ArrayArg a, StreamArg s) { return conjugate(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise complex conjugate (the input for real dtypes).");
   const char* aliases[][2] = {
@@ -40,31 +40,31 @@ void bind_elementwise(nb::module_& m) {
   for (auto& [alias, name] : aliases) m.attr(alias) = m.attr(name);
 
   m.def("round",
-        [](nb::handle a, int decimals, nb::handle s) {
+        [](ArrayArg a, int decimals, StreamArg s) {
           return round(ARR(a), decimals, SOD);
         },
         "a"_a, "decimals"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Round to the given number of decimals (halves to even).");
-  m.def("positive", [](nb::handle a, nb::handle) { return ARR(a); }, "a"_a,
+  m.def("positive", [](ArrayArg a, nb::handle) { return ARR(a); }, "a"_a,
         nb::kw_only(), "stream"_a.none() = nb::none(), "The input, unchanged.");
-  m.def("real", [](nb::handle a, nb::handle s) { return real(ARR(a), SOD); },
+  m.def("real", [](ArrayArg a, StreamArg s) { return real(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "The real part (float32 for complex input).");
-  m.def("imag", [](nb::handle a, nb::handle s) { return imag(ARR(a), SOD); },
+  m.def("imag", [](ArrayArg a, StreamArg s) { return imag(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "The imaginary part (zeros for real input).");
-  m.def("isfinite", [](nb::handle a, nb::handle s) { return isfinite(ARR(a), SOD); },
+  m.def("isfinite", [](ArrayArg a, StreamArg s) { return isfinite(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise test for finite values.");
   m.def("where",
-        [](nb::handle c, nb::handle x, nb::handle y, nb::handle s) {
+        [](nb::handle c, ArrayArg x, ArrayArg y, StreamArg s) {
           auto [xa, ya] = to_arrays(x, y);
           return where(ARR(c), xa, ya, SOD);
         },
         "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Pick from x where condition is true and from y elsewhere.");
   m.def("divmod",
-        [](nb::handle a, nb::handle b, nb::handle s) {
+        [](ArrayArg a, ArrayArg b, StreamArg s) {
           auto [x, y] = to_arrays(a, b);
           auto r = divmod(x, y, SOD);
           return nb::make_tuple(r[0], r[1]);
@@ -72,8 +72,8 @@ void bind_elementwise(nb::module_& m) {
         "a"_a, "b"_a, "stream"_a.none() = nb::none(),
         "Floor quotient and remainder, element-wise.");
   m.def("isclose",
-        [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan,
-           nb::handle s) {
+        [](ArrayArg a, ArrayArg b, double rtol, double atol, bool equal_nan,
+           StreamArg s) {
           auto [x, y] = to_arrays(a, b);
           return isclose(x, y, rtol, atol, equal_nan, SOD);
         },
@@ -81,8 +81,8 @@ void bind_elementwise(nb::module_& m) {
         "equal_nan"_a = false, "stream"_a.none() = nb::none(),
         "Element-wise |a - b| <= atol + rtol * |b|.");
   m.def("allclose",
-        [](nb::handle a, nb::handle b, double rtol, double atol, bool equal_nan,
-           nb::handle s) {
+        [](ArrayArg a, ArrayArg b, double rtol, double atol, bool equal_nan,
+           StreamArg s) {
           auto [x, y] = to_arrays(a, b);
           return allclose(x, y, rtol, atol, equal_nan, SOD);
         },
@@ -90,7 +90,7 @@ void bind_elementwise(nb::module_& m) {
         "equal_nan"_a = false, "stream"_a.none() = nb::none(),
         "Whether every element of a is close to b.");
   m.def("array_equal",
-        [](nb::handle a, nb::handle b, bool equal_nan, nb::handle s) {
+        [](ArrayArg a, ArrayArg b, bool equal_nan, StreamArg s) {
           return array_equal(ARR(a), ARR(b), equal_nan, SOD);
         },
         "a"_a, "b"_a, "equal_nan"_a = false, "stream"_a.none() = nb::none(),
@@ -125,33 +125,33 @@ array arange_from(nb::handle start_h, nb::handle stop_h, nb::handle step_h,
 
 void bind_creation(nb::module_& m) {
   m.def("zeros",
-        [](nb::handle shape, nb::handle dtype, nb::handle s) {
+        [](IntsArg shape, DtypeArg dtype, StreamArg s) {
           return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
         },
         "shape"_a, "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "An array of zeros.");
   m.def("ones",
-        [](nb::handle shape, nb::handle dtype, nb::handle s) {
+        [](IntsArg shape, DtypeArg dtype, StreamArg s) {
           return ones(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
         },
         "shape"_a, "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "An array of ones.");
   m.def("full",
-        [](nb::handle shape, nb::handle vals, nb::handle dtype, nb::handle s) {
+        [](IntsArg shape, ArrayArg vals, DtypeArg dtype, StreamArg s) {
           auto dt = to_dtype(dtype);
           return full(to_shape(shape), to_array(vals, dt), dt, SOD);
         },
         "shape"_a, "vals"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(), "An array filled with (broadcast) vals.");
   m.def("empty",
-        [](nb::handle shape, nb::handle dtype, nb::handle s) {
+        [](IntsArg shape, DtypeArg dtype, StreamArg s) {
           // Zero-filled: uninitialized memory would leak old data.
           return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
         },
         "shape"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(), "A new array (zero-filled).");
   m.def("full_like",
-        [](nb::handle a, nb::handle vals, nb::handle dtype, nb::handle s) {
+        [](ArrayArg a, ArrayArg vals, DtypeArg dtype, StreamArg s) {
           array x = ARR(a);
           Dtype dt = to_dtype(dtype).value_or(x.dtype());
           return full(x.shape(), scalar_to_array(vals, dt), dt, SOD);
@@ -170,7 +170,7 @@ void bind_creation(nb::module_& m) {
                          "A new array shaped like a (zero-filled)."}}) {
     bool ones = like.ones;
     m.def(like.name,
-          [ones](nb::handle a, nb::handle dtype, nb::handle s) {
+          [ones](ArrayArg a, DtypeArg dtype, StreamArg s) {
             array x = ARR(a);
             Dtype dt = to_dtype(dtype).value_or(x.dtype());
             return ones ? ember::ones(x.shape(), dt, SOD)
@@ -182,13 +182,13 @@ void bind_creation(nb::module_& m) {
   // Two forms, as in MLX: arange(start, stop, step=None, dtype=None) and
   // arange(stop, step=None, dtype=None); either may be called by keyword.
   m.def("arange",
-        [](nb::handle start, nb::handle stop, nb::handle step, nb::handle dtype,
-           nb::handle s) { return arange_from(start, stop, step, dtype, SOD); },
+        [](nb::handle start, nb::handle stop, nb::handle step, DtypeArg dtype,
+           StreamArg s) { return arange_from(start, stop, step, dtype, SOD); },
         "start"_a.none(), "stop"_a.none(), "step"_a.none() = nb::none(),
         "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "Evenly spaced values in [start, stop) with the given step.");
   m.def("arange",
-        [](nb::handle stop, nb::handle step, nb::handle dtype, nb::handle s) {
+        [](nb::handle stop, nb::handle step, DtypeArg dtype, StreamArg s) {
           return arange_from(nb::none(), stop, step, dtype, SOD);
         },
         "stop"_a, "step"_a.none() = nb::none(), "dtype"_a.none() = nb::none(),
@@ -196,7 +196,7 @@ void bind_creation(nb::module_& m) {
         "Evenly spaced values in [0, stop) with the given step.");
   m.def("linspace",
         [](double start, double stop, int64_t num, bool endpoint,
-           nb::handle dtype, nb::handle s) {
+           DtypeArg dtype, StreamArg s) {
           // Without the endpoint the step is (stop - start) / num.
           if (!endpoint && num > 0) {
             stop = start + (stop - start) * static_cast<double>(num - 1) /
@@ -208,7 +208,7 @@ void bind_creation(nb::module_& m) {
         "dtype"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "num evenly spaced values from start to stop.");
   m.def("eye",
-        [](int64_t n, nb::handle m_, int64_t k, nb::handle dtype, nb::handle s) {
+        [](int64_t n, nb::handle m_, int64_t k, DtypeArg dtype, StreamArg s) {
           int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
           return eye(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
         },
@@ -216,13 +216,13 @@ void bind_creation(nb::module_& m) {
         nb::kw_only(), "stream"_a.none() = nb::none(),
         "Ones on the k-th diagonal, zeros elsewhere.");
   m.def("identity",
-        [](int64_t n, nb::handle dtype, nb::handle s) {
+        [](int64_t n, DtypeArg dtype, StreamArg s) {
           return eye(n, n, 0, to_dtype(dtype).value_or(float32), SOD);
         },
         "n"_a, "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "The n by n identity matrix.");
   m.def("tri",
-        [](int64_t n, nb::handle m_, int64_t k, nb::handle dtype, nb::handle s) {
+        [](int64_t n, nb::handle m_, int64_t k, DtypeArg dtype, StreamArg s) {
           int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
           return tri(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
         },
@@ -230,21 +230,21 @@ void bind_creation(nb::module_& m) {
         nb::kw_only(), "stream"_a.none() = nb::none(),
         "Ones at and below the k-th diagonal, zeros above.");
   m.def("astype",
-        [](nb::handle a, Dtype d, nb::handle s) { return astype(ARR(a), d, SOD); },
+        [](ArrayArg a, Dtype d, StreamArg s) { return astype(ARR(a), d, SOD); },
         "a"_a, "dtype"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Convert to another dtype.");
   m.def("view",
-        [](nb::handle a, Dtype d, nb::handle s) { return view(ARR(a), d, SOD); },
+        [](ArrayArg a, Dtype d, StreamArg s) { return view(ARR(a), d, SOD); },
         "a"_a, "dtype"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Reinterpret the bytes as another dtype.");
   m.def("contiguous",
-        [](nb::handle a, bool allow_col, nb::handle s) {
+        [](ArrayArg a, bool allow_col, StreamArg s) {
           return contiguous(ARR(a), allow_col, SOD);
         },
         "a"_a, "allow_col_major"_a = false, nb::kw_only(),
         "stream"_a.none() = nb::none(), "A row-contiguous copy (or the input if it is one).");
   m.def("asarray",
-        [](nb::handle a, nb::handle dtype, nb::handle copy) {
+        [](ArrayArg a, DtypeArg dtype, nb::handle copy) {
           if (!copy.is_none() && !nb::cast<bool>(copy)) {
             throw ValueError("[asarray] copy=False cannot be guaranteed: the "
                              "data is always copied or shared by value.");
@@ -276,25 +276,25 @@ void bind_creation(nb::module_& m) {
 
 void bind_shape(nb::module_& m) {
   m.def("reshape",
-        [](nb::handle a, nb::handle shape, nb::handle s) {
+        [](ArrayArg a, IntsArg shape, StreamArg s) {
           return reshape(ARR(a), to_shape(shape), SOD);
         },
         "a"_a, "shape"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "The same data with a new shape.");
   m.def("flatten",
-        [](nb::handle a, int64_t b, int64_t e, nb::handle s) {
+        [](ArrayArg a, int64_t b, int64_t e, StreamArg s) {
           return flatten(ARR(a), b, e, SOD);
         },
         "a"_a, "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
         "stream"_a.none() = nb::none(), "Merge the axes from start to end into one.");
   m.def("unflatten",
-        [](nb::handle a, int64_t axis, nb::handle shape, nb::handle s) {
+        [](ArrayArg a, int64_t axis, IntsArg shape, StreamArg s) {
           return unflatten(ARR(a), axis, to_shape(shape), SOD);
         },
         "a"_a, "axis"_a, "shape"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Split one axis into several.");
   m.def("transpose",
-        [](nb::handle a, nb::handle axes, nb::handle s) {
+        [](ArrayArg a, IntsArg axes, StreamArg s) {
           if (axes.is_none()) return transpose(ARR(a), SOD);
           return transpose(ARR(a), nb::cast<std::vector<int64_t>>(axes), SOD);
         },
@@ -302,19 +302,19 @@ void bind_shape(nb::module_& m) {
         "Permute the axes (reverse them by default).");
   m.attr("permute_dims") = m.attr("transpose");
   m.def("swapaxes",
-        [](nb::handle a, int64_t a1, int64_t a2, nb::handle s) {
+        [](ArrayArg a, int64_t a1, int64_t a2, StreamArg s) {
           return swapaxes(ARR(a), a1, a2, SOD);
         },
         "a"_a, "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Swap two axes.");
   m.def("moveaxis",
-        [](nb::handle a, int64_t src, int64_t dst, nb::handle s) {
+        [](ArrayArg a, int64_t src, int64_t dst, StreamArg s) {
           return moveaxis(ARR(a), src, dst, SOD);
         },
         "a"_a, "source"_a, "destination"_a, nb::kw_only(),
         "stream"_a.none() = nb::none(), "Move one axis to a new position.");
   m.def("squeeze",
-        [](nb::handle a, nb::handle axis, nb::handle s) {
+        [](ArrayArg a, IntsArg axis, StreamArg s) {
           array x = ARR(a);
           if (axis.is_none()) return squeeze(x, SOD);
           return squeeze(x, to_shape(axis), SOD);
@@ -322,19 +322,19 @@ void bind_shape(nb::module_& m) {
         "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "Remove axes of size one.");
   m.def("expand_dims",
-        [](nb::handle a, nb::handle axis, nb::handle s) {
+        [](ArrayArg a, IntsArg axis, StreamArg s) {
           return expand_dims(ARR(a), to_shape(axis), SOD);
         },
         "a"_a, "axis"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Insert axes of size one.");
   m.def("broadcast_to",
-        [](nb::handle a, nb::handle shape, nb::handle s) {
+        [](ArrayArg a, IntsArg shape, StreamArg s) {
           return broadcast_to(ARR(a), to_shape(shape), SOD);
         },
         "a"_a, "shape"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Broadcast to the given shape.");
   m.def("broadcast_arrays",
-        [](nb::args arrays, nb::handle s) {
+        [](nb::args arrays, StreamArg s) {
           auto out = broadcast_arrays(to_array_list(arrays), SOD);
           nb::list l;
           for (auto& a : out) l.append(a);
@@ -354,7 +354,7 @@ void bind_shape(nb::module_& m) {
           return nb::tuple(l);
         },
         "The shape that the given shapes broadcast to.");
-  auto concat = [](nb::handle arrays, nb::handle axis, nb::handle s) {
+  auto concat = [](nb::handle arrays, IntsArg axis, StreamArg s) {
     auto v = to_array_list(arrays);
     if (axis.is_none()) return concatenate(v, SOD);
     return concatenate(v, nb::cast<int64_t>(axis), SOD);
@@ -364,13 +364,13 @@ void bind_shape(nb::module_& m) {
   m.def("concat", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(),
         "stream"_a.none() = nb::none(), "Join arrays along an axis.");
   m.def("stack",
-        [](nb::handle arrays, int64_t axis, nb::handle s) {
+        [](nb::handle arrays, int64_t axis, StreamArg s) {
           return stack(to_array_list(arrays), axis, SOD);
         },
         "arrays"_a, "axis"_a.none() = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Join arrays along a new axis.");
   m.def("split",
-        [](nb::handle a, nb::handle ind, int64_t axis, nb::handle s) {
+        [](ArrayArg a, nb::handle ind, int64_t axis, StreamArg s) {
           std::vector<array> parts =
               PyLong_Check(ind.ptr())
                   ? split(ARR(a), nb::cast<int64_t>(ind), axis, SOD)
@@ -383,7 +383,7 @@ void bind_shape(nb::module_& m) {
         "stream"_a.none() = nb::none(),
         "Split into equal sections or at the given indices.");
   m.def("clip",
-        [](nb::handle a, nb::handle lo, nb::handle hi, nb::handle s) {
+        [](ArrayArg a, nb::handle lo, nb::handle hi, StreamArg s) {
           if (lo.is_none() && hi.is_none()) {
             throw ValueError("[clip] At most one of a_min and a_max may be None.");
           }
@@ -396,7 +396,7 @@ void bind_shape(nb::module_& m) {
         "stream"_a.none() = nb::none(),
         "Limit the values to [a_min, a_max]; a None bound is not applied.");
   m.def("matmul",
-        [](nb::handle a, nb::handle b, nb::handle s) {
+        [](ArrayArg a, ArrayArg b, StreamArg s) {
           return matmul(ARR(a), ARR(b), SOD);
         },
         "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),

@@ -12,8 +12,8 @@ namespace ember::py {
 void init_quantized(nb::module_& m) {
   using OptInt = std::optional<int>;
   m.def("quantize",
-        [](nb::handle w, OptInt gs, OptInt bits, const std::string& mode, nb::handle g,
-           nb::handle s) {
+        [](ArrayArg w, OptInt gs, OptInt bits, const std::string& mode, nb::handle g,
+           StreamArg s) {
           return tuple_of(quantize(ARR(w), gs, bits, mode, opt_array(g), SOD));
         },
         "w"_a, "group_size"_a.none() = nb::none(), "bits"_a.none() = nb::none(),
@@ -22,8 +22,8 @@ void init_quantized(nb::module_& m) {
         "Quantize groups of the last axis: (codes, scales, biases) for affine, "
         "(codes, scales) for mxfp4, mxfp8 and nvfp4.");
   m.def("dequantize",
-        [](nb::handle w, nb::handle scales, nb::handle biases, OptInt gs, OptInt bits,
-           const std::string& mode, nb::handle g, nb::handle dtype, nb::handle s) {
+        [](ArrayArg w, ArrayArg scales, ArrayArg biases, OptInt gs, OptInt bits,
+           const std::string& mode, nb::handle g, DtypeArg dtype, StreamArg s) {
           return dequantize(ARR(w), ARR(scales), opt_array(biases), gs, bits, mode, opt_array(g),
                             to_dtype(dtype), SOD);
         },
@@ -32,8 +32,8 @@ void init_quantized(nb::module_& m) {
         "dtype"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "Rebuild an array from its quantized codes and scales (and biases).");
   m.def("quantized_matmul",
-        [](nb::handle x, nb::handle w, nb::handle scales, nb::handle biases, bool transpose,
-           OptInt gs, OptInt bits, const std::string& mode, nb::handle s) {
+        [](ArrayArg x, ArrayArg w, ArrayArg scales, ArrayArg biases, bool transpose,
+           OptInt gs, OptInt bits, const std::string& mode, StreamArg s) {
           return quantized_matmul(ARR(x), ARR(w), ARR(scales), opt_array(biases), transpose, gs,
                                   bits, mode, SOD);
         },
@@ -42,9 +42,9 @@ void init_quantized(nb::module_& m) {
         nb::kw_only(), "stream"_a.none() = nb::none(),
         "x @ w.T (or x @ w) with w quantized.");
   m.def("gather_qmm",
-        [](nb::handle x, nb::handle w, nb::handle scales, nb::handle biases, nb::handle lhs,
-           nb::handle rhs, bool transpose, OptInt gs, OptInt bits, const std::string& mode,
-           nb::handle g, bool, nb::handle s) {
+        [](ArrayArg x, ArrayArg w, ArrayArg scales, ArrayArg biases, ArrayArg lhs,
+           ArrayArg rhs, bool transpose, OptInt gs, OptInt bits, const std::string& mode,
+           nb::handle g, bool, StreamArg s) {
           return gather_qmm(ARR(x), ARR(w), ARR(scales), opt_array(biases), opt_array(lhs), opt_array(rhs),
                             transpose, gs, bits, mode, opt_array(g), SOD);
         },
@@ -55,8 +55,8 @@ void init_quantized(nb::module_& m) {
         "sorted_indices"_a = false, "stream"_a.none() = nb::none(),
         "gather_mm with a quantized right operand.");
   m.def("qqmm",
-        [](nb::handle x, nb::handle w, nb::handle scales, OptInt gs, OptInt bits,
-           const std::string& mode, nb::handle gx, nb::handle gw, nb::handle s) {
+        [](ArrayArg x, ArrayArg w, ArrayArg scales, OptInt gs, OptInt bits,
+           const std::string& mode, nb::handle gx, nb::handle gw, StreamArg s) {
           return qqmm(ARR(x), ARR(w), opt_array(scales), gs, bits, mode, opt_array(gx), opt_array(gw),
                       std::nullopt, std::nullopt, SOD);
         },
@@ -65,9 +65,9 @@ void init_quantized(nb::module_& m) {
         "global_scale_w"_a.none() = nb::none(), nb::kw_only(), "stream"_a.none() = nb::none(),
         "x @ w.T with both operands quantized (w may be passed already quantized).");
   m.def("gather_qqmm",
-        [](nb::handle x, nb::handle w, nb::handle scales, nb::handle lhs, nb::handle rhs,
+        [](ArrayArg x, ArrayArg w, ArrayArg scales, ArrayArg lhs, ArrayArg rhs,
            OptInt gs, OptInt bits, const std::string& mode, nb::handle gx, nb::handle gw, bool,
-           nb::handle s) {
+           StreamArg s) {
           return qqmm(ARR(x), ARR(w), opt_array(scales), gs, bits, mode, opt_array(gx), opt_array(gw),
                       opt_array(lhs), opt_array(rhs), SOD);
         },
@@ -76,11 +76,11 @@ void init_quantized(nb::module_& m) {
         "bits"_a.none() = nb::none(), "mode"_a = "nvfp4", "global_scale_x"_a.none() = nb::none(),
         "global_scale_w"_a.none() = nb::none(), nb::kw_only(), "sorted_indices"_a = false,
         "stream"_a.none() = nb::none(), "gather_mm with both operands quantized.");
-  m.def("to_fp8", [](nb::handle x, nb::handle s) { return to_fp8(ARR(x), SOD); },
+  m.def("to_fp8", [](ArrayArg x, StreamArg s) { return to_fp8(ARR(x), SOD); },
         "x"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Round a floating point array to fp8 (e4m3) and return its bytes as uint8.");
   m.def("from_fp8",
-        [](nb::handle x, nb::handle dtype, nb::handle s) {
+        [](ArrayArg x, DtypeArg dtype, StreamArg s) {
           return from_fp8(ARR(x), to_dtype(dtype).value_or(bfloat16), SOD);
         },
         "x"_a, "dtype"_a.none() = nb::none(), nb::kw_only(),

@@ -56,21 +56,21 @@ void init_random(nb::module_& parent) {
         },
         "seed"_a, "Seed the global PRNG key.");
   m.def("split",
-        [](const array& key, int64_t num, nb::handle s) {
+        [](const array& key, int64_t num, StreamArg s) {
           return random::split(key, num, to_sod(s));
         },
         "key"_a, "num"_a = 2, "stream"_a.none() = nb::none(),
         "Split a key into num new keys (an array of shape (num, 2)).");
   m.def("bits",
-        [](nb::handle shape, int width, nb::handle key, nb::handle s) {
+        [](IntsArg shape, int width, ArrayArg key, StreamArg s) {
           if (width != 4) throw ValueError("[random.bits] Only width=4 is supported.");
           return random::bits(nb::cast<Shape>(shape), key_or_next(key), to_sod(s));
         },
         "shape"_a = nb::list(), "width"_a = 4, "key"_a.none() = nb::none(),
         "stream"_a.none() = nb::none(), "Random uint32 bits.");
   m.def("uniform",
-        [](nb::handle low, nb::handle high, nb::handle shape, nb::handle dtype,
-           nb::handle key, nb::handle s) {
+        [](ArrayArg low, ArrayArg high, IntsArg shape, DtypeArg dtype,
+           ArrayArg key, StreamArg s) {
           return random::uniform(to_array(low), to_array(high),
                                  nb::cast<Shape>(shape), float_dtype(dtype),
                                  key_or_next(key), to_sod(s));
@@ -79,8 +79,8 @@ void init_random(nb::module_& parent) {
         "dtype"_a.none() = nb::none(), "key"_a.none() = nb::none(),
         "stream"_a.none() = nb::none(), "Uniform samples in [low, high).");
   m.def("normal",
-        [](nb::handle shape, nb::handle dtype, nb::handle loc, nb::handle scale,
-           nb::handle key, nb::handle s) {
+        [](IntsArg shape, DtypeArg dtype, nb::handle loc, nb::handle scale,
+           ArrayArg key, StreamArg s) {
           std::optional<array> l, sc;
           if (!loc.is_none()) l = to_array(loc);
           if (!scale.is_none()) sc = to_array(scale);
@@ -92,8 +92,8 @@ void init_random(nb::module_& parent) {
         "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Normal samples with mean loc and standard deviation scale.");
   m.def("multivariate_normal",
-        [](nb::handle mean, nb::handle cov, nb::handle shape, nb::handle dtype, nb::handle key,
-           nb::handle s) {
+        [](nb::handle mean, nb::handle cov, IntsArg shape, DtypeArg dtype, ArrayArg key,
+           StreamArg s) {
           return random::multivariate_normal(to_array(mean), to_array(cov),
                                              nb::cast<Shape>(shape), float_dtype(dtype),
                                              key_or_next(key), to_sod(s));
@@ -103,8 +103,8 @@ void init_random(nb::module_& parent) {
         "Samples from a multivariate normal distribution with the given mean and "
         "covariance (last one or two axes; leading axes broadcast against shape).");
   m.def("randint",
-        [](nb::handle low, nb::handle high, nb::handle shape, nb::handle dtype,
-           nb::handle key, nb::handle s) {
+        [](ArrayArg low, ArrayArg high, IntsArg shape, DtypeArg dtype,
+           ArrayArg key, StreamArg s) {
           return random::randint(to_array(low), to_array(high),
                                  nb::cast<Shape>(shape),
                                  to_dtype(dtype).value_or(int32), key_or_next(key),
@@ -114,15 +114,15 @@ void init_random(nb::module_& parent) {
         "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Random integers in [low, high).");
   m.def("bernoulli",
-        [](nb::handle p, nb::handle shape, nb::handle key, nb::handle s) {
+        [](nb::handle p, IntsArg shape, ArrayArg key, StreamArg s) {
           return random::bernoulli(to_array(p), opt_shape(shape), key_or_next(key),
                                    to_sod(s));
         },
         "p"_a = 0.5, "shape"_a.none() = nb::none(), "key"_a.none() = nb::none(),
         "stream"_a.none() = nb::none(), "True with probability p.");
   m.def("truncated_normal",
-        [](nb::handle lower, nb::handle upper, nb::handle shape, nb::handle dtype,
-           nb::handle key, nb::handle s) {
+        [](nb::handle lower, nb::handle upper, IntsArg shape, DtypeArg dtype,
+           ArrayArg key, StreamArg s) {
           return random::truncated_normal(to_array(lower), to_array(upper),
                                           opt_shape(shape), float_dtype(dtype),
                                           key_or_next(key), to_sod(s));
@@ -132,7 +132,7 @@ void init_random(nb::module_& parent) {
         "stream"_a.none() = nb::none(),
         "Normal samples truncated to [lower, upper].");
   m.def("gumbel",
-        [](nb::handle shape, nb::handle dtype, nb::handle key, nb::handle s) {
+        [](IntsArg shape, DtypeArg dtype, ArrayArg key, StreamArg s) {
           return random::gumbel(nb::cast<Shape>(shape), float_dtype(dtype),
                                 key_or_next(key), to_sod(s));
         },
@@ -140,8 +140,8 @@ void init_random(nb::module_& parent) {
         "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Samples of the standard Gumbel distribution.");
   m.def("laplace",
-        [](nb::handle shape, nb::handle dtype, double loc, double scale,
-           nb::handle key, nb::handle s) {
+        [](IntsArg shape, DtypeArg dtype, double loc, double scale,
+           ArrayArg key, StreamArg s) {
           return random::laplace(nb::cast<Shape>(shape), float_dtype(dtype), loc,
                                  scale, key_or_next(key), to_sod(s));
         },
@@ -149,7 +149,7 @@ void init_random(nb::module_& parent) {
         "scale"_a = 1.0, "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "Samples of the Laplace distribution.");
   m.def("permutation",
-        [](nb::handle x, int64_t axis, nb::handle key, nb::handle s) {
+        [](ArrayArg x, int64_t axis, ArrayArg key, StreamArg s) {
           array k = key_or_next(key);
           if (PyLong_Check(x.ptr())) {
             int64_t n = nb::cast<int64_t>(x);
@@ -165,8 +165,8 @@ void init_random(nb::module_& parent) {
         "x"_a, "axis"_a = 0, "key"_a.none() = nb::none(), "stream"_a.none() = nb::none(),
         "A random permutation of arange(x), or of x along an axis.");
   m.def("categorical",
-        [](const array& logits, int64_t axis, nb::handle shape,
-           std::optional<int64_t> num_samples, nb::handle key, nb::handle s) {
+        [](const array& logits, int64_t axis, IntsArg shape,
+           std::optional<int64_t> num_samples, ArrayArg key, StreamArg s) {
           return random::categorical(logits, axis, opt_shape(shape), num_samples,
                                      key_or_next(key), to_sod(s));
         },

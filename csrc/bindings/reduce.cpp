@@ -14,7 +14,7 @@ namespace {
 using ReduceFn = array (*)(const array&, const Axes&, bool, StreamOrDevice);
 
 template <ReduceFn F>
-array reduce_call(nb::handle a, nb::handle axis, bool keepdims, nb::handle s) {
+array reduce_call(ArrayArg a, IntsArg axis, bool keepdims, StreamArg s) {
   array x = ARR(a);
   return F(x, to_axes(axis, x), keepdims, SOD);
 }
@@ -37,7 +37,7 @@ void bind_reduce(nb::module_& m) {
                        "values for an even count; NaN if any value is NaN).")
 #undef EMBER_REDUCE
   m.def("minmax",
-        [](nb::handle a, nb::handle axis, bool keepdims, nb::handle s) {
+        [](ArrayArg a, IntsArg axis, bool keepdims, StreamArg s) {
           array x = ARR(a);
           Axes ax = to_axes(axis, x);
           return nb::make_tuple(min(x, ax, keepdims, SOD), max(x, ax, keepdims, SOD));
@@ -45,8 +45,8 @@ void bind_reduce(nb::module_& m) {
         "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
         "stream"_a.none() = nb::none(), "The minimum and the maximum over the given axes.");
   m.def("unique",
-        [](nb::handle a, int64_t size, bool ret_index, bool ret_inverse, bool ret_counts,
-           nb::handle fill, nb::handle s) -> nb::object {
+        [](ArrayArg a, int64_t size, bool ret_index, bool ret_inverse, bool ret_counts,
+           nb::handle fill, StreamArg s) -> nb::object {
           std::optional<array> fv;
           if (!fill.is_none()) fv = ARR(fill);
           UniqueResult r = unique(ARR(a), size, fv, SOD);
@@ -65,8 +65,8 @@ void bind_reduce(nb::module_& m) {
         "size (truncated, or padded with fill_value), optionally with each one's "
         "first index, the inverse map and the counts.");
   m.def("var",
-        [](nb::handle a, nb::handle axis, bool keepdims, int ddof,
-           std::optional<int> correction, nb::handle s) {
+        [](ArrayArg a, IntsArg axis, bool keepdims, int ddof,
+           std::optional<int> correction, StreamArg s) {
           array x = ARR(a);
           return var(x, to_axes(axis, x), keepdims, correction.value_or(ddof),
                      SOD);
@@ -75,8 +75,8 @@ void bind_reduce(nb::module_& m) {
         nb::kw_only(), "correction"_a.none() = nb::none(),
         "stream"_a.none() = nb::none(), "Variance over the given axes.");
   m.def("std",
-        [](nb::handle a, nb::handle axis, bool keepdims, int ddof,
-           std::optional<int> correction, nb::handle s) {
+        [](ArrayArg a, IntsArg axis, bool keepdims, int ddof,
+           std::optional<int> correction, StreamArg s) {
           array x = ARR(a);
           return std(x, to_axes(axis, x), keepdims, correction.value_or(ddof),
                      SOD);
@@ -86,19 +86,19 @@ void bind_reduce(nb::module_& m) {
         "stream"_a.none() = nb::none(),
         "Standard deviation over the given axes.");
   m.def("argmax",
-        [](nb::handle a, std::optional<int64_t> axis, bool keepdims, nb::handle s) {
+        [](ArrayArg a, std::optional<int64_t> axis, bool keepdims, StreamArg s) {
           return argmax(ARR(a), axis, keepdims, SOD);
         },
         "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
         "stream"_a.none() = nb::none(), "Index of the maximum along an axis.");
   m.def("argmin",
-        [](nb::handle a, std::optional<int64_t> axis, bool keepdims, nb::handle s) {
+        [](ArrayArg a, std::optional<int64_t> axis, bool keepdims, StreamArg s) {
           return argmin(ARR(a), axis, keepdims, SOD);
         },
         "a"_a, "axis"_a.none() = nb::none(), "keepdims"_a = false, nb::kw_only(),
         "stream"_a.none() = nb::none(), "Index of the minimum along an axis.");
   m.def("softmax",
-        [](nb::handle a, nb::handle axis, bool precise, nb::handle s) {
+        [](ArrayArg a, IntsArg axis, bool precise, StreamArg s) {
           array x = ARR(a);
           return softmax(x, to_axes(axis, x), precise, SOD);
         },
@@ -124,8 +124,8 @@ void bind_scan_sort(nb::module_& m) {
   };
   for (const Row& r : rows) {
     ScanFn fn = r.fn;
-    auto call = [fn](nb::handle a, nb::handle axis, bool reverse, bool inclusive,
-                     nb::handle dtype, nb::handle s) {
+    auto call = [fn](ArrayArg a, IntsArg axis, bool reverse, bool inclusive,
+                     DtypeArg dtype, StreamArg s) {
       array x = ARR(a);
       if (!dtype.is_none()) x = astype(x, nb::cast<Dtype>(dtype));
       if (axis.is_none()) return fn(reshape(x, {-1}), 0, reverse, inclusive, SOD);
@@ -137,9 +137,9 @@ void bind_scan_sort(nb::module_& m) {
             "stream"_a.none() = nb::none(), r.doc);
     } else {
       m.def(r.name,
-            [call](nb::handle a, nb::handle axis, bool reverse, bool inclusive,
-                   nb::handle s) {
-              return call(a, axis, reverse, inclusive, nb::none(), s);
+            [call](ArrayArg a, IntsArg axis, bool reverse, bool inclusive,
+                   StreamArg s) {
+              return call(a, axis, reverse, inclusive, nb::borrow<DtypeArg>(nb::none()), s);
             },
             "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(), "reverse"_a = false,
             "inclusive"_a = true, "stream"_a.none() = nb::none(), r.doc);
@@ -148,19 +148,19 @@ void bind_scan_sort(nb::module_& m) {
   m.attr("cumulative_sum") = m.attr("cumsum");
   m.attr("cumulative_prod") = m.attr("cumprod");
   // axis=None sorts the flattened array.
-  auto with_axis = [](nb::handle a, nb::handle axis, auto&& f) {
+  auto with_axis = [](ArrayArg a, IntsArg axis, auto&& f) {
     array x = ARR(a);
     if (axis.is_none()) return f(reshape(x, {-1}), int64_t(0));
     return f(x, nb::cast<int64_t>(axis));
   };
   m.def("sort",
-        [with_axis](nb::handle a, nb::handle axis, nb::handle s) {
+        [with_axis](ArrayArg a, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) { return sort(x, ax, SOD); });
         },
         "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Sorted copy along an axis (NaNs last).");
   m.def("searchsorted",
-        [](nb::handle a, nb::handle v, const std::string& side, nb::handle s) {
+        [](ArrayArg a, nb::handle v, const std::string& side, StreamArg s) {
           if (side != "left" && side != "right") {
             throw ValueError("[searchsorted] side must be 'left' or 'right'.");
           }
@@ -170,13 +170,13 @@ void bind_scan_sort(nb::module_& m) {
         "stream"_a.none() = nb::none(),
         "Indices where values would be inserted to keep the sequence sorted.");
   m.def("argsort",
-        [with_axis](nb::handle a, nb::handle axis, nb::handle s) {
+        [with_axis](ArrayArg a, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) { return argsort(x, ax, SOD); });
         },
         "a"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Indices that sort the array along an axis (stable).");
   m.def("partition",
-        [with_axis](nb::handle a, int64_t kth, nb::handle axis, nb::handle s) {
+        [with_axis](ArrayArg a, int64_t kth, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) {
             int64_t n = x.shape()[normalize_axis(ax, x.ndim(), "partition")];
             if (kth < -n || kth >= n) throw ValueError("[partition] kth out of range.");
@@ -188,7 +188,7 @@ void bind_scan_sort(nb::module_& m) {
         "stream"_a.none() = nb::none(),
         "Rearranged so the kth element is in sorted position, smaller ones before it.");
   m.def("argpartition",
-        [with_axis](nb::handle a, int64_t kth, nb::handle axis, nb::handle s) {
+        [with_axis](ArrayArg a, int64_t kth, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) {
             int64_t n = x.shape()[normalize_axis(ax, x.ndim(), "argpartition")];
             if (kth < -n || kth >= n) throw ValueError("[argpartition] kth out of range.");
@@ -198,20 +198,20 @@ void bind_scan_sort(nb::module_& m) {
         "a"_a, "kth"_a, "axis"_a.none() = -1, nb::kw_only(),
         "stream"_a.none() = nb::none(), "Indices that partition the array.");
   m.def("topk",
-        [with_axis](nb::handle a, int64_t k, nb::handle axis, nb::handle s) {
+        [with_axis](ArrayArg a, int64_t k, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) { return topk(x, k, ax, SOD); });
         },
         "a"_a, "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a.none() = nb::none(),
         "The k largest elements along an axis.");
   m.def("degrees",
-        [](nb::handle a, nb::handle s) {
+        [](ArrayArg a, StreamArg s) {
           array x = ARR(a);
           Dtype t = is_inexact(x.dtype()) ? x.dtype() : float32;
           return multiply(astype(x, t), array::scalar(180.0 / M_PI, t), SOD);
         },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(), "Radians to degrees.");
   m.def("radians",
-        [](nb::handle a, nb::handle s) {
+        [](ArrayArg a, StreamArg s) {
           array x = ARR(a);
           Dtype t = is_inexact(x.dtype()) ? x.dtype() : float32;
           return multiply(astype(x, t), array::scalar(M_PI / 180.0, t), SOD);

@@ -135,6 +135,8 @@ void init_printoptions(nb::module_& m) {
   m.def("printoptions",
         [](int precision) { return PrintOptionsContext{{precision}, {}}; },
         "precision"_a = -1,
+        nb::sig("def printoptions(precision: int = -1) -> "
+                "contextlib.AbstractContextManager[None]"),
         "A context manager that sets print options inside its block.\n\n"
         "Args:\n"
         "    precision (int): Decimals printed for floats (-1: default).\n\n"

@@ -55,7 +55,30 @@ from mlx._compile import _install as _install_compile  # noqa: E402
 
 _install_compile(core)
 
-# Any stream may be used from any thread here (evaluation is synchronous), so
-# until the core binds its own class, a thread-local stream is a plain Stream.
-if not hasattr(core, "ThreadLocalStream"):
-    core.ThreadLocalStream = core.Stream
+
+def _adopt_python_definitions():
+    # Functions and classes written in Python but installed into mlx.core
+    # and its submodules belong to those modules: help(), pickling and the
+    # generated stubs then name them as MLX does (mlx.core.grad, ...).
+    modules = [core] + [
+        getattr(core, name)
+        for name in ("random", "fft", "linalg", "fast", "distributed", "metal", "cuda")
+        if hasattr(core, name)
+    ]
+    def adopt(value, name):
+        owner = getattr(value, "__module__", None)
+        if isinstance(owner, str) and owner.startswith("mlx._"):
+            try:
+                value.__module__ = name
+            except (AttributeError, TypeError):
+                return
+            if isinstance(value, type):
+                for member in vars(value).values():
+                    adopt(getattr(member, "__func__", member), name)
+
+    for module in modules:
+        for value in list(vars(module).values()):
+            adopt(value, module.__name__)
+
+
+_adopt_python_definitions()

@@ -8,12 +8,14 @@ that every process holds matching slices of all of them.
 """
 
 import math
-from typing import Optional, Union
+from functools import lru_cache
+from typing import Callable, Optional, Union
 
 import mlx.core as mx
 from mlx.nn.layers.base import Module
-from mlx.nn.layers.quantized import _quantized_matmul, _set_quantized
-from mlx.utils import tree_map
+from mlx.nn.layers.linear import Linear
+from mlx.nn.layers.quantized import QuantizedLinear, _quantized_matmul, _set_quantized
+from mlx.utils import tree_map, tree_map_with_path
 
 __all__ = [
     "AllToShardedLinear",
@@ -22,6 +24,9 @@ __all__ = [
     "QuantizedShardedToAllLinear",
     "FullyShardedModule",
     "fully_shard",
+    "shard_inplace",
+    "shard_linear",
+    "sum_gradients",
 ]
 
 
@@ -36,9 +41,19 @@ def _divisible(name, dims, n, what):
         )
 
 
-def _sum_gradients(group):
-    """Identity forward; all_sum of the cotangent backward (the input is
-    replicated, so its gradient is the sum over the processes)."""
+# One function per group, so repeated calls return the same function.
+@lru_cache
+def sum_gradients(group: mx.distributed.Group) -> Callable:
+    """A function that is the identity forward and all_sums the cotangent
+    over group backward (for an input replicated over the processes, whose
+    gradient is the sum of theirs).
+
+    Args:
+        group (mx.distributed.Group): The group to sum the gradients over.
+
+    Returns:
+        Callable: The function x -> x with that gradient.
+    """
     if group.size() == 1:
         return lambda x: x
 
@@ -53,13 +68,25 @@ def _sum_gradients(group):
     return f
 
 
+def _segment_bounds(size, segments):
+    """Split points of the segments: an int counts equal segments, a list
+    gives the split indices, or the split fractions if it holds floats."""
+    if isinstance(segments, int):
+        if size % segments != 0:
+            raise ValueError(
+                f"[shard] The sharded axis ({size}) must be divisible by "
+                f"the number of segments ({segments})."
+            )
+        return [size // segments * i for i in range(1, segments)]
+    if any(isinstance(s, float) for s in segments):
+        return [int(s * size) for s in segments]
+    return list(segments)
+
+
 def _shard(x, axis, group, segments):
     """This process's slice of x along axis, taken from each segment."""
     n, r = group.size(), group.rank()
-    if isinstance(segments, int):
-        bounds = [x.shape[axis] * i // segments for i in range(1, segments)]
-    else:
-        bounds = list(segments)
+    bounds = _segment_bounds(x.shape[axis], segments)
     parts = mx.split(x, bounds, axis=axis) if bounds else [x]
     pieces = []
     for part in parts:
@@ -83,7 +110,7 @@ class AllToShardedLinear(Module):
             self.bias = mx.random.uniform(-scale, scale, (output_dims // n,))
 
     def __call__(self, x: mx.array) -> mx.array:
-        x = _sum_gradients(self.group)(x)
+        x = sum_gradients(self.group)(x)
         if "bias" in self:
             return mx.addmm(self["bias"], x, self["weight"].T)
         return x @ self["weight"].T
@@ -198,7 +225,7 @@ class QuantizedAllToShardedLinear(_QuantizedSharded):
         super().__init__(input_dims, output_dims, bias, group_size, bits, mode, group)
 
     def __call__(self, x: mx.array) -> mx.array:
-        y = _quantized_matmul(self, _sum_gradients(self.group)(x))
+        y = _quantized_matmul(self, sum_gradients(self.group)(x))
         return y + self["bias"] if "bias" in self else y
 
 
@@ -271,3 +298,104 @@ def fully_shard(module: Module, *, group=None, compute_dtype: Optional[mx.Dtype]
     if group.size() == 1 and compute_dtype is None:
         return module
     return FullyShardedModule(module, group=group, compute_dtype=compute_dtype)
+
+
+_SHARDINGS = ("all-to-sharded", "sharded-to-all")
+
+
+def _check_sharding(sharding):
+    if sharding not in _SHARDINGS:
+        raise ValueError(
+            f"[shard] Unknown sharding {sharding!r}: "
+            "use 'all-to-sharded' or 'sharded-to-all'."
+        )
+
+
+def _sharding_predicate(sharding, segments):
+    """The per-parameter (axis, segments) of a named sharding. all-to-sharded
+    splits the output features (axis -2 of a weight, the last axis of a
+    bias); sharded-to-all splits the input features and keeps the bias whole."""
+    _check_sharding(sharding)
+    if sharding == "all-to-sharded":
+
+        def output_axis(path, w):
+            return (-1 if path.endswith("bias") else max(w.ndim - 2, 0)), segments
+
+        return output_axis
+    return lambda path, w: None if path.endswith("bias") else (-1, segments)
+
+
+def shard_inplace(
+    module: Module,
+    sharding: Union[str, Callable],
+    *,
+    segments: Union[int, list] = 1,
+    group: Optional[mx.distributed.Group] = None,
+):
+    """Replace the parameters of module by this process's shards of them.
+
+    The module keeps its class, so it computes on the shards; any
+    communication (all_sum of partial results) is up to the module.
+
+    Args:
+        module (Module): The module whose parameters are sharded in place.
+        sharding (str or Callable): "all-to-sharded" or "sharded-to-all", or
+            a function of (path, parameter) returning None (keep whole), an
+            axis, or a tuple (axis, segments).
+        segments (int or list): The segments of the fused parameters, used
+            with a string sharding. Default: ``1``.
+        group (mx.distributed.Group, optional): The group to shard over.
+            Default: the global group.
+    """
+    if isinstance(sharding, str):
+        sharding = _sharding_predicate(sharding, segments)
+    group = _group(group)
+
+    def shard(path, p):
+        if not isinstance(p, mx.array):
+            return p
+        choice = sharding(path, p)
+        if choice is None:
+            return p
+        axis, segs = (choice, 1) if isinstance(choice, int) else choice
+        return mx.contiguous(_shard(p, axis, group, segs))
+
+    module.update(tree_map_with_path(shard, module.parameters()))
+
+
+def shard_linear(
+    module: Module,
+    sharding: str,
+    *,
+    segments: Union[int, list] = 1,
+    group: Optional[mx.distributed.Group] = None,
+):
+    """The sharded layer computing what the Linear or QuantizedLinear module
+    computes: an (Quantized)AllToShardedLinear for "all-to-sharded" or an
+    (Quantized)ShardedToAllLinear for "sharded-to-all".
+
+    Args:
+        module (Module): The nn.Linear or nn.QuantizedLinear to shard.
+        sharding (str): "all-to-sharded" or "sharded-to-all".
+        segments (int or list): The segments of a fused weight. Default: ``1``.
+        group (mx.distributed.Group, optional): The group to shard over.
+            Default: the global group.
+
+    Returns:
+        Module: The sharded layer.
+    """
+    _check_sharding(sharding)
+    to_sharded = sharding == "all-to-sharded"
+    if isinstance(module, Linear):
+        cls = AllToShardedLinear if to_sharded else ShardedToAllLinear
+        return cls.from_linear(module, segments=segments, group=group)
+    if isinstance(module, QuantizedLinear):
+        if to_sharded:
+            cls = QuantizedAllToShardedLinear
+        else:
+            cls = QuantizedShardedToAllLinear
+        return cls.from_quantized_linear(module, segments=segments, group=group)
+    raise ValueError(
+        "[shard_linear] Expected a Linear or QuantizedLinear layer, "
+        f"got {type(module).__name__}."
+    )

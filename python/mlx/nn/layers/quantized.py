@@ -263,21 +263,25 @@ def quantize(
     class_predicate accepts) with its quantized form. class_predicate may
     return a dict of keyword arguments for to_quantized instead of True."""
     if class_predicate is None:
-        class_predicate = lambda _, m: hasattr(m, "to_quantized")
+
+        def class_predicate(_, m):
+            return hasattr(m, "to_quantized")
 
     def swap(path, module):
-        if not isinstance(module, Module) or not hasattr(module, "to_quantized"):
-            return module
         choice = class_predicate(path, module)
-        if choice is False or choice is None:
+        if not choice:
             return module
+        if not hasattr(module, "to_quantized"):
+            raise ValueError(f"[quantize] Unable to quantize a module of type {type(module)}.")
         if isinstance(choice, dict):
             return module.to_quantized(**choice)
         if choice is not True:
             raise ValueError("[quantize] class_predicate must return a bool or a dict.")
-        return module.to_quantized(
-            group_size=group_size, bits=bits, mode=mode, quantize_input=quantize_input
-        )
+        kwargs = {"group_size": group_size, "bits": bits, "mode": mode}
+        # Only pass quantize_input when set: user layers may not accept it.
+        if quantize_input:
+            kwargs["quantize_input"] = True
+        return module.to_quantized(**kwargs)
 
     leaves = model.leaf_modules()
     leaves = tree_map_with_path(swap, leaves, is_leaf=Module.is_module)
