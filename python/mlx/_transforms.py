@@ -108,6 +108,13 @@ def _axes_for(prefix, tree, name):
     raise ValueError(f"[{name}] The axes tree does not match the arguments.")
 
 
+def _check_callable(fun, name):
+    if not callable(fun):
+        raise TypeError(
+            f"[{name}] Expected a callable; got {type(fun).__name__}."
+        )
+
+
 def _install(core):
     array = core.array
 
@@ -117,8 +124,10 @@ def _install(core):
         argnames = list(argnames)
         if argnums is None:
             argnums = [] if argnames else 0
-        single = isinstance(argnums, int)
-        nums = [argnums] if single else list(argnums)
+        nums = [argnums] if isinstance(argnums, int) else list(argnums)
+        # As in MLX, one differentiated position gives its gradient alone,
+        # whether argnums was 0, (0,) or [0].
+        single = len(nums) == 1
         for n in nums:
             if not isinstance(n, int):
                 raise TypeError(f"[{name}] argnums must be integers, got {n!r}.")
@@ -168,7 +177,7 @@ def _install(core):
                     loss = out
                 elif (
                     allow_aux
-                    and isinstance(out, (tuple, list))
+                    and isinstance(out, tuple)
                     and out
                     and isinstance(out[0], array)
                 ):
@@ -198,7 +207,8 @@ def _install(core):
                 _restore(diff, tracers, leaves, rebuilt)
             trees = rebuild(grads)
             pos = trees[: len(nums)]
-            pos = pos[0] if single else tuple(pos)
+            # Only keyword arguments differentiated: no positional gradients.
+            pos = None if not nums else pos[0] if single else tuple(pos)
             if names:
                 kw = {k: trees[len(nums) + i] for i, k in enumerate(names)}
                 grads_out = (pos, kw)
@@ -210,6 +220,7 @@ def _install(core):
 
     def value_and_grad(fun, argnums=None, argnames=[]):
         """Returns a function computing fun's value and its gradient."""
+        _check_callable(fun, "value_and_grad")
         inner = _value_and_grad(fun, argnums, argnames, "value_and_grad", True)
 
         @wraps(fun)
@@ -220,6 +231,7 @@ def _install(core):
 
     def grad(fun, argnums=None, argnames=[]):
         """Returns a function computing the gradient of a scalar function."""
+        _check_callable(fun, "grad")
         inner = _value_and_grad(fun, argnums, argnames, "grad", False)
 
         @wraps(fun)
@@ -238,14 +250,15 @@ def _install(core):
 
     def _check_arrays(xs, what, name):
         if not isinstance(xs, (list, tuple)):
-            raise ValueError(f"[{name}] {what} must be a list or tuple of arrays.")
+            raise TypeError(f"[{name}] {what} must be a list or tuple of arrays.")
         for x in xs:
             if not isinstance(x, array):
-                raise ValueError(f"[{name}] {what} must contain only arrays.")
+                raise TypeError(f"[{name}] {what} must contain only arrays.")
         return list(xs)
 
     def vjp(fun, primals, cotangents):
         """Vector-Jacobian product of fun at primals with cotangents."""
+        _check_callable(fun, "vjp")
         primals = _check_arrays(primals, "primals", "vjp")
         cotangents = _check_arrays(cotangents, "cotangents", "vjp")
         outs, vjps = core._vjp_flat(
@@ -255,6 +268,7 @@ def _install(core):
 
     def jvp(fun, primals, tangents):
         """Jacobian-vector product of fun at primals with tangents."""
+        _check_callable(fun, "jvp")
         primals = _check_arrays(primals, "primals", "jvp")
         tangents = _check_arrays(tangents, "tangents", "jvp")
         outs, jvps = core._jvp_flat(
@@ -264,6 +278,9 @@ def _install(core):
 
     def vmap(fun, in_axes=0, out_axes=0):
         """Returns fun vectorized over the given input and output axes."""
+        _check_callable(fun, "vmap")
+        if in_axes is None:
+            raise TypeError("[vmap] in_axes must be an int, a tuple or a dict.")
 
         @wraps(fun)
         def wrapper(*args):
@@ -279,6 +296,11 @@ def _install(core):
             ins, in_ax, spots = [], [], []
             for i, (leaf, ax) in enumerate(zip(leaves, axes)):
                 if isinstance(leaf, array):
+                    if ax is not None and not -leaf.ndim <= ax < leaf.ndim:
+                        raise IndexError(
+                            f"[vmap] Invalid vectorization axis {ax} for an "
+                            f"array with shape {leaf.shape}."
+                        )
                     if ax is not None and ax < 0:
                         ax += leaf.ndim
                     spots.append(i)
@@ -320,6 +342,11 @@ def _install(core):
                     raise ValueError(
                         "[vmap] An output that depends on the mapped inputs "
                         "cannot have out_axes None."
+                    )
+                if not -o.ndim <= w < o.ndim:
+                    raise IndexError(
+                        f"[vmap] Invalid output vectorization axis {w} for an "
+                        f"output with shape {o.shape}."
                     )
                 if w < 0:
                     w += o.ndim
@@ -367,6 +394,7 @@ def _install_custom(core):
         """Wraps a function so its vjp, jvp and vmap can be given by hand."""
 
         def __init__(self, f):
+            _check_callable(f, "custom_function")
             self.fun = f
             self._vjp = self._jvp = self._vmap = None
             wraps(f)(self)
@@ -397,19 +425,31 @@ def _install_custom(core):
                     )
             single = isinstance(outs, array)
 
+            one_arg = len(args) == 1
+
             def with_arrays(xs):
+                # The rules see the positional arguments as a tuple, or as
+                # the argument itself when there is one (MLX's convention).
                 new = list(leaves)
                 for i, x in zip(spots, xs):
                     new[i] = x
-                return tuple(rebuild(new))
+                tree = tuple(rebuild(new))
+                return tree[0] if one_arg else tree
 
             def out_tree(xs):
                 return xs[0] if single else out_rebuild(xs)
 
             def vjp_rule(primals, cotangents, outputs):
                 grads = self._vjp(
-                    with_arrays(primals), out_tree(cotangents), out_tree(outputs)
+                    with_arrays(primals),
+                    out_tree(cotangents),
+                    out_tree(outputs),
+                    **kwargs,
                 )
+                if one_arg:
+                    if isinstance(grads, tuple) and len(grads) == 1:
+                        grads = grads[0]
+                    grads = (grads,)
                 flat = _flatten(list(_as_tuple(grads)))[0]
                 return [
                     g if isinstance(g, array) else core.zeros_like(p)
@@ -417,10 +457,15 @@ def _install_custom(core):
                 ]
 
             def jvp_rule(primals, tangents):
-                res = self._jvp(with_arrays(primals), with_arrays(tangents))
+                res = self._jvp(with_arrays(primals), with_arrays(tangents), **kwargs)
                 return _flatten(res)[0]
 
             def vmap_rule(inputs, axes):
+                if kwargs:
+                    raise ValueError(
+                        "[custom vmap] Function should only accept positional "
+                        "arguments."
+                    )
                 ax = [None if a < 0 else a for a in axes]
                 res, res_axes = self._vmap(with_arrays(inputs), with_arrays(ax))
                 flat_res = _flatten(res)[0]
@@ -453,6 +498,7 @@ def _install_custom(core):
     def checkpoint(fun):
         """Returns fun that recomputes its intermediates for the backward
         pass instead of keeping them."""
+        _check_callable(fun, "checkpoint")
 
         @wraps(fun)
         def wrapper(*args, **kwargs):

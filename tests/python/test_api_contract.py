@@ -229,3 +229,35 @@ def test_version_and_extension_module():
     ext = CMakeExtension("pkg._ext", sourcedir=".")
     assert ext.name == "pkg._ext" and ext.sourcedir
     assert issubclass(CMakeBuild, object)
+
+
+def test_grad_result_structure_follows_mlx():
+    def f(x, y):
+        return (x * y).sum()
+
+    x, y = mx.array(2.0), mx.array(3.0)
+    # One differentiated position gives its gradient alone, in any container.
+    for argnums in (0, (0,), [0]):
+        g = mx.grad(f, argnums=argnums)(x, y)
+        assert isinstance(g, mx.array) and g.item() == 3.0
+    gx, gy = mx.grad(f, argnums=[0, 1])(x, y)
+    assert (gx.item(), gy.item()) == (3.0, 2.0)
+    # Only keywords differentiated: the positional part is None.
+    pos, kw = mx.grad(f, argnames="y")(x, y=y)
+    assert pos is None and kw["y"].item() == 2.0
+    pos, kw = mx.value_and_grad(f, argnums=[], argnames=["y"])(x, y=y)[1]
+    assert pos is None and kw["y"].item() == 2.0
+    # The value with auxiliary outputs must come in a tuple.
+    with pytest.raises(ValueError):
+        mx.value_and_grad(lambda a: [a.sum(), a])(x)
+
+
+def test_transform_arguments_are_type_checked():
+    with pytest.raises(TypeError):
+        mx.vjp(lambda a: a, mx.array(1.0), mx.array(1.0))
+    with pytest.raises(TypeError):
+        mx.vjp(lambda a: a, [1.0], [mx.array(1.0)])
+    with pytest.raises(TypeError):
+        mx.jvp(lambda a: a, [mx.array(1.0)], mx.array(1.0))
+    with pytest.raises(TypeError):
+        mx.grad(3)

@@ -39,12 +39,13 @@ def wrong_vjp(primals, cotangent, output):
     return (3.0 * cotangent,)
 
 
+# A one-argument function's rules see that argument itself, not a tuple.
 def wrong_jvp(primals, tangents):
-    return 5.0 * tangents[0]
+    return 5.0 * tangents
 
 
 def wrong_vmap(inputs, axes):
-    return mx.sin(inputs[0]) + 100.0, axes[0]
+    return mx.sin(inputs) + 100.0, axes
 
 
 def test_value_is_the_function(x_np):
@@ -62,7 +63,7 @@ def test_custom_vjp_is_used(x_np):
     f = sine_with(vjp=rule)
     g = mx.grad(lambda x: mx.sum(f(x)))(arr(x_np))
     assert_close(g, np.full((3, 4), 3.0))
-    assert_close(seen["primals"][0], x_np)
+    assert_close(seen["primals"], x_np)
     assert_close(seen["cotangent"], np.ones((3, 4)))
     assert_close(seen["output"], np.sin(x_np))
     # The chain rule runs through the custom rule: d exp(f(x)) = exp(f) * 3.
@@ -86,19 +87,19 @@ def test_custom_vmap_is_used(x_np, in_axis):
     seen = {}
 
     def rule(inputs, axes):
-        seen["axes"] = list(axes)
-        return mx.sin(inputs[0]) + 100.0, axes[0]
+        seen["axes"] = axes
+        return mx.sin(inputs) + 100.0, axes
 
     f = sine_with(vmap=rule)
     got = mx.vmap(f, in_axes=in_axis)(arr(x_np))
-    assert seen["axes"] == [in_axis]
+    assert seen["axes"] == in_axis
     want = np.sin(x_np) + 100.0
     assert_close(got, want if in_axis == 0 else want.T)
 
 
 def test_custom_vmap_output_axis_is_honoured(x_np):
     def rule(inputs, axes):
-        out = mx.moveaxis(mx.cos(inputs[0]), axes[0], 1)
+        out = mx.moveaxis(mx.cos(inputs), axes, 1)
         return out, 1
 
     f = sine_with(vmap=rule)
@@ -133,7 +134,7 @@ def test_captured_arrays_are_constants(x_np, rule):
         if rule == "vjp":
             scaled.vjp(lambda primals, ct, out: (ct * 2.0,))
         else:
-            scaled.jvp(lambda primals, tangents: tangents[0] * 2.0)
+            scaled.jvp(lambda primals, tangents: tangents * 2.0)
         return mx.sum(scaled(arr(x_np)))
 
     c = arr(1.5)
@@ -262,3 +263,42 @@ def test_vmap_of_grad_of_checkpoint(rng):
     x_np = rng.uniform(-1.0, 1.0, (6,))
     per_example = mx.vmap(mx.grad(mx.checkpoint(lambda x: mx.sin(x) * x)))
     assert_close(per_example(arr(x_np)), np.cos(x_np) * x_np + np.sin(x_np))
+
+
+def test_keyword_arguments_reach_the_rules():
+    # Keywords are passed through to the rules and never differentiated.
+    @mx.custom_function
+    def scaled(x, y, scale=1.0):
+        return x * y * scale
+
+    @scaled.vjp
+    def scaled_vjp(primals, cotangent, output, scale=1.0):
+        x, y = primals
+        return cotangent * y * scale * 10.0, cotangent * x * scale * 10.0
+
+    @scaled.jvp
+    def scaled_jvp(primals, tangents, scale=1.0):
+        (x, y), (tx, ty) = primals, tangents
+        return (tx * y + ty * x) * scale * 100.0
+
+    x, y = arr(2.0), arr(3.0)
+    gx, gy = mx.grad(scaled, argnums=(0, 1))(x, y, scale=5.0)
+    assert_close(gx, np.array(3.0 * 5.0 * 10.0))
+    assert_close(gy, np.array(2.0 * 5.0 * 10.0))
+    _, (t,) = mx.jvp(lambda a, b: scaled(a, b, scale=2.0), [x, y], [arr(1.0), arr(0.0)])
+    assert_close(t, np.array(3.0 * 2.0 * 100.0))
+
+    @scaled.vmap
+    def scaled_vmap(inputs, axes):
+        return inputs[0] * inputs[1], axes[0]
+
+    with pytest.raises(ValueError):
+        mx.vmap(lambda a: scaled(a, y, scale=2.0))(mx.ones(3, F64))
+
+
+@pytest.mark.parametrize(
+    "make", [mx.grad, mx.value_and_grad, mx.vmap, mx.checkpoint, mx.custom_function]
+)
+def test_transforms_need_a_callable(make):
+    with pytest.raises(TypeError):
+        make(3)

@@ -370,6 +370,9 @@ def test_grad_is_vjp_with_ones(rng, op, shapes):
     argnums = tuple(range(len(xs)))
     grads = mx.grad(total, argnums=argnums)(*xs)
     value, grads_too = mx.value_and_grad(total, argnums=argnums)(*xs)
+    if len(argnums) == 1:
+        # One position differentiated: MLX gives its gradient alone.
+        grads, grads_too = (grads,), (grads_too,)
     outs = as_list(op.fn(*xs))
     _, vjps = mx.vjp(op.fn, xs, [mx.ones_like(o) for o in outs])
     assert_close(value, np.array(total(*xs)))

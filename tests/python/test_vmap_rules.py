@@ -312,5 +312,12 @@ def test_grad_of_vmap(rng):
 def test_vmap_errors():
     with pytest.raises(ValueError):
         mx.vmap(mx.add)(mx.ones((3, 4)), mx.ones((5, 4)))
-    with pytest.raises(ValueError):
+    # An axis outside the input is an IndexError, as in MLX.
+    with pytest.raises(IndexError):
         mx.vmap(mx.sin, in_axes=2)(mx.ones((3, 4)))
+    with pytest.raises(IndexError):
+        mx.vmap(mx.sin, in_axes=-3)(mx.ones((3, 4)))
+    with pytest.raises(IndexError):
+        mx.vmap(mx.sin, out_axes=2)(mx.ones((3, 4)))
+    with pytest.raises(TypeError):
+        mx.vmap(mx.sin, in_axes=None)(mx.ones((3, 4)))
