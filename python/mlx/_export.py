@@ -139,19 +139,68 @@ def export_function(file_or_callback, fun, *args, shapeless=False, metadata=None
     if callable(file_or_callback):
         if metadata is not None:
             raise ValueError("[export_function] metadata needs a file, not a callback.")
-        t = traces.traces[0]
-        file_or_callback(
-            {
-                "inputs": t["inputs"],
-                "kwargs": t["kwargs"],
-                "shapeless": traces.shapeless,
-                "graph": t["graph"],
-                "constants": list(traces.constants),
-            }
-        )
+        _describe(file_or_callback, fun, args, kwargs)
         return
     _check_metadata(metadata)
     write_to(file_or_callback, "", "export_function", lambda f: traces.write(f, metadata))
+
+
+def _letters(n):
+    """Spreadsheet-style names: A, B, ..., Z, AA, AB, ..."""
+    name = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        name = chr(ord("A") + r) + name
+    return name
+
+
+def _describe(callback, fun, args, kwargs):
+    """Hands the traced graph to callback one record at a time, as MLX
+    does: the inputs, the keyword inputs, the outputs, the constants, then
+    each operation in evaluation order. Every array is named A, B, ..."""
+    args, kwargs = _normalize_args(args, kwargs, "export_function")
+    outputs = _outputs(fun(*args, **kwargs), "export_function")
+    inputs = _flat_inputs(args, kwargs)
+    steps, constants = mx._graph_steps(inputs, outputs)
+    names = {}
+
+    def name(node_id):
+        if node_id not in names:
+            names[node_id] = _letters(len(names))
+        return names[node_id]
+
+    # Inputs and outputs are named first, then constants, then the rest.
+    in_ids = [mx._node_id(a) for a in inputs]
+    out_ids = [mx._node_id(a) for a in outputs]
+    for i in in_ids + out_ids:
+        name(i)
+    callback({
+        "type": "inputs",
+        "inputs": [(name(i), a.shape, a.dtype) for i, a in zip(in_ids, inputs)],
+    })
+    keyword_ids = in_ids[len(args):]
+    callback({
+        "type": "keyword_inputs",
+        "keywords": [(k, name(i)) for k, i in zip(sorted(kwargs), keyword_ids)],
+    })
+    callback({
+        "type": "outputs",
+        "outputs": [(name(i), a.shape, a.dtype) for i, a in zip(out_ids, outputs)],
+    })
+    callback({"type": "constants", "constants": [(name(i), c) for i, c in constants]})
+    shapes = {i: (a.shape, a.dtype) for i, a in zip(in_ids, inputs)}
+    shapes.update({i: (c.shape, c.dtype) for i, c in constants})
+    for op_name, op_inputs, op_outputs in steps:
+        for i, shape, dtype in op_outputs:
+            shapes[i] = (shape, dtype)
+        callback({
+            "type": "primitive",
+            "name": op_name,
+            "inputs": [(name(i), *shapes[i]) for i in op_inputs],
+            "outputs": [(name(i), shape, dtype) for i, shape, dtype in op_outputs],
+            "arguments": [],
+        })
 
 
 def _check_metadata(metadata):

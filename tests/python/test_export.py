@@ -140,7 +140,7 @@ def test_metadata_and_callback(tmp_path):
     assert meta == '{"v": 1}'
     seen = []
     mx.export_function(seen.append, lambda x: x + 1, mx.zeros(2))
-    assert seen and isinstance(seen[0]["graph"], bytes)
+    assert [r["type"] for r in seen][:2] == ["inputs", "keyword_inputs"]
     with pytest.raises(ValueError):
         mx.export_function(seen.append, lambda x: x, mx.zeros(2), metadata="m")
 
