@@ -155,8 +155,19 @@ CompiledProgram::CompiledProgram(const std::vector<array>& placeholders,
     bool dynamic = false;
     for (auto& in : op.inputs) dynamic = dynamic || ids.count(in.node());
     if (!dynamic) {
+      // A constant grown from smaller ones (full, arange, broadcast_to, a
+      // random draw) has a shape that Python code chose during the trace,
+      // often from the input shapes: a shapeless program holding one must
+      // be traced again for new shapes rather than replay a stale size.
+      int64_t largest_input = 0;
+      for (auto& in : op.inputs) largest_input = std::max(largest_input, in.size());
       for (auto& s : live) {
-        if (s.valid()) constant_nodes.insert(s.node());
+        if (s.valid()) {
+          constant_nodes.insert(s.node());
+          if (shapeless && s.size() > std::max<int64_t>(largest_input, 1)) {
+            shape_specific_ = true;
+          }
+        }
       }
       continue;
     }

@@ -167,6 +167,21 @@ def _trace(fun, args, kwargs, inputs, outputs, all_inputs, shapeless):
     return _Trace(program, len(out_arrays), spec), len(state)
 
 
+def _new_trace(traces, base, shapes, fun, args, kwargs, inputs, outputs, arrays,
+               shapeless):
+    """Traces fun and caches the program: for any shapes of the same ranks
+    when it is shapeless and every step can follow new shapes, else for
+    these shapes."""
+    with _trace_lock:
+        trace, n_out_state = _trace(fun, args, kwargs, inputs, outputs, arrays, shapeless)
+    base = base[:2] + (n_out_state, base[3])
+    if shapeless and not trace.program.shape_specific:
+        traces[base + (tuple(len(s) for s in shapes), "shapeless")] = trace
+    else:
+        traces[base + (shapes,)] = trace
+    return trace
+
+
 def _call(entry, fun, inputs, outputs, shapeless, args, kwargs):
     if not mx._compile_enabled() or mx._in_transform():
         # Inside grad/vmap/another trace the function is inlined, so the
@@ -188,13 +203,10 @@ def _call(entry, fun, inputs, outputs, shapeless, args, kwargs):
     if trace is None and shapeless:
         trace = traces.get(base + (tuple(len(s) for s in shapes), "shapeless"))
     if trace is None:
-        with _trace_lock:
-            trace, n_out_state = _trace(fun, args, kwargs, inputs, outputs, arrays, shapeless)
-        base = (structure, n_inputs, n_out_state, base[3])
-        if shapeless and not trace.program.shape_specific:
-            traces[base + (tuple(len(s) for s in shapes), "shapeless")] = trace
-        else:
-            traces[base + (shapes,)] = trace
+        trace = _new_trace(traces, base, shapes, fun, args, kwargs, inputs, outputs,
+                           arrays, shapeless)
+    # A shapeless trace whose operations cannot follow these shapes raises
+    # (MLX's contract), rather than tracing again.
     results = trace.program.run(arrays)
     n = trace.n_outputs
     if outputs is not None and len(results) > n:
