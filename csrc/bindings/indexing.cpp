@@ -53,7 +53,7 @@ BasicIndex parse_index(const array& a, nb::handle index) {
     ++consumed;
   }
   if (consumed > a.ndim()) {
-    throw IndexError("[getitem] Too many indices for array with " +
+    throw AxisError("[getitem] Too many indices for array with " +
                      std::to_string(a.ndim()) + " dimensions.");
   }
   Shape start(a.ndim(), 0), stop = a.shape(), step(a.ndim(), 1);
@@ -96,7 +96,7 @@ BasicIndex parse_index(const array& a, nb::handle index) {
       ++dim;
       continue;
     }
-    throw IndexError("[index] Unsupported index type " +
+    throw AxisError("[index] Unsupported index type " +
                      nb::cast<std::string>(nb::str(h.type().attr("__name__"))) +
                      ".");
   }
@@ -137,7 +137,7 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
   int consumed = 0;
   for (auto h : items) consumed += !(h.is_none() || h.ptr() == Py_Ellipsis);
   if (consumed > a.ndim()) {
-    throw IndexError("[index] Too many indices for array with " +
+    throw AxisError("[index] Too many indices for array with " +
                      std::to_string(a.ndim()) + " dimensions.");
   }
   AdvancedIndex r;
@@ -192,7 +192,7 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
                        "would give a data-dependent shape.");
     }
     if (!is_integral(idx.dtype())) {
-      throw IndexError(std::string("[index] Index arrays must be integers; got ") +
+      throw AxisError(std::string("[index] Index arrays must be integers; got ") +
                        dtype_name(idx.dtype()) + ".");
     }
     r.adv_axes.push_back(d);
@@ -395,22 +395,58 @@ void init_indexing(nb::module_& m, nb::class_<array>& cls) {
            "indices"_a.none())
       .def("add", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Add, false, false);
-      }, "value"_a, "Add value at the index (repeated indices accumulate).")
+      }, "value"_a,
+      "Add to the elements at the index, out of place.\n\n"
+      "Unlike ``a[idx] += value``, an element named several times by the "
+      "index receives every addition.\n\n"
+      "Args:\n"
+      "    value (scalar or array): The values to add; they broadcast to "
+      "the indexed shape.\n\n"
+      "Returns:\n"
+      "    array: A new array; the original is unchanged.")
       .def("subtract", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Add, true, false);
-      }, "value"_a, "Subtract value at the index.")
+      }, "value"_a,
+      "Subtract from the elements at the index, out of place.\n\n"
+      "Repeated indices receive every subtraction.\n\n"
+      "Args:\n"
+      "    value (scalar or array): The values to subtract.\n\n"
+      "Returns:\n"
+      "    array: A new array; the original is unchanged.")
       .def("multiply", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Prod, false, false);
-      }, "value"_a, "Multiply by value at the index.")
+      }, "value"_a,
+      "Multiply the elements at the index, out of place.\n\n"
+      "Repeated indices receive every multiplication.\n\n"
+      "Args:\n"
+      "    value (scalar or array): The factors.\n\n"
+      "Returns:\n"
+      "    array: A new array; the original is unchanged.")
       .def("divide", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Prod, false, true);
-      }, "value"_a, "Divide by value at the index.")
+      }, "value"_a,
+      "Divide the elements at the index, out of place.\n\n"
+      "Repeated indices receive every division.\n\n"
+      "Args:\n"
+      "    value (scalar or array): The divisors.\n\n"
+      "Returns:\n"
+      "    array: A new array; the original is unchanged.")
       .def("maximum", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Max, false, false);
-      }, "value"_a, "Maximum with value at the index.")
+      }, "value"_a,
+      "Take the maximum with the elements at the index, out of place.\n\n"
+      "Args:\n"
+      "    value (scalar or array): The values to compare with.\n\n"
+      "Returns:\n"
+      "    array: A new array; the original is unchanged.")
       .def("minimum", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Min, false, false);
-      }, "value"_a, "Minimum with value at the index.");
+      }, "value"_a,
+      "Take the minimum with the elements at the index, out of place.\n\n"
+      "Args:\n"
+      "    value (scalar or array): The values to compare with.\n\n"
+      "Returns:\n"
+      "    array: A new array; the original is unchanged.");
   cls.def_prop_ro("at", [](const array& a) { return ArrayAt{a, nb::object()}; },
                   "Out-of-place updates: a.at[index].add(value), ...");
   cls.def("__getitem__", &get_item, "index"_a.none(),
@@ -434,8 +470,19 @@ void init_indexing_ops(nb::module_& m) {
         },
         "a"_a, "indices"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(),
-        "Elements of a at the given indices along an axis (of the flattened "
-        "array if axis is None).");
+        "Take elements or slices of an array at given indices.\n\n"
+        "With an axis, this selects whole slices along it, like "
+        "``a[:, indices]`` for axis 1. Negative indices count from the "
+        "end.\n\n"
+        "Args:\n"
+        "    a (array): Input array.\n"
+        "    indices (int or array): Integer indices, of any shape.\n"
+        "    axis (int, optional): The axis to index. By default the array "
+        "is flattened first.\n"
+        "    stream (Stream, optional): Stream or device to run on.\n\n"
+        "Returns:\n"
+        "    array: ``axis`` of ``a`` replaced by the axes of ``indices`` "
+        "(or the shape of ``indices`` without an axis).");
   m.def("take_along_axis",
         [](ArrayArg a, ArrayArg indices, IntsArg axis, StreamArg s) {
           array x = to_array(a);
@@ -447,7 +494,20 @@ void init_indexing_ops(nb::module_& m) {
         },
         "a"_a, "indices"_a, "axis"_a.none() = -1, nb::kw_only(),
         "stream"_a.none() = nb::none(),
-        "Elements of a picked along an axis by indices of the same rank.");
+        "Pick elements along an axis with an index array of the same rank."
+        "\n\n"
+        "For each position, the index selects which element along ``axis`` "
+        "is taken; the other axes of ``indices`` broadcast with those of "
+        "``a``. Useful with the output of :func:`argsort` or "
+        ":func:`argmax` (with ``keepdims=True``).\n\n"
+        "Args:\n"
+        "    a (array): Input array.\n"
+        "    indices (array): Integer indices with as many axes as ``a``.\n"
+        "    axis (int or None, optional): The axis to pick along; ``None`` "
+        "flattens both arrays first. Default: ``-1``.\n"
+        "    stream (Stream, optional): Stream or device to run on.\n\n"
+        "Returns:\n"
+        "    array: The picked elements.");
   m.def("put_along_axis",
         [](ArrayArg a, ArrayArg indices, nb::handle values, IntsArg axis,
            StreamArg s) {
@@ -463,7 +523,20 @@ void init_indexing_ops(nb::module_& m) {
         },
         "a"_a, "indices"_a, "values"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a.none() = nb::none(),
-        "a with values written along an axis at the given indices.");
+        "Write values along an axis at positions given by an index array."
+        "\n\n"
+        "The counterpart of :func:`take_along_axis`: a copy of ``a`` is "
+        "returned with ``values`` written where the indices point.\n\n"
+        "Args:\n"
+        "    a (array): The array to update.\n"
+        "    indices (array): Integer indices with as many axes as ``a``.\n"
+        "    values (scalar or array): The values to write; they broadcast "
+        "with ``indices`` and are converted to the dtype of ``a``.\n"
+        "    axis (int, optional): The axis to write along. By default both "
+        "arrays are flattened.\n"
+        "    stream (Stream, optional): Stream or device to run on.\n\n"
+        "Returns:\n"
+        "    array: The updated array, with the shape and dtype of ``a``.");
 }
 
 }  // namespace ember::py

@@ -9,19 +9,30 @@ NB_MODULE(core, m) {
   // Dtype objects stored as module attributes outlive nanobind's shutdown
   // check; they are not leaks of the running program.
   nb::set_leak_warnings(false);
-  // Unsupported dtypes raise an error that is both a TypeError (Python's
-  // convention) and a ValueError (what MLX code catches).
+  // Unsupported dtypes raise an error that is a TypeError (Python's
+  // convention), a ValueError and a RuntimeError (what MLX raises, by op).
   static nb::object dtype_error = nb::module_::import_("builtins").attr("type")(
       "DtypeError",
-      nb::make_tuple(nb::handle(PyExc_TypeError), nb::handle(PyExc_ValueError)),
+      nb::make_tuple(nb::handle(PyExc_TypeError), nb::handle(PyExc_ValueError),
+                     nb::handle(PyExc_RuntimeError)),
       nb::dict());
   dtype_error.attr("__module__") = "mlx.core";
   m.attr("DtypeError") = dtype_error;
+  // Axes and index arguments that do not fit the array: both a ValueError
+  // (Ember's rule for bad arguments) and an IndexError (what MLX raises).
+  static nb::object axis_error = nb::module_::import_("builtins").attr("type")(
+      "AxisError",
+      nb::make_tuple(nb::handle(PyExc_ValueError), nb::handle(PyExc_IndexError)),
+      nb::dict());
+  axis_error.attr("__module__") = "mlx.core";
+  m.attr("AxisError") = axis_error;
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
       std::rethrow_exception(p);
     } catch (const TypeError& e) {
       PyErr_SetString(dtype_error.ptr(), e.what());
+    } catch (const AxisError& e) {
+      PyErr_SetString(axis_error.ptr(), e.what());
     } catch (const std::bad_cast& e) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const MemoryError& e) {

@@ -11,6 +11,12 @@ namespace ember {
 struct ValueError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
+// An axis, or an index argument, that does not fit the array: Python sees
+// an exception that is both a ValueError and an IndexError (numpy's
+// AxisError; MLX raises IndexError for axes and ValueError for indices).
+struct AxisError : ValueError {
+  using ValueError::ValueError;
+};
 // TypeError: unsupported dtypes.
 struct TypeError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -50,7 +50,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 
 int normalize_axis(int64_t axis, int ndim, const char* op) {
   if (axis < -ndim || axis >= ndim) {
-    throw ValueError(std::string("[") + op + "] Axis " + std::to_string(axis) +
+    throw AxisError(std::string("[") + op + "] Axis " + std::to_string(axis) +
                      " is out of bounds for array with " +
                      std::to_string(ndim) + " dimensions.");
   }

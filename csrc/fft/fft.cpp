@@ -59,10 +59,9 @@ array fft(const array& a, std::optional<int64_t> n, int64_t axis, bool inverse,
 
 array rfft(const array& a, std::optional<int64_t> n, int64_t axis,
            const std::string& norm, StreamOrDevice s) {
-  if (is_complex(a.dtype())) {
-    throw ValueError("[rfft] The input must be real.");
-  }
   if (a.ndim() == 0) throw ValueError("[rfft] The input needs at least one dimension.");
+  // Documented behaviour: a complex input is cast to real (its real part).
+  if (is_complex(a.dtype())) return rfft(real(a, s), n, axis, norm, s);
   int ax = normalize_axis(axis, a.ndim(), "rfft");
   int64_t len = n.value_or(a.shape()[ax]);
   array full = fft(resize_axis(a, ax, len, s), len, ax, false, norm, s);

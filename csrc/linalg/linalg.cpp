@@ -273,10 +273,23 @@ array pinv(const array& a_in, StreamOrDevice s) {
 
 array cross(const array& a, const array& b, int64_t axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "linalg::cross");
-  if (a.shape()[ax] != 3 || b.ndim() != a.ndim() || b.shape()[ax] != 3) {
-    throw ValueError("[linalg::cross] Both inputs need size 3 along the axis.");
+  if (b.ndim() != a.ndim()) {
+    throw ValueError("[linalg::cross] Both inputs need the same number of "
+                     "dimensions.");
   }
+  for (const array* x : {&a, &b}) {
+    if (x->shape()[ax] != 2 && x->shape()[ax] != 3) {
+      throw ValueError("[linalg::cross] The specified axis must have size 2 "
+                       "or 3.");
+    }
+  }
+  // A 2-vector is a 3-vector in the plane z = 0, as in MLX.
   auto part = [&](const array& x, int64_t i) {
+    if (i == 2 && x.shape()[ax] == 2) {
+      Shape shape = x.shape();
+      shape[ax] = 1;
+      return zeros(shape, x.dtype(), s);
+    }
     Shape st(x.ndim(), 0), en = x.shape(), step(x.ndim(), 1);
     st[ax] = i;
     en[ax] = i + 1;
@@ -298,6 +311,10 @@ array norm(const array& a_in, const NormOrd& ord, const std::optional<Axes>& axe
   if (std::holds_alternative<std::monostate>(ord)) {
     Axes ax = axes.value_or(all_axes(a));
     return sqrt(sum(square(mag, s), ax, keepdims, s), s);
+  }
+  if (!axes && a.ndim() > 2) {
+    throw ValueError("[linalg::norm] Received too many axes for norm: give "
+                     "axis for an input with more than two dimensions.");
   }
   Axes ax = axes.value_or(a.ndim() == 1 ? Axes{0} : Axes{-2, -1});
   if (ax.size() == 1) {

@@ -275,18 +275,41 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
 
 array slice_dynamic(const array& a, const array& start, const Axes& axes,
                     const Shape& sizes, StreamOrDevice s) {
-  if (axes.size() != sizes.size() || start.size() != static_cast<int64_t>(axes.size())) {
-    throw ValueError("[slice] start_indices, axes and slice_size must match.");
+  // slice_size is the output shape (one size per axis of a, as in MLX);
+  // start_indices give the start along `axes`, the other axes start at 0.
+  if (static_cast<int>(sizes.size()) != a.ndim()) {
+    throw ValueError("[slice] Invalid slice size for array with " +
+                     std::to_string(a.ndim()) + " dimensions.");
   }
+  if (start.size() != static_cast<int64_t>(axes.size())) {
+    throw ValueError("[slice] start_indices must have one entry per axis in "
+                     "axes.");
+  }
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (sizes[i] < 0 || sizes[i] > a.shape()[i]) {
+      throw ValueError("[slice] Invalid slice size " + shape_str(sizes) +
+                       " for an array of shape " + shape_str(a.shape()) + ".");
+    }
+  }
+  std::vector<bool> dynamic(a.ndim(), false);
   array x = a;
+  array flat_start = reshape(start, {-1}, s);
   for (size_t i = 0; i < axes.size(); ++i) {
     int ax = normalize_axis(axes[i], a.ndim(), "slice");
-    array st = reshape(slice(start, {static_cast<int64_t>(i)},
+    if (dynamic[ax]) throw ValueError("[slice] Repeated axis in axes.");
+    dynamic[ax] = true;
+    array st = reshape(slice(flat_start, {static_cast<int64_t>(i)},
                              {static_cast<int64_t>(i) + 1}, {1}, s), {}, s);
-    array idx = add(astype(st, int64, s), arange(0, sizes[i], 1, int64, s), s);
+    // take() checks every index, so a block reaching past the end raises
+    // IndexError at eval instead of reading outside the array.
+    array idx = add(astype(st, int64, s), arange(0, sizes[ax], 1, int64, s), s);
     x = take(x, idx, ax, s);
   }
-  return x;
+  Shape lo(a.ndim(), 0), hi = x.shape(), step(a.ndim(), 1);
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (!dynamic[i]) hi[i] = sizes[i];
+  }
+  return hi == x.shape() ? x : slice(x, lo, hi, step, s);
 }
 
 array slice_update_dynamic(const array& a, const array& update, const array& start,

@@ -98,9 +98,17 @@ void fixed_dim(ReshapeRule* r, int64_t size) {
 array flatten(const array& a, int64_t start_axis, int64_t end_axis,
               StreamOrDevice s) {
   if (a.ndim() == 0) return reshape(a, {1}, s);
-  int b = normalize_axis(start_axis, a.ndim(), "flatten");
-  int e = normalize_axis(end_axis, a.ndim(), "flatten");
-  if (b > e) return a;
+  // MLX's rule: negative axes count from the end, then the range is
+  // clipped to the array's axes; an empty range is an error.
+  int64_t nd = a.ndim();
+  int64_t lo = start_axis < 0 ? start_axis + nd : start_axis;
+  int64_t hi = end_axis < 0 ? end_axis + nd : end_axis;
+  if (lo <= hi) lo = std::max<int64_t>(lo, 0), hi = std::min<int64_t>(hi, nd - 1);
+  if (lo > hi) {
+    throw ValueError("[flatten] start_axis must be less than or equal to "
+                     "end_axis.");
+  }
+  int b = static_cast<int>(lo), e = static_cast<int>(hi);
   Shape shape(a.shape().begin(), a.shape().begin() + b);
   std::optional<ReshapeRule> rule;
   ReshapeRule* r = traced(rule);

@@ -19,7 +19,7 @@ std::pair<std::vector<array>, std::vector<int>> vmap_outputs(
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (axes[i] < 0) continue;
     if (axes[i] >= inputs[i].ndim()) {
-      throw IndexError("[vmap] Axis " + std::to_string(axes[i]) +
+      throw AxisError("[vmap] Axis " + std::to_string(axes[i]) +
                        " is out of bounds for an input with " +
                        std::to_string(inputs[i].ndim()) + " dimensions.");
     }

@@ -261,3 +261,64 @@ def test_transform_arguments_are_type_checked():
         mx.jvp(lambda a: a, [mx.array(1.0)], mx.array(1.0))
     with pytest.raises(TypeError):
         mx.grad(3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: mx.sum(mx.ones((2, 3)), axis=5),
+        lambda: mx.cumsum(mx.ones((2, 3)), axis=-3),
+        lambda: mx.transpose(mx.ones((2, 3)), (0, 2)),
+        lambda: mx.split(mx.ones((2, 3)), 2, axis=3),
+        lambda: mx.moveaxis(mx.ones((2, 3)), 0, 5),
+        lambda: mx.ones((2,))[0, 0],
+        lambda: mx.array(1.0)[0],
+        lambda: mx.ones((2,))["a"],
+        lambda: mx.ones((2,))[mx.array([0.5])],
+    ],
+)
+def test_axis_and_index_argument_errors_are_value_and_index_errors(call):
+    # numpy's AxisError convention: catchable as ValueError or IndexError.
+    for kind in (ValueError, IndexError):
+        with pytest.raises(kind):
+            call()
+
+
+def test_dtype_errors_are_also_runtime_errors():
+    for kind in (TypeError, ValueError, RuntimeError):
+        with pytest.raises(kind):
+            mx.left_shift(mx.ones(2), 1)
+
+
+@pytest.mark.parametrize(
+    "start, end, shape",
+    [(0, 5, (24,)), (-5, 1, (6, 4)), (0, -1, (24,)), (1, 1, (2, 3, 4))],
+)
+def test_flatten_clips_axes(start, end, shape):
+    assert mx.ones((2, 3, 4)).flatten(start, end).shape == shape
+
+
+@pytest.mark.parametrize("start, end", [(1, 0), (5, 6), (-1, -2)])
+def test_flatten_rejects_empty_ranges(start, end):
+    with pytest.raises(ValueError):
+        mx.flatten(mx.ones((2, 3, 4)), start, end)
+
+
+def test_cross_of_two_vectors_and_norm_axes():
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])
+    want = np.cross(np.append(a, 0.0), b)
+    np.testing.assert_allclose(np.array(mx.linalg.cross(mx.array(a), mx.array(b))), want)
+    np.testing.assert_allclose(
+        np.array(mx.linalg.cross(mx.array(a), mx.array(a[::-1]))),
+        np.cross(np.append(a, 0.0), np.append(a[::-1], 0.0)),
+    )
+    with pytest.raises(ValueError):
+        mx.linalg.cross(mx.ones(4), mx.ones(4))
+    with pytest.raises(ValueError):
+        mx.linalg.norm(mx.ones((2, 2, 2)), ord=2)
+    x = np.random.default_rng(1).standard_normal((2, 3, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        np.array(mx.linalg.norm(mx.array(x), ord="fro", axis=(1, 2))),
+        np.linalg.norm(x, ord="fro", axis=(1, 2)),
+        rtol=1e-5,
+    )

@@ -136,7 +136,13 @@ def test_vecdot_contracted_axis_must_match():
 def test_dynamic_slice_and_update():
     x = mx.array(A)
     start = mx.array([1, 2])
-    check(mx.slice(x, start, (1, 2), (2, 2)), A[:, 1:3, 2:4])
+    # slice_size is the whole output shape; axes not in `axes` start at 0.
+    check(mx.slice(x, start, (1, 2), (A.shape[0], 2, 2)), A[:, 1:3, 2:4])
+    check(mx.slice(x, mx.array(1), (1,), (1, 2, 3)), A[:1, 1:3, :3])
+    with pytest.raises(ValueError):
+        mx.slice(x, start, (1, 2), (2, 2))
+    with pytest.raises(IndexError):
+        mx.eval(mx.slice(x, mx.array([A.shape[1] - 1]), (1,), (1, 2, 1)))
     upd = mx.ones((2, 2, 2))
     out = mx.slice_update(x, upd, start, (1, 2))
     want = A.copy()

@@ -66,5 +66,9 @@ def test_errors():
         mx.fft.irfftn(mx.array(3.0))
     with pytest.raises(ValueError):
         mx.fft.fftfreq(0)
-    with pytest.raises(ValueError):
-        mx.fft.rfft(mx.array([1j]))
+
+def test_rfft_casts_complex_input_to_real():
+    # Documented: a complex input is silently cast to a real type.
+    z = np.array([1 + 2j, 3 - 1j, -2 + 0.5j, 0.25j], np.complex64)
+    got = mx.fft.rfft(mx.array(z))
+    np.testing.assert_allclose(np.array(got), np.fft.rfft(z.real), rtol=1e-5, atol=1e-5)
