@@ -187,7 +187,7 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
     }
     array idx = PyLong_Check(h.ptr()) ? array(nb::cast<int64_t>(h)) : to_array(h);
     if (idx.dtype() == bool_) {
-      throw IndexError("[index] Boolean arrays can index only as a single mask "
+      throw AxisError("[index] Boolean arrays can index only as a single mask "
                        "in assignment (a[mask] = value); reading with a mask "
                        "would give a data-dependent shape.");
     }
