@@ -214,7 +214,20 @@ void init_array(nb::module_& m) {
 
   nb::class_<array> cls(m, "array", nb::type_slots(array_slots),
                         nb::is_weak_referenceable(),
-                        "An N-dimensional array, evaluated lazily.");
+                        "An N-dimensional array, evaluated lazily.\n\n"
+                        "Operations on arrays record a graph; values are "
+                        "computed when needed (printing, :func:`eval`, "
+                        "``item()``, conversion to numpy).\n\n"
+                        "Args:\n"
+                        "    val (scalar, list, tuple, array or buffer): The "
+                        "data: a Python scalar, nested sequences, another "
+                        "array, a numpy array or any object with the buffer "
+                        "protocol or ``__mlx_array__``.\n"
+                        "    dtype (Dtype, optional): The element type. By "
+                        "default it is inferred: bool, int32 (int64 for "
+                        "ints beyond its range), float32 or complex64 for "
+                        "Python values; numpy arrays keep their dtype, "
+                        "except that float64 becomes float32.");
   cls.def("__init__",
           [](array* self, nb::handle val, DtypeArg dtype) {
             new (self) array(to_array(val, to_dtype(dtype)));
@@ -234,10 +247,19 @@ void init_array(nb::module_& m) {
                    "The array with its axes reversed.")
       .def("item", [](const array& a) { return to_scalar(a); },
            nb::sig("def item(self) -> bool | int | float | complex"),
-           "The value of a one-element array as a Python scalar.")
+           "The value of a one-element array as a Python scalar.\n\n"
+           "The array is evaluated first.\n\n"
+           "Returns:\n"
+           "    bool, int, float or complex: The value, in the Python type "
+           "matching the dtype.")
       .def("tolist", [](const array& a) { return to_list(a); },
            nb::sig("def tolist(self) -> typing.Any"),
-           "The array as nested Python lists.")
+           "Convert the array to nested Python lists.\n\n"
+           "The array is evaluated first. A 0-d array gives a plain "
+           "scalar.\n\n"
+           "Returns:\n"
+           "    list or scalar: Nested lists of Python scalars, one level "
+           "per axis.")
       .def("__repr__", [](const array& a) { return format_array(a); })
       .def("__format__", [](const array& a, const std::string& spec) {
         if (spec.empty()) return format_array(a);
@@ -307,7 +329,10 @@ void init_array(nb::module_& m) {
       .def("__deepcopy__", [](const array& a, nb::handle) { return contiguous(a); })
       .def("__getstate__", [](const array& a) {
         array c = contiguous(a);
-        c.eval();
+        {
+          nb::gil_scoped_release release;
+          c.eval();
+        }
         nb::list shape;
         for (auto d : c.shape()) shape.append(d);
         return nb::make_tuple(nb::bytes(c.data<char>(), c.nbytes()),
@@ -321,10 +346,23 @@ void init_array(nb::module_& m) {
       })
       .def("astype",
            [](const array& a, Dtype d, StreamArg s) { return astype(a, d, to_sod(s)); },
-           "dtype"_a, "stream"_a.none() = nb::none(), "The array converted to dtype.")
+           "dtype"_a, "stream"_a.none() = nb::none(),
+           "Convert the array to another dtype. See :func:`astype`.\n\n"
+           "Args:\n"
+           "    dtype (Dtype): The target element type.\n"
+           "    stream (Stream, optional): Stream or device to run on.\n\n"
+           "Returns:\n"
+           "    array: The converted array.")
       .def("view",
            [](const array& a, Dtype d, StreamArg s) { return view(a, d, to_sod(s)); },
-           "dtype"_a, "stream"_a.none() = nb::none(), "The same bytes seen as dtype.");
+           "dtype"_a, "stream"_a.none() = nb::none(),
+           "Reinterpret the array's bytes as another dtype. See "
+           ":func:`view`.\n\n"
+           "Args:\n"
+           "    dtype (Dtype): The element type to read the bytes as.\n"
+           "    stream (Stream, optional): Stream or device to run on.\n\n"
+           "Returns:\n"
+           "    array: The same bytes seen as ``dtype``.");
 
 #define EMBER_BINARY_OPERATOR(py, fn)                                    \
   cls.def("__" py "__", &binop<fn>);                                     \

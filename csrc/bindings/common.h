@@ -32,6 +32,22 @@ EMBER_ARG_TYPE(DtypeArg, "mlx.core.Dtype")
 EMBER_ARG_TYPE(IntsArg, "int | collections.abc.Sequence[int]")
 #undef EMBER_ARG_TYPE
 
+// A Python object owned from C++: the graph may drop it while evaluating
+// with the GIL released, so the reference is released under the GIL (and
+// left alone once the interpreter is gone).
+struct PyRef {
+  nb::object obj;
+  explicit PyRef(nb::handle h) : obj(nb::borrow(h)) {}
+  ~PyRef() {
+    if (!Py_IsInitialized()) {
+      obj.release();
+      return;
+    }
+    nb::gil_scoped_acquire gil;
+    obj.reset();
+  }
+};
+
 // None, a Stream, a Device or a DeviceType.
 StreamOrDevice to_sod(nb::handle h);
 // Any array-like (array, scalar, nested sequence, buffer-protocol object).
@@ -67,6 +83,7 @@ void init_quantized(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_export(nb::module_& m);
 void init_compile(nb::module_& m);
+void init_io(nb::module_& m);
 void init_indexing(nb::module_& m, nb::class_<array>& cls);
 void init_indexing_ops(nb::module_& m);
 void init_array_methods(nb::class_<array>& cls);

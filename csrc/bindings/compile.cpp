@@ -65,12 +65,18 @@ void init_compile(nb::module_& m) {
       "Marks the end of the innermost compile trace on this thread.");
   m.def("_compile_enabled", &compile_enabled, "Whether compile is enabled.");
   m.def("disable_compile", [] { set_compile_enabled(false); },
-        "Turns compile off for the whole process: compiled functions then run "
-        "their Python body on every call (handy for printing inside them). "
-        "Starting Python with ``MLX_DISABLE_COMPILE`` set has the same effect.");
+        "Turn compilation off for the whole process.\n\n"
+        "Functions wrapped by :func:`compile` then run their Python body "
+        "on every call (handy for printing inside them). Starting Python "
+        "with ``MLX_DISABLE_COMPILE`` set has the same effect.\n\n"
+        "Returns:\n"
+        "    None");
   m.def("enable_compile", [] { set_compile_enabled(true); },
-        "Turns compile back on, whether it was turned off by disable_compile "
-        "or by the ``MLX_DISABLE_COMPILE`` environment variable.");
+        "Turn compilation back on.\n\n"
+        "This undoes :func:`disable_compile` and also overrides the "
+        "``MLX_DISABLE_COMPILE`` environment variable.\n\n"
+        "Returns:\n"
+        "    None");
 }
 
 }  // namespace ember::py

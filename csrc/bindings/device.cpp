@@ -79,7 +79,12 @@ void init_device(nb::module_& m) {
   m.attr("cpu") = nb::cast(Device::Type::cpu);
   m.attr("gpu") = nb::cast(Device::Type::gpu);
 
-  nb::class_<Device>(m, "Device", "A device to run operations on.")
+  nb::class_<Device>(m, "Device",
+                     "A device to run operations on.\n\n"
+                     "Args:\n"
+                     "    type (DeviceType): ``mx.cpu`` or ``mx.gpu``.\n"
+                     "    index (int, optional): Which device of that type. "
+                     "Default: ``0``.")
       .def("__init__",
            [](Device* self, Device::Type t, int index) {
              new (self) Device{t, index};
@@ -116,17 +121,41 @@ void init_device(nb::module_& m) {
                s == nb::cast<ThreadLocalStream>(o);
       });
 
-  m.def("default_device", &default_device, "The default device.");
+  m.def("default_device", &default_device,
+        "The device that operations run on when no stream is given.\n\n"
+        "Returns:\n"
+        "    Device: The default device (the CPU in this build).");
   m.def("set_default_device",
         [](nb::handle d) { set_default_device(to_device(d)); }, "device"_a,
-        "Set the default device.");
+        "Set the device that operations run on when no stream is given.\n\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The new default; it must be "
+        "available.\n\n"
+        "Returns:\n"
+        "    None");
   m.def("default_stream",
         [](nb::handle d) { return default_stream(to_device(d)); }, "device"_a,
-        "The default stream of a device.");
+        "The stream that operations on a device use by default.\n\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device.\n\n"
+        "Returns:\n"
+        "    Stream: Its default stream.");
   m.def("set_default_stream", &set_default_stream, "stream"_a,
-        "Set the default stream (and device).");
+        "Make a stream the default for operations on this thread.\n\n"
+        "It takes precedence over the default device until "
+        ":func:`clear_streams` is called. Other threads are not affected."
+        "\n\n"
+        "Args:\n"
+        "    stream (Stream): The new default stream.\n\n"
+        "Returns:\n"
+        "    None");
   m.def("new_stream", [](nb::handle d) { return new_stream(to_device(d)); },
-        "device"_a, "Make a new stream on a device.");
+        "device"_a,
+        "Create a new stream on a device.\n\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device it runs on.\n\n"
+        "Returns:\n"
+        "    Stream: The new stream.");
   m.def("new_thread_local_stream",
         [](nb::handle d) { return new_thread_local_stream(to_device(d)); },
         "device"_a,
@@ -144,11 +173,26 @@ void init_device(nb::module_& m) {
         "Returns:\n"
         "    Stream: the new stream.");
   m.def("clear_streams", &clear_streams,
-        "Forget this thread's choice of default stream.");
+        "Forget this thread's default stream.\n\n"
+        "Operations then use the default stream of the default device "
+        "again.\n\n"
+        "Returns:\n"
+        "    None");
   m.def("is_available", [](nb::handle d) { return is_available(to_device(d)); },
-        "device"_a, "Whether a device is available.");
+        "device"_a,
+        "Whether a device can run operations in this build.\n\n"
+        "Args:\n"
+        "    device (Device or DeviceType): The device to check.\n\n"
+        "Returns:\n"
+        "    bool: ``True`` for the CPU; ``False`` for the GPU, which this "
+        "build lacks.");
   m.def("device_count", [](Device::Type t) { return device_count(t); },
-        "device_type"_a, "Number of devices of a type.");
+        "device_type"_a,
+        "The number of available devices of a type.\n\n"
+        "Args:\n"
+        "    device_type (DeviceType): ``mx.cpu`` or ``mx.gpu``.\n\n"
+        "Returns:\n"
+        "    int: How many there are (1 CPU, 0 GPUs here).");
   m.def("device_info",
         [](nb::handle d) {
           Device dev = d.is_none() ? default_device() : to_device(d);
@@ -171,8 +215,13 @@ void init_device(nb::module_& m) {
           if (e) std::rethrow_exception(e);
         },
         "stream"_a.none() = nb::none(),
-        "Wait for the work on a stream to finish, raising any error of an "
-        "earlier async_eval.");
+        "Wait for the work queued on a stream to finish.\n\n"
+        "An error from an earlier :func:`async_eval` is raised here.\n\n"
+        "Args:\n"
+        "    stream (Stream, optional): The stream to wait for. By default "
+        "the default stream.\n\n"
+        "Returns:\n"
+        "    None");
 
   nb::class_<StreamContext>(m, "StreamContext",
                             "A context manager setting the default stream.")
@@ -204,47 +253,129 @@ void init_device(nb::module_& m) {
         "Returns:\n"
         "    StreamContext: use it in a ``with`` statement.");
 
-  m.def("get_active_memory", &get_active_memory, "Bytes in use by arrays.");
-  m.def("get_peak_memory", &get_peak_memory, "Peak bytes in use.");
-  m.def("reset_peak_memory", &reset_peak_memory, "Reset the peak to zero.");
-  m.def("get_cache_memory", &get_cache_memory, "Bytes held in the cache.");
-  m.def("get_memory_limit", &get_memory_limit, "The memory limit in bytes.");
+  m.def("get_active_memory", &get_active_memory,
+        "The memory currently held by arrays.\n\n"
+        "Memory kept in the allocator's cache for reuse is not included "
+        "(see :func:`get_cache_memory`).\n\n"
+        "Returns:\n"
+        "    int: The number of bytes.");
+  m.def("get_peak_memory", &get_peak_memory,
+        "The largest amount of memory held by arrays at any one time.\n\n"
+        "Counted since the program started or since the last "
+        ":func:`reset_peak_memory`.\n\n"
+        "Returns:\n"
+        "    int: The number of bytes.");
+  m.def("reset_peak_memory", &reset_peak_memory,
+        "Reset the peak memory count to zero.\n\n"
+        "Returns:\n"
+        "    None");
+  m.def("get_cache_memory", &get_cache_memory,
+        "The memory the allocator keeps cached for reuse.\n\n"
+        "Returns:\n"
+        "    int: The number of bytes.");
+  m.def("get_memory_limit", &get_memory_limit,
+        "The memory limit (a guideline, not a hard cap).\n\n"
+        "Returns:\n"
+        "    int: The limit in bytes.");
   m.def("set_memory_limit", &set_memory_limit, "limit"_a,
-        "Set the memory limit (a guideline); returns the previous one.");
+        "Set the memory limit.\n\n"
+        "The limit is a guideline for how much memory arrays should use, "
+        "not a hard cap.\n\n"
+        "Args:\n"
+        "    limit (int): The new limit in bytes.\n\n"
+        "Returns:\n"
+        "    int: The previous limit in bytes.");
   m.def("set_cache_limit", &set_cache_limit, "limit"_a,
-        "Set the cache limit; returns the previous one.");
+        "Set how much freed memory the allocator may keep for reuse.\n\n"
+        "The cache is trimmed to the new limit at once; 0 turns caching "
+        "off.\n\n"
+        "Args:\n"
+        "    limit (int): The new cache limit in bytes.\n\n"
+        "Returns:\n"
+        "    int: The previous limit in bytes.");
   m.def("set_wired_limit", &set_wired_limit, "limit"_a,
-        "Set the wired limit (no effect on Linux); returns the previous one.");
-  m.def("clear_cache", &clear_cache, "Free the cached buffers.");
+        "Set the wired memory limit.\n\n"
+        "On Apple silicon this bounds memory kept resident for the GPU; "
+        "here the value is only recorded.\n\n"
+        "Args:\n"
+        "    limit (int): The new limit in bytes.\n\n"
+        "Returns:\n"
+        "    int: The previous limit in bytes.");
+  m.def("clear_cache", &clear_cache,
+        "Release the memory held in the allocator's cache.\n\n"
+        "Returns:\n"
+        "    None");
 
   auto metal = m.def_submodule("metal", "Apple's Metal backend (not on Linux).");
   metal.def("is_available", [] { return false; },
-            "Whether Metal is available (never, on Linux).");
+            "Whether the Metal backend is available.\n\n"
+            "Returns:\n"
+            "    bool: Always ``False``: Metal exists only on Apple "
+            "platforms.");
   metal.def("device_info", [] { return nb::dict(); },
-            "Metal device information: empty, as there is no Metal device.");
+            "Information about the Metal device.\n\n"
+            "Returns:\n"
+            "    dict: An empty dict, as there is no Metal device.");
   // MLX keeps these older names in mx.metal; they report the same memory.
-  metal.def("get_active_memory", &get_active_memory, "See mx.get_active_memory.");
-  metal.def("get_peak_memory", &get_peak_memory, "See mx.get_peak_memory.");
-  metal.def("reset_peak_memory", &reset_peak_memory, "See mx.reset_peak_memory.");
-  metal.def("get_cache_memory", &get_cache_memory, "See mx.get_cache_memory.");
+  metal.def("get_active_memory", &get_active_memory,
+            "Older name of :func:`mlx.core.get_active_memory`.\n\n"
+            "Returns:\n"
+            "    int: The bytes held by arrays.");
+  metal.def("get_peak_memory", &get_peak_memory,
+            "Older name of :func:`mlx.core.get_peak_memory`.\n\n"
+            "Returns:\n"
+            "    int: The peak bytes held by arrays.");
+  metal.def("reset_peak_memory", &reset_peak_memory,
+            "Older name of :func:`mlx.core.reset_peak_memory`.\n\n"
+            "Returns:\n"
+            "    None");
+  metal.def("get_cache_memory", &get_cache_memory,
+            "Older name of :func:`mlx.core.get_cache_memory`.\n\n"
+            "Returns:\n"
+            "    int: The bytes held in the allocator's cache.");
   metal.def("set_memory_limit", &set_memory_limit, "limit"_a,
-            "See mx.set_memory_limit.");
+            "Older name of :func:`mlx.core.set_memory_limit`.\n\n"
+            "Args:\n"
+            "    limit (int): The new limit in bytes.\n\n"
+            "Returns:\n"
+            "    int: The previous limit in bytes.");
   metal.def("set_cache_limit", &set_cache_limit, "limit"_a,
-            "See mx.set_cache_limit.");
+            "Older name of :func:`mlx.core.set_cache_limit`.\n\n"
+            "Args:\n"
+            "    limit (int): The new cache limit in bytes.\n\n"
+            "Returns:\n"
+            "    int: The previous limit in bytes.");
   metal.def("set_wired_limit", &set_wired_limit, "limit"_a,
-            "See mx.set_wired_limit.");
-  metal.def("clear_cache", &clear_cache, "See mx.clear_cache.");
+            "Older name of :func:`mlx.core.set_wired_limit`.\n\n"
+            "Args:\n"
+            "    limit (int): The new limit in bytes.\n\n"
+            "Returns:\n"
+            "    int: The previous limit in bytes.");
+  metal.def("clear_cache", &clear_cache,
+            "Older name of :func:`mlx.core.clear_cache`.\n\n"
+            "Returns:\n"
+            "    None");
   metal.def("start_capture",
             [](const std::string&) {
               throw std::runtime_error("[metal.start_capture] Metal is not "
                                  "available on this machine.");
             },
-            "path"_a, "Start a Metal GPU capture (raises: no Metal here).");
+            "path"_a,
+            "Start recording a Metal GPU trace.\n\n"
+            "Always raises ``RuntimeError`` here, as there is no Metal.\n\n"
+            "Args:\n"
+            "    path (str): Where the trace would be written.\n\n"
+            "Returns:\n"
+            "    None");
   metal.def("stop_capture", [] {},
-            "Stop a Metal GPU capture (nothing to stop without Metal).");
+            "Stop recording a Metal GPU trace (nothing to stop here).\n\n"
+            "Returns:\n"
+            "    None");
   auto cuda = m.def_submodule("cuda", "The CUDA backend.");
   cuda.def("is_available", [] { return false; },
-           "Whether the CUDA backend is available (not in this build).");
+           "Whether the CUDA backend is available.\n\n"
+           "Returns:\n"
+           "    bool: Always ``False`` in this build.");
 }
 
 }  // namespace ember::py

@@ -108,7 +108,19 @@ void init_dtype(nb::module_& m) {
         return issubdtype(nb::cast<DtypeCategory>(a), nb::cast<DtypeCategory>(b));
       },
       "arg1"_a, "arg2"_a,
-      "Whether the first dtype or category is a sub-type of the second.");
+      "Whether a dtype or category falls under another in the type "
+      "hierarchy.\n\n"
+      "The categories nest as ``generic`` > ``number`` > ``integer`` "
+      "(``signedinteger``, ``unsignedinteger``) and ``inexact`` "
+      "(``floating``, ``complexfloating``); booleans are only "
+      "``generic``. A dtype is a sub-type of itself and of the categories "
+      "that contain it; a category is never a sub-type of a dtype.\n\n"
+      "Args:\n"
+      "    arg1 (Dtype or DtypeCategory): The type to test.\n"
+      "    arg2 (Dtype or DtypeCategory): The dtype or category to test "
+      "against.\n\n"
+      "Returns:\n"
+      "    bool: Whether ``arg1`` is ``arg2`` or falls under it.");
 
   m.def("can_cast",
         [](nb::handle from, Dtype to) {
@@ -117,8 +129,16 @@ void init_dtype(nb::module_& m) {
           return promote_types(f, to) == to;
         },
         "from_"_a, "to"_a,
-        "Whether values of one dtype convert to another without loss of "
-        "range (the promotion of the two is the target).");
+        "Whether a dtype converts to another safely.\n\n"
+        "The conversion is safe when promoting the two dtypes together "
+        "gives the target, so no value of the source is out of the "
+        "target's range.\n\n"
+        "Args:\n"
+        "    from_ (Dtype or array): The source dtype, or an array (or "
+        "scalar) whose dtype is used.\n"
+        "    to (Dtype): The target dtype.\n\n"
+        "Returns:\n"
+        "    bool: Whether the conversion is safe.");
   m.def("isdtype",
         [](Dtype d, nb::handle kind) {
           auto matches = [&](nb::handle k) {
@@ -143,10 +163,24 @@ void init_dtype(nb::module_& m) {
           return matches(kind);
         },
         "dtype"_a, "kind"_a,
-        "Whether a dtype is of a kind (a dtype, an array-API kind name such "
-        "as 'integral', or a tuple of these).");
+        "Whether a dtype is of a given kind, as the array API defines it.\n\n"
+        "Args:\n"
+        "    dtype (Dtype): The dtype to test.\n"
+        "    kind (Dtype, str or tuple): A dtype (exact match), a kind name "
+        "(``\"bool\"``, ``\"signed integer\"``, ``\"unsigned integer\"``, "
+        "``\"integral\"``, ``\"real floating\"``, ``\"complex "
+        "floating\"`` or ``\"numeric\"``), or a tuple of these (any may "
+        "match).\n\n"
+        "Returns:\n"
+        "    bool: Whether ``dtype`` is of the kind.");
 
-  nb::class_<FInfo>(m, "finfo", "Limits of a floating point type.")
+  nb::class_<FInfo>(m, "finfo",
+                    "Limits of a floating point type.\n\n"
+                    "The attributes are ``min`` and ``max`` (the finite "
+                    "extremes), ``eps`` (the gap between 1 and the next "
+                    "value), ``smallest_normal``, ``bits`` and ``dtype``.\n\n"
+                    "Args:\n"
+                    "    dtype (Dtype): A floating point dtype.")
       .def("__init__", [](FInfo* self, Dtype d) { new (self) FInfo(finfo(d)); })
       .def_ro("min", &FInfo::min)
       .def_ro("max", &FInfo::max)
@@ -162,7 +196,11 @@ void init_dtype(nb::module_& m) {
                ", max=" + std::to_string(f.max) +
                ", dtype=" + dtype_name(f.dtype) + ")";
       });
-  nb::class_<IInfo>(m, "iinfo", "Limits of an integer type.")
+  nb::class_<IInfo>(m, "iinfo",
+                    "Limits of an integer type.\n\n"
+                    "The attributes are ``min``, ``max`` and ``dtype``.\n\n"
+                    "Args:\n"
+                    "    dtype (Dtype): An integer dtype.")
       .def("__init__", [](IInfo* self, Dtype d) { new (self) IInfo(iinfo(d)); })
       .def_ro("min", &IInfo::min)
       .def_ro("max", &IInfo::max)

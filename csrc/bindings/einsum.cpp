@@ -12,7 +12,19 @@ void init_einsum(nb::module_& m) {
           return einsum(subscripts, ops, to_sod(s));
         },
         "subscripts"_a, "operands"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
-        "Einstein summation over the operands' subscripts.");
+        "Einstein summation.\n\n"
+        "Each operand's axes are labelled by letters in ``subscripts``, "
+        "e.g. ``\"ij,jk->ik\"`` for a matrix product. Labels missing "
+        "from the output (after ``->``) are summed over; without ``->`` "
+        "the output has the labels that appear once, in alphabetical "
+        "order. ``...`` stands for broadcast axes. The contraction order "
+        "is chosen as :func:`einsum_path` reports.\n\n"
+        "Args:\n"
+        "    subscripts (str): The labels of the operands and the output.\n"
+        "    *operands (array): The input arrays.\n"
+        "    stream (Stream, optional): Stream or device to run on.\n\n"
+        "Returns:\n"
+        "    array: The result.");
   m.def("einsum_path",
         [](const std::string& subscripts, nb::args operands) {
           std::vector<array> ops;
@@ -27,7 +39,16 @@ void init_einsum(nb::module_& m) {
           return nb::make_tuple(l, desc);
         },
         "subscripts"_a, "operands"_a,
-        "The contraction order einsum uses, and a description of it.");
+        "The order in which :func:`einsum` contracts its operands.\n\n"
+        "Args:\n"
+        "    subscripts (str): The labels of the operands and the output, "
+        "as for :func:`einsum`.\n"
+        "    *operands (array): The input arrays (only their shapes "
+        "matter).\n\n"
+        "Returns:\n"
+        "    tuple(list(tuple(int, ...)), str): The contraction path, one "
+        "tuple of operand positions per step, and a readable description "
+        "of it.");
 }
 
 }  // namespace ember::py

@@ -55,4 +55,5 @@ NB_MODULE(core, m) {
   py::init_fast(m);
   py::init_export(m);
   py::init_compile(m);
+  py::init_io(m);
 }

@@ -127,7 +127,9 @@ void init_printoptions(nb::module_& m) {
         "Set how arrays print.\n\n"
         "Args:\n"
         "    precision (int): Decimals printed for floats; -1 (the default)\n"
-        "        prints up to six significant digits.");
+        "        prints up to six significant digits.\n\n"
+        "Returns:\n"
+        "    None");
   m.def("get_printoptions", [] { return PrintOptions{print_precision}; },
         "The current print options.\n\n"
         "Returns:\n"

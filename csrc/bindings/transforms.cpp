@@ -48,17 +48,6 @@ std::vector<array> to_arrays_list(nb::handle seq, const char* what) {
   return out;
 }
 
-// A Python object owned from C++: the graph may drop it while evaluating
-// with the GIL released, so the reference is released under the GIL.
-struct PyRef {
-  nb::object obj;
-  explicit PyRef(nb::handle h) : obj(nb::borrow(h)) {}
-  ~PyRef() {
-    nb::gil_scoped_acquire gil;
-    obj.reset();
-  }
-};
-
 // Python callables (or None) as the C++ rules of a custom function.
 CustomRules make_rules(nb::handle vjp_fn, nb::handle jvp_fn, nb::handle vmap_fn) {
   CustomRules rules;
@@ -124,7 +113,17 @@ void init_transforms(nb::module_& m) {
           return to_list(out);
         },
         "inputs"_a, "dependencies"_a,
-        "The inputs unchanged, but evaluated only after the dependencies.");
+        "Tie arrays to others they must be computed after.\n\n"
+        "The returned arrays have the values of ``inputs``, but evaluating "
+        "them also evaluates ``dependencies`` first. Useful to keep side "
+        "effects (such as a distributed send) in the graph.\n\n"
+        "Args:\n"
+        "    inputs (array or list(array)): The arrays to return.\n"
+        "    dependencies (array or list(array)): The arrays they should "
+        "depend on.\n\n"
+        "Returns:\n"
+        "    array or list(array): The inputs (an array for an array, a "
+        "list for a list), now depending on ``dependencies``.");
   m.def("_vjp_flat",
         [](nb::callable f, std::vector<array> primals, std::vector<array> cts) {
           auto [outs, grads] = vjp(wrap(f), primals, cts);

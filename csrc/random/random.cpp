@@ -3,11 +3,11 @@
 #include "random/random.h"
 
 #include <cmath>
-#include <limits>
 
 #include "core/errors.h"
-#include "transforms/export.h"
 #include "linalg/linalg.h"
+#include "ops/scan.h"
+#include "transforms/export.h"
 
 namespace ember::random {
 
@@ -37,10 +37,29 @@ void check_float(Dtype dtype, const char* op) {
   }
 }
 
-// Uniform float32 in [0, 1) with 24 random bits each.
-array unit_uniform(const Shape& shape, const array& key, StreamOrDevice s) {
-  array b = right_shift(bits(shape, key, s), array::scalar(8, uint32), s);
-  return multiply(astype(b, float32, s), array::scalar(1.0 / (1 << 24), float32), s);
+// The largest value below 1 in dtype (a real floating type).
+double below_one(Dtype dtype) {
+  if (dtype == float16) return 1.0 - std::ldexp(1.0, -11);
+  if (dtype == bfloat16) return 1.0 - std::ldexp(1.0, -8);
+  if (dtype == float64) return std::nextafter(1.0, 0.0);
+  return 1.0 - std::ldexp(1.0, -24);
+}
+
+// MLX's map from bits to [0, 1): one uint32 per element divided by 2^32 - 1
+// in float32, then rounded to dtype and kept below 1.
+array unit_uniform(const Shape& shape, Dtype dtype, const array& key,
+                   StreamOrDevice s) {
+  array u = divide(astype(bits(shape, key, s), float32, s),
+                   array::scalar(4294967295.0, float32), s);
+  array top = array::scalar(below_one(dtype), dtype);
+  return minimum(astype(u, dtype, s), top, s);
+}
+
+// Uniform float32 in (-1, 1), as MLX draws it for normal and laplace.
+array open_unit_interval(const Shape& shape, const array& key,
+                         StreamOrDevice s) {
+  return uniform(array::scalar(-below_one(float32), float32),
+                 array::scalar(1.0, float32), shape, float32, key, s);
 }
 
 // The two halves of an array of shape `shape` + [2], each of shape `shape`.
@@ -72,6 +91,42 @@ array unit_uniform64(const Shape& shape, const array& key, StreamOrDevice s) {
   return multiply(astype(u, float64, s), array::scalar(std::ldexp(1.0, -53), float64), s);
 }
 
+// Integers in [low, high) from 64 random bits modulo the range: exact for
+// any int64 bounds, with negligible bias.
+array randint64(const array& low, const array& high, const Shape& shape,
+                const array& key, StreamOrDevice s) {
+  auto [hi, lo] = word_pairs(shape, key, s);
+  array r = bitwise_or(left_shift(hi, array::scalar(32, uint64), s), lo, s);
+  array l64 = astype(low, int64, s), h64 = astype(high, int64, s);
+  array range = astype(subtract(h64, l64, s), uint64, s);
+  array nonempty = greater(h64, l64, s);
+  array safe_range = where(nonempty, range, array::scalar(1, uint64), s);
+  array offset = astype(remainder(r, safe_range, s), int64, s);
+  return broadcast_to(where(nonempty, add(l64, offset, s), l64, s), shape, s);
+}
+
+// Samples of one categorical distribution by its CDF, as MLX draws them:
+// weights exp(l - max l) (the indicator of the largest logits when that is
+// infinite), summed in order, searched for uniform fractions of the total.
+array sample_by_cdf(const array& logits, const Shape& out_shape,
+                    const array& key, StreamOrDevice s) {
+  int64_t n = logits.size();
+  array lg = astype(reshape(logits, {n}, s), float32, s);
+  array top = max(lg, {0}, false, s);
+  array inf = array::scalar(INFINITY, float32);
+  array infinite =
+      logical_or(equal(top, inf, s), equal(top, negative(inf, s), s), s);
+  array weights = where(infinite, astype(equal(lg, top, s), float32, s),
+                        exp(subtract(lg, top, s), s), s);
+  array cdf = cumsum(weights, 0, false, true, s);
+  // The last partial sum is the total (MLX sums in the same order), so a
+  // fraction below 1 never looks past the last category.
+  array total = reshape(slice(cdf, {n - 1}, {n}, {1}, s), {}, s);
+  array u = uniform(array::scalar(0.0, float32), array::scalar(1.0, float32),
+                    out_shape, float32, key, s);
+  return searchsorted(cdf, multiply(u, total, s), true, s);
+}
+
 }  // namespace
 
 array key(uint64_t seed) {
@@ -84,7 +139,8 @@ array key(uint64_t seed) {
 array bits(const Shape& shape, const array& key, StreamOrDevice s) {
   check_key(key);
   check_shape(shape, "random.bits");
-  return array(shape, uint32, std::make_shared<RandomBits>(to_stream(s)), {key});
+  return array(shape, uint32, std::make_shared<RandomBits>(to_stream(s), shape),
+               {key});
 }
 
 array split(const array& key, int64_t num, StreamOrDevice s) {
@@ -104,14 +160,21 @@ array uniform(const array& low, const array& high, const Shape& shape,
                      shape_str(low.shape()) + " and " + shape_str(high.shape()) +
                      " do not broadcast to the shape " + shape_str(shape) + ".");
   }
-  Dtype ct = dtype == float64 ? float64 : float32;
-  array u = ct == float64 ? unit_uniform64(shape, key, s) : unit_uniform(shape, key, s);
-  array lo = astype(low, ct, s), hi = astype(high, ct, s);
-  array x = astype(add(lo, multiply(u, subtract(hi, lo, s), s), s), dtype, s);
-  // Rounding to a narrower dtype can land on `high`; keep the bound open.
-  array hi_t = astype(hi, dtype, s);
-  return where(logical_and(greater_equal(x, hi_t, s), less(lo, hi, s), s),
-               astype(lo, dtype, s), x, s);
+  if (dtype == complex64) {
+    return astype(uniform(low, high, shape, float32, key, s), complex64, s);
+  }
+  if (dtype == float64) {
+    // Not in MLX: 53 random bits per element, kept below a high bound.
+    array u = unit_uniform64(shape, key, s);
+    array lo = astype(low, float64, s), hi = astype(high, float64, s);
+    array x = add(lo, multiply(u, subtract(hi, lo, s), s), s);
+    array at_high = logical_and(greater_equal(x, hi, s), less(lo, hi, s), s);
+    return where(at_high, lo, x, s);
+  }
+  // As MLX: lo + (hi - lo) * u, all in dtype.
+  array lo = astype(low, dtype, s);
+  array range = subtract(astype(high, dtype, s), lo, s);
+  return add(multiply(range, unit_uniform(shape, dtype, key, s), s), lo, s);
 }
 
 array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
@@ -126,29 +189,27 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
     }
   }
   if (dtype == complex64) {
-    // Independent real and imaginary parts, each with variance 1/2.
+    // As MLX: erfinv of (-1, 1) uniforms, without the factor sqrt(2), gives
+    // independent real and imaginary parts of variance 1/2 each.
     Shape twice = shape;
     twice.push_back(2);
-    array parts = normal(twice, float32, std::nullopt, std::nullopt, key, s);
-    parts = multiply(parts, array::scalar(M_SQRT1_2, float32), s);
+    array parts = erfinv(open_unit_interval(twice, key, s), s);
     auto [re, im] = split_pairs(parts, shape, s);
     array z = add(astype(re, complex64, s),
                   multiply(astype(im, complex64, s),
                            array(complex64_t(0.0f, 1.0f)), s), s);
-    if (scale) z = multiply(z, astype(*scale, complex64, s), s);
+    if (scale) z = multiply(astype(*scale, complex64, s), z, s);
     if (loc) z = add(z, astype(*loc, complex64, s), s);
     return z;
   }
-  Dtype ct = dtype == float64 ? float64 : float32;
-  // Uniform in the open interval (-1, 1), through the inverse error function.
-  double below_one = ct == float64 ? std::nextafter(1.0, 0.0)
-                                   : static_cast<double>(std::nextafter(1.0f, 0.0f));
-  array u = uniform(array::scalar(-below_one, ct), array::scalar(1.0, ct), shape, ct,
-                    key, s);
-  array x = multiply(erfinv(u, s), array::scalar(M_SQRT2, ct), s);
-  if (scale) x = multiply(x, astype(*scale, ct, s), s);
-  if (loc) x = add(x, astype(*loc, ct, s), s);
-  return astype(x, dtype, s);
+  // As MLX: sqrt(2) erfinv(u) for u uniform in (-1, 1), with erfinv taken in
+  // float32 and the scaling done in dtype.
+  array x = astype(erfinv(open_unit_interval(shape, key, s), s), dtype, s);
+  array factor = array::scalar(M_SQRT2, dtype);
+  if (scale) factor = multiply(factor, astype(*scale, dtype, s), s);
+  x = multiply(factor, x, s);
+  if (loc) x = add(x, astype(*loc, dtype, s), s);
+  return x;
 }
 
 array randint(const array& low, const array& high, const Shape& shape,
@@ -165,16 +226,28 @@ array randint(const array& low, const array& high, const Shape& shape,
     throw ValueError("[random.randint] The bounds do not broadcast to the shape " +
                      shape_str(shape) + ".");
   }
-  // 64 random bits reduced modulo the range: exact bounds, negligible bias.
-  auto [hi, lo] = word_pairs(shape, key, s);
-  array r = bitwise_or(left_shift(hi, array::scalar(32, uint64), s), lo, s);
+  // As MLX: floor(max(u, low)) for u uniform in [low, high) in float32,
+  // clipped to [low, high - 1] in integers (float32 rounding can reach
+  // high); an empty range gives low.
+  array lo = astype(low, float32, s);
+  array u = uniform(lo, astype(high, float32, s), shape, float32, key, s);
+  array value = astype(floor(maximum(u, lo, s), s), int64, s);
   array l64 = astype(low, int64, s), h64 = astype(high, int64, s);
-  array range = astype(subtract(h64, l64, s), uint64, s);
-  array nonempty = greater(h64, l64, s);
-  array safe_range = where(nonempty, range, array::scalar(1, uint64), s);
-  array offset = astype(remainder(r, safe_range, s), int64, s);
-  array value = where(nonempty, add(l64, offset, s), l64, s);
-  return astype(broadcast_to(value, shape, s), dtype, s);
+  array last = subtract(h64, array::scalar(1, int64), s);
+  value = maximum(minimum(value, last, s), l64, s);
+  value = astype(value, dtype, s);
+  if (dtype.size() < 8) return value;
+  // 64-bit bounds that float32 cannot hold (MLX would return rounded
+  // bounds) take an exact draw instead.
+  auto in_float32 = [&](const array& b) {
+    array f = astype(b, float32, s);
+    array limit = array::scalar(std::ldexp(1.0, 63), float32);
+    return logical_and(less(abs(f, s), limit, s),
+                       equal(astype(f, int64, s), astype(b, int64, s), s), s);
+  };
+  array exact = logical_and(in_float32(low), in_float32(high), s);
+  array wide = astype(randint64(low, high, shape, key, s), dtype, s);
+  return where(exact, value, wide, s);
 }
 
 array bernoulli(const array& p, const std::optional<Shape>& shape,
@@ -201,39 +274,43 @@ array truncated_normal(const array& lower, const array& upper,
     throw ValueError("[random.truncated_normal] The bounds do not broadcast to "
                      "the shape " + shape_str(sh) + ".");
   }
-  Dtype ct = dtype == float64 ? float64 : float32;
+  Dtype ct = dtype == complex64 ? float32 : dtype;
   array lo = astype(lower, ct, s), hi = astype(upper, ct, s);
-  // Inverse CDF between Phi(lower) and Phi(upper), in erf terms.
-  array inv_sqrt2 = array::scalar(M_SQRT1_2, ct);
-  array a = erf(multiply(lo, inv_sqrt2, s), s), b = erf(multiply(hi, inv_sqrt2, s), s);
-  array u = uniform(array::scalar(0.0, ct), array::scalar(1.0, ct), sh, ct, key, s);
-  array v = add(a, multiply(u, subtract(b, a, s), s), s);
-  array x = multiply(erfinv(v, s), array::scalar(M_SQRT2, ct), s);
-  x = maximum(minimum(x, hi, s), lo, s);
-  return astype(x, dtype, s);
+  // As MLX, all in dtype: the inverse CDF between Phi(lower) and
+  // Phi(upper), in erf terms, clipped to the bounds.
+  array sqrt2 = array::scalar(M_SQRT2, ct);
+  array a = erf(divide(lo, sqrt2, s), s), b = erf(divide(hi, sqrt2, s), s);
+  array x = multiply(sqrt2, erfinv(uniform(a, b, sh, ct, key, s), s), s);
+  return astype(maximum(minimum(hi, x, s), lo, s), dtype, s);
 }
 
 array gumbel(const Shape& shape, Dtype dtype, const array& key, StreamOrDevice s) {
   check_float(dtype, "random.gumbel");
-  Dtype ct = dtype == float64 ? float64 : float32;
-  double tiny = ct == float64 ? std::numeric_limits<double>::min()
-                              : std::numeric_limits<float>::min();
-  array u = uniform(array::scalar(tiny, ct), array::scalar(1.0, ct), shape, ct, key, s);
-  return astype(negative(log(negative(log(u, s), s), s), s), dtype, s);
+  // As MLX: -log(-log(u)) for u uniform in [0, 1), in dtype.
+  Dtype ct = dtype == complex64 ? float32 : dtype;
+  array u = uniform(array::scalar(0.0, ct), array::scalar(1.0, ct), shape, ct,
+                    key, s);
+  // MLX takes the logs with libm's logf; a float64 log rounded to dtype
+  // agrees with it far more often than Ember's vectorized float32 log.
+  auto log_in_ct = [&](const array& x) {
+    return astype(log(astype(x, float64, s), s), ct, s);
+  };
+  return astype(negative(log_in_ct(negative(log_in_ct(u), s)), s), dtype, s);
 }
 
 array laplace(const Shape& shape, Dtype dtype, double loc, double scale,
               const array& key, StreamOrDevice s) {
   check_float(dtype, "random.laplace");
+  // As MLX: the inverse CDF sign(u) log(1 - |u|) of a float32 uniform in
+  // (-1, 1), taken in float64 for float64, then scaled in dtype.
   Dtype ct = dtype == float64 ? float64 : float32;
-  double below_one = ct == float64 ? std::nextafter(1.0, 0.0)
-                                   : static_cast<double>(std::nextafter(1.0f, 0.0f));
-  array u = uniform(array::scalar(-below_one, ct), array::scalar(1.0, ct), shape, ct,
-                    key, s);
-  // Inverse CDF: loc - scale * sign(u) * log(1 - |u|).
+  array u = astype(open_unit_interval(shape, key, s), ct, s);
   array x = multiply(sign(u, s), log1p(negative(abs(u, s), s), s), s);
-  x = subtract(array::scalar(loc, ct), multiply(array::scalar(scale, ct), x, s), s);
-  return astype(x, dtype, s);
+  x = astype(x, dtype, s);
+  // MLX takes loc and scale as float32.
+  array sc = array::scalar(static_cast<float>(scale), dtype);
+  array lc = array::scalar(static_cast<float>(loc), dtype);
+  return add(multiply(sc, x, s), lc, s);
 }
 
 array categorical(const array& logits, int64_t axis,
@@ -247,34 +324,40 @@ array categorical(const array& logits, int64_t axis,
   }
   Shape batch = logits.shape();
   batch.erase(batch.begin() + ax);
-  array lg = logits;
-  Shape sample_shape;
-  if (num_samples) {
-    if (*num_samples < 0) {
-      throw ValueError("[random.categorical] num_samples must be non-negative.");
-    }
-    // Samples go last; the category axis moves after them.
-    lg = expand_dims(moveaxis(logits, ax, -1, s), {-2}, s);
-    sample_shape = batch;
-    sample_shape.push_back(*num_samples);
-    Shape full_shape = sample_shape;
-    full_shape.push_back(logits.shape()[ax]);
-    lg = broadcast_to(lg, full_shape, s);
-    array g = gumbel(full_shape, float32, key, s);
-    return argmax(add(astype(lg, float32, s), g, s), -1, false, s);
+  if (num_samples && *num_samples < 0) {
+    throw ValueError("[random.categorical] num_samples must be non-negative.");
   }
-  sample_shape = shape.value_or(batch);
-  if (broadcast_shapes(batch, sample_shape, "random.categorical") != sample_shape) {
-    throw ValueError("[random.categorical] shape " + shape_str(sample_shape) +
+  if (shape && broadcast_shapes(batch, *shape, "random.categorical") != *shape) {
+    throw ValueError("[random.categorical] shape " + shape_str(*shape) +
                      " is not compatible with the logits' batch shape " +
                      shape_str(batch) + ".");
   }
-  lg = moveaxis(logits, ax, -1, s);
-  Shape full_shape = sample_shape;
-  full_shape.push_back(logits.shape()[ax]);
-  lg = broadcast_to(lg, full_shape, s);
-  array g = gumbel(full_shape, float32, key, s);
-  return argmax(add(astype(lg, float32, s), g, s), -1, false, s);
+  Shape out_shape = shape.value_or(batch);
+  if (num_samples) out_shape.push_back(*num_samples);
+  // As MLX: one distribution drawn into an array of samples goes through
+  // its CDF; otherwise argmax of logits + float32 Gumbel noise, the noise
+  // shaped like the logits with the category axis in place.
+  if (shape_size(batch) == 1 && !out_shape.empty()) {
+    return sample_by_cdf(logits, out_shape, key, s);
+  }
+  int64_t categories = logits.shape()[ax];
+  if (num_samples) {
+    // The samples form a new last axis.
+    Shape noise_shape = logits.shape();
+    noise_shape.push_back(*num_samples);
+    array g = gumbel(noise_shape, float32, key, s);
+    return argmax(add(expand_dims(logits, {-1}, s), g, s), ax, false, s);
+  }
+  if (!shape) {
+    array g = gumbel(logits.shape(), float32, key, s);
+    return argmax(add(logits, g, s), ax, false, s);
+  }
+  // The category axis goes where the logits put it, counted from the end.
+  int64_t pos = static_cast<int64_t>(shape->size() - batch.size()) + ax;
+  Shape noise_shape = *shape;
+  noise_shape.insert(noise_shape.begin() + pos, categories);
+  array g = gumbel(noise_shape, float32, key, s);
+  return argmax(add(logits, g, s), pos, false, s);
 }
 
 array multivariate_normal(const array& mean, const array& cov, const Shape& shape,
@@ -298,13 +381,15 @@ array multivariate_normal(const array& mean, const array& cov, const Shape& shap
     throw ValueError("[multivariate_normal] The batch shapes of mean and cov must "
                      "broadcast to shape " + shape_str(shape) + ".");
   }
-  // A square root by SVD (U sqrt(S)) also covers semi-definite covariances.
+  // As MLX: the symmetric square root U sqrt(S) V^T by SVD (which also
+  // covers semi-definite covariances) applied on the right of row vectors.
   auto usv = linalg::svd(astype(cov, dtype, s), true, s);
-  array factor = multiply(usv[0], expand_dims(sqrt(usv[1], s), {-2}, s), s);
+  array u_root_s = multiply(usv[0], expand_dims(sqrt(usv[1], s), {-2}, s), s);
+  array root = matmul(u_root_s, usv[2], s);
   Shape zs = shape;
   zs.push_back(n);
   array z = normal(zs, dtype, std::nullopt, std::nullopt, key, s);
-  array samples = squeeze(matmul(factor, expand_dims(z, {-1}, s), s), {-1}, s);
+  array samples = squeeze(matmul(expand_dims(z, {-2}, s), root, s), {-2}, s);
   return add(astype(mean, dtype, s), samples, s);
 }
 
@@ -316,10 +401,23 @@ namespace ember {
 
 void RandomBits::save(Writer& w) const { w.str("RandomBits"); }
 
+std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // A batch of keys, batch axis first: each key fills its block.
+  array keys = moveaxis(inputs[0], axes[0], 0, stream());
+  Shape out(keys.shape().begin(), keys.shape().end() - 1);
+  out.insert(out.end(), shape_.begin(), shape_.end());
+  auto prim = std::make_shared<RandomBits>(stream(), shape_);
+  return {{array(out, uint32, prim, {keys})}, {0}};
+}
+
 bool load_random(const std::string& tag, Reader&, const ReplayNode& node,
                  std::vector<array>& out) {
   if (tag != "RandomBits") return false;
-  out = node.make(std::make_shared<RandomBits>(node.stream));
+  // The bits of one key: the output shape less the key's batch axes.
+  Shape shape = node.shapes[0];
+  shape.erase(shape.begin(), shape.begin() + (node.in_shapes[0].size() - 1));
+  out = node.make(std::make_shared<RandomBits>(node.stream, shape));
   return true;
 }
 

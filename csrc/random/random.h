@@ -1,7 +1,8 @@
-// Counter-based random numbers: a key (two uint32 words) and an element
-// index go through Threefry-2x32, so the same key gives the same numbers on
-// every run, thread and stream. Distributions are built from random bits
-// with ordinary ops.
+// Counter-based random numbers: a key (two uint32 words) and a counter go
+// through Threefry-2x32, so the same key gives the same numbers on every
+// run, thread and stream. The counters and the distributions follow MLX, so
+// a key gives MLX's numbers. Distributions are built from random bits with
+// ordinary ops.
 #pragma once
 #include <optional>
 
@@ -10,23 +11,32 @@
 
 namespace ember {
 
-// uint32 bits of the given shape from a key of shape (2,).
+// uint32 bits of the given shape from a key of shape (2,), laid out as in
+// MLX. Under vmap the key has shape (..., 2) and each key fills its own
+// block of shape `shape`.
 class RandomBits : public UnaryOutputPrimitive {
  public:
-  using UnaryOutputPrimitive::UnaryOutputPrimitive;
+  RandomBits(Stream stream, Shape shape)
+      : UnaryOutputPrimitive(stream), shape_(std::move(shape)) {}
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "RandomBits"; }
   EMBER_SAVE_RULE
   bool stops_gradient() const override { return true; }
   bool is_equivalent(const Primitive& o) const override {
-    return dynamic_cast<const RandomBits*>(&o) != nullptr;
+    auto* other = dynamic_cast<const RandomBits*>(&o);
+    return other && other->shape_ == shape_;
   }
   // Random bits have no gradient: the rule returns zeros for the key.
   std::vector<array> vjp(const std::vector<array>& primals,
                          const std::vector<array>& cotangents,
                          const std::vector<int>& argnums,
                          const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+
+ private:
+  Shape shape_;  // the bits of one key
 };
 
 namespace random {

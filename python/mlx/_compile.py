@@ -222,9 +222,32 @@ def _release(key, entry):
 
 
 def compile(fun, inputs=None, outputs=None, shapeless=False):
-    """A function that computes what ``fun`` computes, traced once per
-    input signature and replayed as an optimized program (fused
-    elementwise kernels, merged common subexpressions)."""
+    """Return a compiled version of ``fun``.
+
+    The first call with a given input signature (the shapes and dtypes of
+    the array arguments, and the values of the others) traces ``fun``
+    into a graph, which is optimized (fused elementwise kernels, merged
+    common subexpressions) and replayed on later calls with the same
+    signature. The Python body does not run again, so side effects in it
+    happen only while tracing. Arrays that ``fun`` reads or updates
+    besides its arguments must be listed in ``inputs`` and ``outputs``.
+
+    Args:
+        fun (Callable): A function of arrays (or trees of arrays and other
+            values) returning an array or a tree of arrays.
+        inputs (list or dict, optional): Captured state that ``fun`` reads:
+            a tree whose arrays are passed as implicit inputs. Default:
+            ``None``.
+        outputs (list or dict, optional): Captured state that ``fun``
+            updates: a tree whose arrays are written back after each call.
+            Default: ``None``.
+        shapeless (bool, optional): Reuse a trace for inputs with the same
+            dtypes and ranks but other shapes, where the traced operations
+            allow it. Default: ``False``.
+
+    Returns:
+        Callable: A function with the signature and results of ``fun``.
+    """
     if not callable(fun):
         raise TypeError("[compile] fun must be callable.")
     shapeless = bool(shapeless)

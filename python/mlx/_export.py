@@ -132,8 +132,33 @@ class _Traces:
 
 
 def export_function(file_or_callback, fun, *args, shapeless=False, metadata=None, **kwargs):
-    """Trace fun on the example arrays and save the graph to a file (or
-    hand a description of it to a callback)."""
+    """Trace a function on example arrays and save its graph.
+
+    The saved function can be loaded with :func:`import_function` and run
+    without the Python code that defined it. Only the traced computation
+    is kept: Python control flow is fixed by the example inputs. The
+    inputs may be given as separate arguments, or as one tuple or list of
+    arrays optionally followed by a dict of keyword arrays.
+
+    Args:
+        file_or_callback (str or Callable): A path or writable binary file
+            to save to, or a callable that is handed a description of the
+            graph instead, one record (a dict) at a time: the inputs, the
+            keyword inputs, the outputs, the constants, then each
+            operation.
+        fun (Callable): The function to export; it takes and returns
+            arrays.
+        *args (array): Example positional inputs.
+        shapeless (bool, optional): Let the imported function accept inputs
+            of other shapes (same dtypes and ranks). Default: ``False``.
+        metadata (str, optional): Text stored with the function and
+            returned by ``import_function(..., return_metadata=True)``.
+            Only with a file. Default: ``None``.
+        **kwargs (array): Example keyword inputs.
+
+    Returns:
+        None
+    """
     traces = _Traces(fun, shapeless, "export_function")
     traces.add(args, kwargs)
     if callable(file_or_callback):
@@ -209,8 +234,21 @@ def _check_metadata(metadata):
 
 
 class FunctionExporter:
-    """Collects traces of a function (one per call) and writes them to a
-    file when closed; use it as a context manager."""
+    """Collect traces of a function and write them to one file.
+
+    Each call traces the function on the given example inputs; the traces
+    are written when the exporter is closed (or its ``with`` block ends),
+    and the imported function picks the trace that matches its inputs.
+    Create one with :func:`exporter`.
+
+    Args:
+        file (str or file): The path or writable binary file to save to.
+        fun (Callable): The function to export.
+        shapeless (bool, optional): Let the traces accept inputs of other
+            shapes. Default: ``False``.
+        metadata (str, optional): Text stored with the function. Default:
+            ``None``.
+    """
 
     def __init__(self, file, fun, shapeless=False, metadata=None):
         _check_metadata(metadata)
@@ -225,6 +263,11 @@ class FunctionExporter:
         self._traces.add(args, kwargs)
 
     def close(self):
+        """Write the collected traces to the file; later calls add nothing.
+
+        Returns:
+            None
+        """
         if not self._closed:
             self._closed = True
             write_to(self._file, "", "exporter", lambda f: self._traces.write(f, self._metadata))
@@ -241,7 +284,23 @@ class FunctionExporter:
 
 
 def exporter(file, fun, *, shapeless=False, metadata=None):
-    """A FunctionExporter writing traces of fun to file."""
+    """Make an exporter that saves several traces of a function to one file.
+
+    Call the returned object with example inputs once per input signature
+    the imported function should support, then close it (or use it in a
+    ``with`` block).
+
+    Args:
+        file (str or file): The path or writable binary file to save to.
+        fun (Callable): The function to export.
+        shapeless (bool, optional): Let the traces accept inputs of other
+            shapes (same dtypes and ranks). Default: ``False``.
+        metadata (str, optional): Text stored with the function. Default:
+            ``None``.
+
+    Returns:
+        FunctionExporter: The exporter.
+    """
     return FunctionExporter(file, fun, shapeless=shapeless, metadata=metadata)
 
 
@@ -378,15 +437,43 @@ class ImportedFunction:
 
 
 def import_function(file, return_metadata=False):
-    """Load a function saved by export_function or exporter."""
+    """Load a function saved by :func:`export_function` or :func:`exporter`.
+
+    The loaded function is called like the original (or with a tuple of
+    arrays and a dict of keyword arrays). It runs the saved trace that
+    matches the number, keyword names, dtypes and shapes of its inputs
+    (shapes may differ for a shapeless export) and returns a tuple of
+    arrays.
+
+    Args:
+        file (str or file): The path or readable binary file to load.
+        return_metadata (bool, optional): Also return the metadata saved
+            with the function. Default: ``False``.
+
+    Returns:
+        Callable or tuple(Callable, str): The function, or the function and
+        its metadata (``None`` if there was none).
+    """
     shapeless, traces, metadata = _read_file(file)
     fn = ImportedFunction(shapeless, traces)
     return (fn, metadata) if return_metadata else fn
 
 
 def export_to_dot(file, *args, **kwargs):
-    """Write the graph behind the given arrays in Graphviz DOT format;
-    keyword arrays are labelled with their names."""
+    """Write the computation graph behind some arrays in Graphviz DOT format.
+
+    The arrays should not be evaluated yet, or there is no graph left to
+    draw.
+
+    Args:
+        file (str or file): A path, or a text file object to write to.
+        *args (array): The arrays whose graph is drawn.
+        **kwargs (array): More arrays, labelled in the drawing by their
+            keyword names.
+
+    Returns:
+        None
+    """
     outputs = list(args) + list(kwargs.values())
     for a in outputs:
         if not isinstance(a, mx.array):

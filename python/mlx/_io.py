@@ -62,6 +62,9 @@ def save(file, arr) -> None:
     Args:
         file (str, pathlib.Path, file): Path or binary file object.
         arr (array): Array to save.
+
+    Returns:
+        None
     """
     arr = _array_dict({"arr": arr}, "save")["arr"]
     write_to(file, ".npy", "save", lambda f: write_npy(f, arr))
@@ -75,6 +78,9 @@ def savez(file, *args, **kwargs) -> None:
         file (str, pathlib.Path, file): Path or binary file object.
         *args (array): Arrays to save.
         **kwargs (array): Arrays to save under the given names.
+
+    Returns:
+        None
     """
     arrays = _npz_dict(args, kwargs, "savez")
     write_to(file, ".npz", "savez", lambda f: write_npz(f, arrays, False))
@@ -87,6 +93,9 @@ def savez_compressed(file, *args, **kwargs) -> None:
         file (str, pathlib.Path, file): Path or binary file object.
         *args (array): Arrays to save.
         **kwargs (array): Arrays to save under the given names.
+
+    Returns:
+        None
     """
     arrays = _npz_dict(args, kwargs, "savez_compressed")
     write_to(file, ".npz", "savez_compressed", lambda f: write_npz(f, arrays, True))
@@ -99,6 +108,9 @@ def save_safetensors(file, arrays, metadata=None) -> None:
         file (str, pathlib.Path, file): Path or binary file object.
         arrays (dict(str, array)): Names to arrays.
         metadata (dict(str, str), optional): Metadata to store.
+
+    Returns:
+        None
     """
     prefix = "save_safetensors"
     arrays = _array_dict(arrays, prefix)
@@ -121,6 +133,9 @@ def save_gguf(file, arrays, metadata=None) -> None:
         arrays (dict(str, array)): Names to arrays.
         metadata (dict(str, array | str | list(str)), optional): Metadata;
           arrays must be scalars or 1-D.
+
+    Returns:
+        None
     """
     prefix = "save_gguf"
     arrays = _array_dict(arrays, prefix)
@@ -158,7 +173,10 @@ def _format_of(file, format):
 
 def load(file, /, format=None, return_metadata=False, *, stream=None):
     """Loads arrays from a ``.npy``, ``.npz``, ``.safetensors`` or ``.gguf``
-    file.
+    file. From a path, headers are checked now and the data is read when
+    the arrays are evaluated (``.npz`` archives and file objects are read
+    now). Errors are ValueError or OSError, and also RuntimeError (as in
+    MLX).
 
     Args:
         file (str, pathlib.Path, file): Path or binary file object.
@@ -176,15 +194,19 @@ def load(file, /, format=None, return_metadata=False, *, stream=None):
     fmt = _format_of(file, format)
     if return_metadata and fmt in ("npy", "npz"):
         raise ValueError(f"[load] metadata is not supported for format {fmt}")
+    path = None
+    if fmt != "npz" and isinstance(file, (str, bytes, os.PathLike)):
+        path = os.path.abspath(os.fspath(file))
     with open_for_reading(file, "load") as f:
         if fmt == "npy":
-            return read_npy(Source(f, "load"))
+            return read_npy(Source(f, "load", path=path))
         if fmt == "npz":
             return read_npz(Source(f, "load"))
         if fmt == "safetensors":
-            arrays, metadata = read_safetensors(Source(f, "load_safetensors"))
+            src = Source(f, "load_safetensors", path=path)
+            arrays, metadata = read_safetensors(src)
         else:
-            arrays, metadata = read_gguf(Source(f, "load_gguf"))
+            arrays, metadata = read_gguf(Source(f, "load_gguf", path=path))
     return (arrays, metadata) if return_metadata else arrays
 
 

@@ -2,7 +2,9 @@
 bounded reads from untrusted files, and atomic writes."""
 
 import contextlib
+import functools
 import io
+import math
 import os
 import secrets
 
@@ -34,6 +36,36 @@ CARRIER = {
 MAX_BYTES = 1 << 62
 # numpy, like MLX, caps the number of dimensions.
 MAX_NDIM = 64
+
+
+class LoadError(ValueError, RuntimeError):
+    """A file that cannot be loaded: a ValueError, as Ember raises for bad
+    input, and a RuntimeError, as MLX raises for corrupt files."""
+
+
+@functools.cache
+def _load_os_error(cls):
+    """cls (an OSError subclass) made also a RuntimeError, as MLX raises for
+    a file it cannot open."""
+    return type(cls.__name__, (cls, RuntimeError), {"__module__": __name__})
+
+
+def _open_error(e, path, prefix):
+    """The OSError e as MLX words it, of e's type and also a RuntimeError."""
+    err = _load_os_error(type(e))(
+        f"[{prefix}] Failed to open file {os.fsdecode(path)}: {e.strerror or e}"
+    )
+    err.errno = e.errno
+    return err
+
+
+def open_path(path, prefix, buffering=-1):
+    """A binary file object for path; failures raise an OSError of the
+    usual subclass that is also a RuntimeError."""
+    try:
+        return open(path, "rb", buffering=buffering)
+    except OSError as e:
+        raise _open_error(e, path, prefix) from None
 
 
 def dtype_name(dtype):
@@ -108,13 +140,74 @@ def element_count(shape, itemsize, fail):
     return count
 
 
+def _short_data(path, offset, nbytes, got, prefix):
+    return LoadError(
+        f"[{prefix}] Unable to read from file {os.fsdecode(path)}: {nbytes} "
+        f"bytes of data at offset {offset}, but the file ends {got} bytes "
+        "after it."
+    )
+
+
+def _check_size(path, offset, nbytes, prefix):
+    """Raises unless path holds nbytes bytes from offset."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as e:
+        raise _open_error(e, path, prefix) from None
+    if size < offset + nbytes:
+        raise _short_data(path, offset, nbytes, max(size - offset, 0), prefix)
+
+
+def _read_data(path, offset, out, prefix):
+    """Fills the writable memoryview out with the bytes of path at offset."""
+    # Unbuffered: the bytes go straight into the array's memory.
+    with open_path(path, prefix, buffering=0) as f:
+        f.seek(offset)
+        got = 0
+        while got < len(out):
+            n = f.readinto(out[got:])
+            if not n:
+                break
+            got += n
+    if got < len(out):
+        raise _short_data(path, offset, len(out), got, prefix)
+
+
+def _fix_data(out, name, stored):
+    """Rewrites the bytes in out, as stored in the file, as mlx holds them."""
+    if stored.byteorder == ">":
+        np.frombuffer(out, stored).byteswap(inplace=True)
+    if name == "bool":
+        # Bytes other than 0 and 1 would be invalid bools downstream.
+        raw = np.frombuffer(out, np.uint8)
+        np.not_equal(raw, 0, out=raw.view(np.bool_))
+
+
+def lazy_array(path, offset, shape, name, stored, prefix):
+    """An array of shape and dtype `name` whose elements, of numpy dtype
+    `stored`, are read from path at offset when it is evaluated."""
+
+    nbytes = math.prod(shape) * stored.itemsize
+
+    def read(out):
+        _read_data(path, offset, out, prefix)
+        _fix_data(out, name, stored)
+
+    def check():
+        _check_size(path, offset, nbytes, prefix)
+
+    return mx._lazy_load(tuple(shape), mx_dtype(name), read, check=check)
+
+
 class Source:
     """Reads from a binary file object, checking every length against the
-    bytes left before allocating, so a lying header costs nothing."""
+    bytes left before allocating, so a lying header costs nothing. With a
+    path, arrays are read from it when they are evaluated."""
 
-    def __init__(self, f, prefix, size=None):
+    def __init__(self, f, prefix, size=None, path=None):
         self.f = f
         self.prefix = prefix
+        self.path = path
         self.pos = 0
         if size is None:
             self.start = f.tell()
@@ -124,7 +217,7 @@ class Source:
             self.start, self.size = None, size
 
     def fail(self, message):
-        raise ValueError(f"[{self.prefix}] {message}")
+        raise LoadError(f"[{self.prefix}] {message}")
 
     def remaining(self):
         return self.size - self.pos
@@ -164,6 +257,18 @@ class Source:
         self._fill(buf, what)
         return buf.view(dtype)
 
+    def array(self, pos, shape, name, stored, what):
+        """The array of shape and dtype `name` whose elements, of numpy
+        dtype `stored`, start at pos: read now from a file object, or when
+        it is evaluated from a path (the caller checked the file's size)."""
+        if self.path is not None:
+            offset = self.start + pos
+            return lazy_array(self.path, offset, shape, name, stored, self.prefix)
+        if pos != self.pos:
+            self.seek(pos)
+        data = self.read_array(stored, math.prod(shape), what)
+        return from_numpy(data.reshape(shape), name)
+
     def _fill(self, buf, what):
         view = memoryview(buf)
         got, total = 0, len(buf)
@@ -185,7 +290,7 @@ class Source:
 def open_for_reading(file, prefix):
     """A seekable binary file object for a path or a readable file object."""
     if isinstance(file, (str, bytes, os.PathLike)):
-        with open(file, "rb") as f:
+        with open_path(file, prefix) as f:
             yield f
         return
     if not callable(getattr(file, "read", None)):

@@ -263,10 +263,12 @@ def _read_tensor(src, name, dims, ttype, start):
     shape = tuple(reversed(dims))
     if ttype in _TENSOR_NAME:
         dname = _TENSOR_NAME[ttype]
-        count = element_count(shape, CARRIER[dname].itemsize, src.fail)
+        stored = CARRIER[dname]
+        count = element_count(shape, stored.itemsize, src.fail)
+        what = f"tensor {name!r}"
         src.seek(start)
-        data = src.read_array(CARRIER[dname], count, f"tensor {name!r}")
-        return {name: from_numpy(data.reshape(shape), dname)}
+        src.need(count * stored.itemsize, what)
+        return {name: src.array(start, shape, dname, stored, what)}
     if ttype not in _QUANT:
         kind = _OTHER_TYPES.get(ttype, f"type {ttype}")
         src.fail(f"tensor {name!r} has unsupported tensor type {kind}")

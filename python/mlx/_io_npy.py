@@ -7,12 +7,12 @@ import warnings
 import zipfile
 import zlib
 
+from mlx import core as mx
 from mlx._io_common import (
     CARRIER,
     Source,
     dtype_name,
     element_count,
-    from_numpy,
     raw_bytes,
 )
 
@@ -116,12 +116,11 @@ def read_npy(src):
     """The array stored in a .npy file, read from Source src."""
     name, stored, fortran, shape = _parse_header(src)
     count = element_count(shape, stored.itemsize, src.fail)
-    data = src.read_array(stored, count, f"{count} elements of data")
+    what = f"{count} elements of data"
     if fortran:
-        data = data.reshape(shape[::-1]).transpose()
-    else:
-        data = data.reshape(shape)
-    return from_numpy(data, name)
+        # Column-major data is the row-major data of the reversed shape.
+        return mx.transpose(src.array(src.pos, shape[::-1], name, stored, what))
+    return src.array(src.pos, shape, name, stored, what)
 
 
 def write_npz(f, arrays, compressed):

@@ -4,7 +4,7 @@ header of name -> {dtype, shape, data_offsets}, then the raw tensor bytes."""
 import json
 import struct
 
-from mlx._io_common import CARRIER, dtype_name, element_count, from_numpy, raw_bytes
+from mlx._io_common import CARRIER, dtype_name, element_count, raw_bytes
 
 _TAG_OF_NAME = {
     "bool": "BOOL",
@@ -101,9 +101,14 @@ def _entry(src, key, entry, data_size):
         isinstance(offsets, list)
         and len(offsets) == 2
         and all(_is_int(x) for x in offsets)
-        and 0 <= offsets[0] <= offsets[1] <= data_size
+        and 0 <= offsets[0] <= offsets[1]
     ):
         src.fail(f"tensor {key!r} has invalid data_offsets {offsets!r}")
+    if offsets[1] > data_size:
+        src.fail(
+            f"tensor {key!r} has data_offsets {offsets!r} past the end of the "
+            f"file ({data_size} bytes of data); it may be truncated"
+        )
     if offsets[1] - offsets[0] != count * itemsize:
         src.fail(
             f"tensor {key!r} of shape {shape} and dtype {tag} needs "
@@ -120,8 +125,7 @@ def read_safetensors(src):
     data_size = src.remaining()
     entries = [(k, _entry(src, k, e, data_size)) for k, e in header.items()]
     out = {}
-    for key, (name, shape, count, begin) in entries:
-        src.seek(data_start + begin)
-        data = src.read_array(CARRIER[name], count, f"tensor {key!r}")
-        out[key] = from_numpy(data.reshape(shape), name)
+    for key, (name, shape, _, begin) in entries:
+        stored = CARRIER[name]
+        out[key] = src.array(data_start + begin, shape, name, stored, f"tensor {key!r}")
     return out, metadata

@@ -36,7 +36,40 @@ def _install(core):
 
     def stft(x, n_fft=2048, hop_length=None, win_length=None, window=None, center=True,
              pad_mode="reflect", norm="backward", onesided=None, stream=None):
-        """Short-time Fourier transform of the last axis: (..., n_freq, n_frames)."""
+        """Short-time Fourier transform along the last axis.
+
+        The signal is cut into frames of ``n_fft`` samples, ``hop_length``
+        apart; each frame is multiplied by the window and transformed.
+
+        Args:
+            x (array): The signal, of shape ``(..., length)``.
+            n_fft (int, optional): The frame (and transform) length.
+                Default: ``2048``.
+            hop_length (int, optional): The step between frames. Default:
+                ``n_fft // 4``.
+            win_length (int, optional): The window length, at most
+                ``n_fft``; shorter windows are zero-padded on both sides.
+                Default: ``n_fft``.
+            window (array, optional): The 1-D window, of ``win_length``
+                values. Default: all ones (a rectangular window).
+            center (bool, optional): Pad the signal by ``n_fft // 2`` on
+                both sides so that frame ``t`` is centred at sample
+                ``t * hop_length``. Default: ``True``.
+            pad_mode (str, optional): How ``center`` pads: ``"reflect"``,
+                ``"constant"`` (zeros) or ``"edge"``. Default:
+                ``"reflect"``.
+            norm (str, optional): ``"backward"``, ``"ortho"`` or
+                ``"forward"``, as for :func:`fft`. Default: ``"backward"``.
+            onesided (bool, optional): Return only the non-negative
+                frequencies (real input only). Default: ``True`` for real
+                input, ``False`` for complex input.
+            stream (Stream, optional): Stream or device to run on.
+
+        Returns:
+            array: The complex64 spectrogram, of shape
+            ``(..., n_freq, n_frames)``, with ``n_freq = n_fft // 2 + 1``
+            when one-sided and ``n_fft`` otherwise.
+        """
         name = "stft"
         if not isinstance(x, mx.array):
             x = mx.array(x)
@@ -72,8 +105,41 @@ def _install(core):
 
     def istft(stft_matrix, n_fft=None, hop_length=None, win_length=None, window=None,
               center=True, norm="backward", onesided=None, length=None, stream=None):
-        """Inverse of stft by windowed overlap-add, divided by the summed
-        squared window."""
+        """Inverse of :func:`stft`: rebuild a signal from its spectrogram.
+
+        Each frame is inverse-transformed, multiplied by the window and
+        overlap-added; the sum is divided by the overlap-added squared
+        window (where that is not tiny). The window and frame settings
+        should match those given to :func:`stft`.
+
+        Args:
+            stft_matrix (array): The spectrogram, of shape
+                ``(..., n_freq, n_frames)``.
+            n_fft (int, optional): The frame length. Default:
+                ``2 * (n_freq - 1)`` when one-sided, else ``n_freq``.
+            hop_length (int, optional): The step between frames. Default:
+                ``n_fft // 4``.
+            win_length (int, optional): The window length. Default:
+                ``n_fft``.
+            window (array, optional): The 1-D window, of ``win_length``
+                values. Default: all ones.
+            center (bool, optional): Whether :func:`stft` padded the signal
+                by ``n_fft // 2`` on both sides; the padding is removed.
+                Default: ``True``.
+            norm (str, optional): ``"backward"``, ``"ortho"`` or
+                ``"forward"``, as given to :func:`stft`. Default:
+                ``"backward"``.
+            onesided (bool, optional): Whether the spectrogram holds only
+                the non-negative frequencies (giving a real signal).
+                Default: ``True``.
+            length (int, optional): Cut or zero-pad the output to this many
+                samples. Default: all that the frames cover.
+            stream (Stream, optional): Stream or device to run on.
+
+        Returns:
+            array: The signal, of shape ``(..., length)``: float32 when
+            one-sided, complex64 otherwise.
+        """
         name = "istft"
         s = stft_matrix
         if not isinstance(s, mx.array) or s.ndim < 2:

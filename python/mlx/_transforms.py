@@ -219,7 +219,29 @@ def _install(core):
         return call
 
     def value_and_grad(fun, argnums=None, argnames=[]):
-        """Returns a function computing fun's value and its gradient."""
+        """Return a function that computes ``fun``'s value and its gradient.
+
+        ``fun`` must return a scalar array, or a tuple whose first element
+        is a scalar array (the value that is differentiated) followed by
+        auxiliary outputs, which are returned as they are. The
+        differentiated arguments may be arrays or trees (lists, tuples,
+        dicts) of arrays; their gradients have the same structure.
+
+        Args:
+            fun (Callable): The function to differentiate.
+            argnums (int or list(int), optional): The positional arguments
+                to differentiate. Default: ``0``, unless ``argnames`` is
+                given, in which case none.
+            argnames (str or list(str), optional): Keyword arguments to
+                differentiate. Default: ``[]``.
+
+        Returns:
+            Callable: A function with the signature of ``fun`` that returns
+            ``(value, grads)``. ``value`` is what ``fun`` returned; ``grads``
+            is the gradient of one positional argument, a tuple of them for
+            several, and ``(positional, {name: gradient})`` when
+            ``argnames`` is used.
+        """
         _check_callable(fun, "value_and_grad")
         inner = _value_and_grad(fun, argnums, argnames, "value_and_grad", True)
 
@@ -230,7 +252,26 @@ def _install(core):
         return wrapper
 
     def grad(fun, argnums=None, argnames=[]):
-        """Returns a function computing the gradient of a scalar function."""
+        """Return a function that computes the gradient of ``fun``.
+
+        ``fun`` must return a scalar array. The differentiated arguments
+        may be arrays or trees (lists, tuples, dicts) of arrays; their
+        gradients have the same structure.
+
+        Args:
+            fun (Callable): The function to differentiate.
+            argnums (int or list(int), optional): The positional arguments
+                to differentiate. Default: ``0``, unless ``argnames`` is
+                given, in which case none.
+            argnames (str or list(str), optional): Keyword arguments to
+                differentiate. Default: ``[]``.
+
+        Returns:
+            Callable: A function with the signature of ``fun`` that returns
+            the gradient of one positional argument, a tuple of them for
+            several, or ``(positional, {name: gradient})`` when
+            ``argnames`` is used.
+        """
         _check_callable(fun, "grad")
         inner = _value_and_grad(fun, argnums, argnames, "grad", False)
 
@@ -257,7 +298,23 @@ def _install(core):
         return list(xs)
 
     def vjp(fun, primals, cotangents):
-        """Vector-Jacobian product of fun at primals with cotangents."""
+        """Compute a vector-Jacobian product.
+
+        Runs ``fun`` at ``primals`` and pulls the ``cotangents`` back
+        through it: the result for each input is the sum over outputs of
+        cotangent times the output's Jacobian with respect to that input.
+
+        Args:
+            fun (Callable): A function of arrays (one per primal) returning
+                an array or a list or tuple of arrays.
+            primals (list(array)): The point at which to differentiate.
+            cotangents (list(array)): One array per output of ``fun``, with
+                that output's shape.
+
+        Returns:
+            tuple(list(array), list(array)): The outputs of ``fun`` and the
+            vector-Jacobian products, one per primal.
+        """
         _check_callable(fun, "vjp")
         primals = _check_arrays(primals, "primals", "vjp")
         cotangents = _check_arrays(cotangents, "cotangents", "vjp")
@@ -267,7 +324,23 @@ def _install(core):
         return outs, vjps
 
     def jvp(fun, primals, tangents):
-        """Jacobian-vector product of fun at primals with tangents."""
+        """Compute a Jacobian-vector product.
+
+        Runs ``fun`` at ``primals`` and pushes the ``tangents`` forward
+        through it: the result for each output is its Jacobian applied to
+        the tangents.
+
+        Args:
+            fun (Callable): A function of arrays (one per primal) returning
+                an array or a list or tuple of arrays.
+            primals (list(array)): The point at which to differentiate.
+            tangents (list(array)): One array per primal, with that
+                primal's shape.
+
+        Returns:
+            tuple(list(array), list(array)): The outputs of ``fun`` and the
+            Jacobian-vector products, one per output.
+        """
         _check_callable(fun, "jvp")
         primals = _check_arrays(primals, "primals", "jvp")
         tangents = _check_arrays(tangents, "tangents", "jvp")
@@ -277,7 +350,26 @@ def _install(core):
         return outs, jvps
 
     def vmap(fun, in_axes=0, out_axes=0):
-        """Returns fun vectorized over the given input and output axes."""
+        """Return a vectorized version of ``fun``.
+
+        The returned function maps ``fun`` over an axis of its inputs, as
+        if it were called on each slice and the results stacked, but in
+        one batched computation.
+
+        Args:
+            fun (Callable): The function to vectorize. Its arguments and
+                results may be arrays or trees of arrays.
+            in_axes (int, list or dict, optional): The axis to map over in
+                each input: one value for all, or a tree matching the
+                arguments (a list or tuple with one entry per argument).
+                ``None`` in the tree leaves that input unmapped. Default:
+                ``0``.
+            out_axes (int, list or dict, optional): Where the mapped axis
+                goes in each output, in the same forms. Default: ``0``.
+
+        Returns:
+            Callable: The vectorized function.
+        """
         _check_callable(fun, "vmap")
         if in_axes is None:
             raise TypeError("[vmap] in_axes must be an int, a tuple or a dict.")
@@ -391,7 +483,16 @@ def _install_custom(core):
         return vjp_rule, jvp_rule, vmap_rule
 
     class custom_function:
-        """Wraps a function so its vjp, jvp and vmap can be given by hand."""
+        """Wrap a function so that its transformations can be given by hand.
+
+        Calling the wrapper calls the function. Decorate rules with
+        ``.vjp``, ``.jvp`` and ``.vmap`` to use them instead of
+        differentiating or vectorizing the function's body; a
+        transformation without a rule still goes through the body.
+
+        Args:
+            f (Callable): The function to wrap.
+        """
 
         def __init__(self, f):
             _check_callable(f, "custom_function")
@@ -400,17 +501,46 @@ def _install_custom(core):
             wraps(f)(self)
 
         def vjp(self, f):
-            """Sets the custom vjp: f(primals, cotangents, outputs)."""
+            """Set the vector-Jacobian product rule (use as a decorator).
+
+            Args:
+                f (Callable): Called as ``f(primals, cotangents, outputs)``
+                    (the positional arguments, or the argument itself when
+                    there is one; the cotangents and outputs shaped like
+                    the function's result) and returning one gradient per
+                    positional argument.
+
+            Returns:
+                Callable: ``f`` itself.
+            """
             self._vjp = f
             return f
 
         def jvp(self, f):
-            """Sets the custom jvp: f(primals, tangents)."""
+            """Set the Jacobian-vector product rule (use as a decorator).
+
+            Args:
+                f (Callable): Called as ``f(primals, tangents)`` and
+                    returning the output tangents, shaped like the
+                    function's result.
+
+            Returns:
+                Callable: ``f`` itself.
+            """
             self._jvp = f
             return f
 
         def vmap(self, f):
-            """Sets the custom vmap: f(inputs, axes) -> (outputs, axes)."""
+            """Set the vectorization rule (use as a decorator).
+
+            Args:
+                f (Callable): Called as ``f(inputs, axes)``, where ``axes``
+                    gives each input's mapped axis (``None`` if unmapped),
+                    and returning ``(outputs, output_axes)``.
+
+            Returns:
+                Callable: ``f`` itself.
+            """
             self._vmap = f
             return f
 
@@ -496,8 +626,19 @@ def _install_custom(core):
             return out_tree(new_outs)
 
     def checkpoint(fun):
-        """Returns fun that recomputes its intermediates for the backward
-        pass instead of keeping them."""
+        """Return a version of ``fun`` that saves memory in gradients.
+
+        The result computes the same values, but under :func:`grad` and
+        the other transformations its intermediate arrays are not kept
+        for the backward pass: they are recomputed from the inputs when
+        needed, trading computation for memory.
+
+        Args:
+            fun (Callable): The function to checkpoint.
+
+        Returns:
+            Callable: A function with the signature and results of ``fun``.
+        """
         _check_callable(fun, "checkpoint")
 
         @wraps(fun)

@@ -322,3 +322,11 @@ def test_cross_of_two_vectors_and_norm_axes():
         np.linalg.norm(x, ord="fro", axis=(1, 2)),
         rtol=1e-5,
     )
+
+
+def test_to_fp8_saturates():
+    # e4m3's largest finite value is 448: larger magnitudes saturate there.
+    big = mx.array([500.0, 1e6, -1e6, float("inf"), 448.0, 1.0])
+    back = np.array(mx.from_fp8(mx.to_fp8(big), mx.float32))
+    np.testing.assert_array_equal(back, [448.0, 448.0, -448.0, 448.0, 448.0, 1.0])
+    assert np.isnan(np.array(mx.from_fp8(mx.to_fp8(mx.array([float("nan")])), mx.float32)))[0]

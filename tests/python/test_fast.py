@@ -138,8 +138,92 @@ def test_sdpa_errors_vmap_and_custom_kernels():
     looped = mx.stack([f(xs[i]) for i in range(3)])
     np.testing.assert_allclose(np.array(batched), np.array(looped), rtol=1e-5, atol=1e-6)
     for name in ("metal_kernel", "cuda_kernel"):
-        with pytest.raises(RuntimeError):
-            getattr(mx.fast, name)(name="k", input_names=["a"], output_names=["b"], source="")
+        kernel = getattr(mx.fast, name)(
+            name="k", input_names=["a"], output_names=["b"], source=""
+        )
+        assert callable(kernel)
+
+
+KERNEL_CALL = {
+    "inputs": [mx.ones(3), 2.0],
+    "output_shapes": [(3,)],
+    "output_dtypes": [mx.float32],
+    "grid": (3, 1, 1),
+    "threadgroup": (32, 1, 1),
+}
+
+
+@pytest.mark.parametrize(
+    "name, backend", [("metal_kernel", "Metal"), ("cuda_kernel", "CUDA")]
+)
+def test_custom_kernels_are_callables_that_raise_when_run(name, backend):
+    make = getattr(mx.fast, name)
+    kernel = make(
+        name="k",
+        input_names=["a", "b"],
+        output_names=["out"],
+        source="out[0] = a[0];",
+        header="",
+        ensure_row_contiguous=False,
+    )
+    full = {
+        **KERNEL_CALL,
+        "template": [("T", mx.float32), ("N", 3), ("flag", True)],
+        "init_value": 0.0,
+        "verbose": True,
+        "stream": mx.cpu,
+    }
+    if name == "cuda_kernel":
+        full["shared_memory"] = 64
+    for call in (KERNEL_CALL, full):
+        with pytest.raises(RuntimeError, match=rf"^\[{name}\] No {backend} back-end"):
+            kernel(**call)
+    # The call's arguments are checked first.
+    bad = [
+        {"inputs": [mx.ones(3)]},
+        {"output_shapes": [(3,), (3,)]},
+        {"output_dtypes": []},
+        {"template": [("T", 1.5)]},
+    ]
+    for change in bad:
+        with pytest.raises(ValueError, match=rf"^\[{name}\]"):
+            kernel(**{**KERNEL_CALL, **change})
+    with pytest.raises(TypeError):
+        kernel([mx.ones(3), 2.0])  # keyword arguments only
+    with pytest.raises(TypeError):
+        kernel(**{**KERNEL_CALL, "grid": (1, 1)})
+    no_outputs = make(name="k", input_names=[], output_names=[], source="")
+    with pytest.raises(ValueError, match="at least one output"):
+        no_outputs(**{**KERNEL_CALL, "inputs": []})
+
+
+def test_metal_kernel_compile_options_and_precompiled_cuda_kernel():
+    names = {"name": "k", "input_names": ["a"], "output_names": ["b"], "source": ""}
+    fast = mx.fast.metal_kernel(**names, compile_options={"math_mode": "fast"})
+    assert callable(fast)
+    for options in [{"math_mode": "exact"}, {"other": 1}, 3]:
+        with pytest.raises(ValueError, match=r"^\[metal_kernel\]"):
+            mx.fast.metal_kernel(**names, compile_options=options)
+    with pytest.raises(RuntimeError, match=r"^\[precompiled_cuda_kernel\] No CUDA"):
+        mx.fast.precompiled_cuda_kernel(
+            name="k",
+            compiled_source=b"",
+            inputs=[mx.ones(2)],
+            output_shapes=[(2,)],
+            output_dtypes=[mx.float32],
+            scalars=[],
+            grid=(1, 1, 1),
+            threadgroup=(1, 1, 1),
+        )
+
+
+def test_mlx_lm_models_that_make_metal_kernels_at_import():
+    # bitnet builds its metal_kernel when imported; calling it raises.
+    pytest.importorskip("mlx_lm")
+    import importlib
+
+    for module in ("mlx_lm.models.bitlinear_layers", "mlx_lm.models.bitnet"):
+        importlib.import_module(module)
 
 
 def test_cross_entropy(rng):

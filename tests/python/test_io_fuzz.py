@@ -5,7 +5,8 @@ Seeds are valid .npy, .npz, .safetensors and .gguf files; mutations are byte
 flips, truncations, interesting integers written over length, count, shape
 and offset fields, and rewritten numbers inside the text headers (with the
 length field fixed up, so the parsed header reaches the shape checks).
-Before them, a table of hand-made hostile files, one per kind of lie."""
+Before them, a table of hand-made hostile files, one per kind of lie. A
+tenth of the cases also go through paths, whose data is read at eval."""
 
 import io
 import json
@@ -286,3 +287,28 @@ def test_mutated_files_load_or_raise_value_error():
     # Both paths must be exercised, or the mutations are too weak or too strong.
     assert outcomes["ok"] > 100 and outcomes["ValueError"] > N_CASES // 2
     assert rss_delta < RSS_LIMIT_KB, f"max RSS grew by {rss_delta} KB"
+
+
+def test_mutated_files_from_paths_raise_value_and_runtime_errors(tmp_path):
+    """The same mutations loaded from paths, where data is read at eval:
+    every failure, at load or at eval, is a ValueError and a RuntimeError."""
+    seeds = _seeds()
+    fields = [_fields(fmt, data) for fmt, data in seeds]
+    rng = np.random.default_rng(20250101)
+    bad, outcomes = [], {"ok": 0, "error": 0}
+    for case in range(N_CASES // 10):
+        fmt, data = seeds[case % len(seeds)]
+        blob = _mutate(fmt, data, fields[case % len(seeds)], rng)
+        path = tmp_path / f"m.{fmt}"
+        path.write_bytes(blob)
+        try:
+            _touch(mx.load(path))
+            outcomes["ok"] += 1
+        except ValueError as e:
+            outcomes["error"] += 1
+            if not isinstance(e, RuntimeError):
+                bad.append((case, fmt, f"not a RuntimeError: {e}"[:200]))
+        except Exception as e:  # noqa: BLE001 - anything else is the bug
+            bad.append((case, fmt, f"{type(e).__name__}: {e}"[:200], blob[:64]))
+    assert not bad, f"{len(bad)} loads raised other errors, e.g. {bad[:5]}"
+    assert outcomes["ok"] > 10 and outcomes["error"] > N_CASES // 20

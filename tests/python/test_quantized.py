@@ -26,9 +26,11 @@ TABLE = e4m3_table()
 
 
 def nearest_code(x):
-    """Round to the nearest finite code, ties to the even mantissa."""
-    if np.isnan(x) or abs(x) > 464:
+    """Round to the nearest finite code, ties to the even mantissa; values
+    beyond the largest finite code (448) saturate there, as in MLX."""
+    if np.isnan(x):
         return 0xFF if np.signbit(x) else 0x7F
+    x = float(np.clip(x, -448.0, 448.0))
     finite = [c for c in range(256) if not np.isnan(TABLE[c])]
     dist = [abs(TABLE[c] - x) for c in finite]
     best = min(dist)

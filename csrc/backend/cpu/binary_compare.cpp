@@ -19,7 +19,11 @@ void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& c = inputs[0];
   const array& x = inputs[1];
   const array& y = inputs[2];
-  out.set_data(allocate(out.nbytes()));
+  // Each element is read before its own slot is written, so a value input
+  // that only the graph holds can take the output.
+  if (x.dtype() == out.dtype() && cpu::donatable(x, out)) out.copy_layout(x);
+  else if (y.dtype() == out.dtype() && cpu::donatable(y, out)) out.copy_layout(y);
+  else out.set_data(allocate(out.nbytes()));
   dispatch_all(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const bool* pc = c.data<bool>();

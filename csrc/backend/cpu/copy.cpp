@@ -76,8 +76,10 @@ array ensure_row_contiguous(const array& in) {
 void AsType::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   if (in.flags().contiguous && in.data_size() == in.size()) {
-    // Keep the input's dense layout; convert the flat span.
-    out.set_data(allocate(out.nbytes()), in);
+    // Keep the input's dense layout; convert the flat span, in place when
+    // only the graph holds the input and the item size is the same.
+    if (cpu::donatable(in, out)) out.copy_layout(in);
+    else out.set_data(allocate(out.nbytes()), in);
     dispatch_all(in.dtype(), [&](auto in_tag) {
       using In = typename decltype(in_tag)::type;
       dispatch_all(out.dtype(), [&](auto out_tag) {

@@ -6,6 +6,7 @@
 #include "ops/quantized.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "backend/cpu/copy.h"
@@ -24,7 +25,10 @@ void Fp8Convert::eval_cpu(const std::vector<array>& inputs, array& out) {
       uint8_t* d = out.data<uint8_t>();
       cpu::run_plan<2>(plan, [&](auto off, int64_t n, auto st) {
         for (int64_t i = 0; i < n; ++i) {
-          d[off[0] + i * st[0]] = cpu::to_e4m3(static_cast<float>(s[off[1] + i * st[1]]));
+          // Out-of-range values saturate at +-448 (as MLX does); NaN stays.
+          float v = static_cast<float>(s[off[1] + i * st[1]]);
+          if (!std::isnan(v)) v = std::clamp(v, -448.0f, 448.0f);
+          d[off[0] + i * st[0]] = cpu::to_e4m3(v);
         }
       });
     } else {

@@ -14,6 +14,8 @@ template <typename T>
 inline constexpr bool is_cplx = std::is_same_v<T, complex64_t>;
 
 double erfinv_impl(double x);
+// MLX's float32 erfinv, bit for bit (random.normal depends on it).
+float erfinv_f32(float x);
 
 struct AbsOp {
   template <typename T>
@@ -177,7 +179,10 @@ EMBER_STD_UNARY(ErfOp, std::erf)
 #undef EMBER_STD_UNARY
 struct ErfInvOp {
   template <typename T>
-  T operator()(T x) const { return static_cast<T>(erfinv_impl(x)); }
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return erfinv_f32(x);
+    else return static_cast<T>(erfinv_impl(x));
+  }
 };
 struct SigmoidOp {
   template <typename T>
