@@ -1,6 +1,6 @@
-// mx.fast bindings. Custom kernels are made as in MLX (so code that builds
-// them at import works) but raise when called: this build has neither Metal
-// nor CUDA.
+// mx.fast bindings. Custom kernels are made and called as in MLX; a call
+// records a CustomKernel node (fast/custom_kernel.h), which raises when
+// evaluated: this build has neither Metal nor CUDA.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
@@ -9,6 +9,7 @@
 
 #include "bindings/args.h"
 #include "core/errors.h"
+#include "fast/custom_kernel.h"
 #include "fast/fast.h"
 
 namespace ember::py {
@@ -20,19 +21,14 @@ namespace {
                            "build cannot run custom " + backend + " kernels.");
 }
 
-// What a custom kernel was made with, to check the calls against.
-struct KernelSpec {
-  std::string tag;
-  const char* backend;
-  size_t n_inputs;
-  size_t n_outputs;
-};
+// What a custom kernel was made with; calls add their launch arguments.
+using KernelSpec = fast::KernelSource;
 
 using Dims3 = std::tuple<int, int, int>;
 using TemplateArgs =
     std::optional<std::vector<std::pair<std::string, nb::object>>>;
 
-// The arguments of a kernel call that are checked before it would run.
+// The launch arguments of one call of a kernel.
 struct KernelCall {
   const std::vector<ArrayArg>& inputs;
   const std::vector<Shape>& output_shapes;
@@ -40,7 +36,9 @@ struct KernelCall {
   const Dims3& grid;
   const Dims3& threadgroup;
   const TemplateArgs& templ;
+  std::optional<float> init_value;
   int shared_memory;
+  StreamArg stream;
 };
 
 void expect_count(const KernelSpec& k, const char* what, size_t want,
@@ -61,17 +59,19 @@ void check_dims(const KernelSpec& k, const char* what, const Dims3& d,
   }
 }
 
-// The checks MLX makes of a call before it would build the kernel; then the
-// call fails, as the kernel cannot run here.
-[[noreturn]] void call_kernel(const KernelSpec& k, const KernelCall& c) {
+// Checks a call as MLX does, then records the launch. The kernel is meant
+// for a GPU back-end, so a GPU stream is accepted while building the graph
+// (the node raises at evaluation on any stream).
+std::vector<array> call_kernel(KernelSpec k, const KernelCall& c) {
   auto fail = [&](const std::string& what) {
     throw ValueError("[" + k.tag + "] " + what);
   };
-  if (k.n_outputs == 0) fail("Must specify at least one output.");
-  expect_count(k, "inputs", k.n_inputs, c.inputs.size());
-  for (auto& x : c.inputs) to_array(x);
-  expect_count(k, "output_shapes", k.n_outputs, c.output_shapes.size());
-  expect_count(k, "output_dtypes", k.n_outputs, c.output_dtypes.size());
+  if (k.output_names.empty()) fail("Must specify at least one output.");
+  expect_count(k, "inputs", k.input_names.size(), c.inputs.size());
+  std::vector<array> inputs;
+  for (auto& x : c.inputs) inputs.push_back(to_array(x));
+  expect_count(k, "output_shapes", k.output_names.size(), c.output_shapes.size());
+  expect_count(k, "output_dtypes", k.output_names.size(), c.output_dtypes.size());
   for (auto& shape : c.output_shapes) {
     for (auto d : shape) {
       if (d < 0) fail("Negative dimension in output_shapes.");
@@ -85,13 +85,27 @@ void check_dims(const KernelSpec& k, const char* what, const Dims3& d,
       fail("Invalid template argument. Must be `mlx.core.Dtype`, `int` or "
            "`bool`.");
     }
+    k.template_args.push_back(name + "=" + nb::cast<std::string>(nb::str(value)));
   }
   if (c.shared_memory < 0) fail("shared_memory must be >= 0.");
-  no_backend(k.tag, k.backend);
+  auto [gx, gy, gz] = c.grid;
+  auto [tx, ty, tz] = c.threadgroup;
+  k.grid = {gx, gy, gz};
+  k.threadgroup = {tx, ty, tz};
+  k.shared_memory = c.shared_memory;
+  if (c.init_value) k.init_value = *c.init_value;
+  StreamOrDevice sod = to_sod(c.stream);
+  bool gpu = false;
+  if (auto d = std::get_if<Device>(&sod)) gpu = d->type == Device::Type::gpu;
+  if (auto st = std::get_if<Stream>(&sod)) gpu = st->device.type == Device::Type::gpu;
+  if (gpu) sod = std::monostate{};
+  return fast::custom_kernel(k, inputs, c.output_shapes, c.output_dtypes, sod);
 }
 
-void check_compile_options(nb::handle options) {
-  if (options.is_none()) return;
+// The math mode of a Metal kernel's compile options ("" when none given).
+std::string check_compile_options(nb::handle options) {
+  std::string math_mode;
+  if (options.is_none()) return math_mode;
   if (!nb::isinstance<nb::dict>(options)) {
     throw ValueError("[metal_kernel] Expected `compile_options` to be a dict.");
   }
@@ -106,13 +120,15 @@ void check_compile_options(nb::handle options) {
       throw ValueError("[metal_kernel] Expected math_mode to be 'safe', "
                        "'relaxed', or 'fast'.");
     }
+    math_mode = mode;
   }
+  return math_mode;
 }
 
 // The docstring of a kernel's call; `extra` documents more arguments.
 #define EMBER_KERNEL_CALL_DOC(extra)                                         \
-  "Run the kernel: checks the arguments, then raises RuntimeError, as this " \
-  "build has no GPU back-end to run it on.\n\n"                              \
+  "Launch the kernel: checks the arguments and returns its outputs, which " \
+  "raise RuntimeError when evaluated (no GPU back-end here).\n\n"           \
   "Args:\n"                                                                  \
   "    inputs (list(array | scalar)): One per input name.\n"                 \
   "    output_shapes (list(Sequence[int])): One per output name.\n"          \
@@ -125,7 +141,7 @@ void check_compile_options(nb::handle options) {
   "    verbose (bool): Print the generated source.\n" extra                  \
   "    stream (Stream, optional): Stream or device.\n\n"                     \
   "Returns:\n"                                                               \
-  "    list(array): The outputs (never, here: the call raises)."
+  "    list(array): The outputs, lazily (their evaluation raises here)."
 
 // The Args both kernel constructors share.
 #define EMBER_KERNEL_ARGS                                                    \
@@ -142,10 +158,10 @@ nb::object metal_callable(KernelSpec k) {
   return nb::cpp_function(
       [k](std::vector<ArrayArg> inputs, std::vector<Shape> output_shapes,
           std::vector<Dtype> output_dtypes, Dims3 grid, Dims3 threadgroup,
-          TemplateArgs templ, std::optional<float>, bool,
-          StreamArg) -> std::vector<array> {
-        call_kernel(k, {inputs, output_shapes, output_dtypes, grid, threadgroup,
-                        templ, 0});
+          TemplateArgs templ, std::optional<float> init_value, bool,
+          StreamArg stream) {
+        return call_kernel(k, {inputs, output_shapes, output_dtypes, grid,
+                               threadgroup, templ, init_value, 0, stream});
       },
       nb::name("__call__"), nb::kw_only(), "inputs"_a, "output_shapes"_a,
       "output_dtypes"_a, "grid"_a, "threadgroup"_a,
@@ -156,19 +172,20 @@ nb::object metal_callable(KernelSpec k) {
 
 // As metal_callable, with the dynamic shared memory (the kernel's by
 // default) that CUDA launches take.
-nb::object cuda_callable(KernelSpec k, int default_shared) {
+nb::object cuda_callable(KernelSpec k) {
   return nb::cpp_function(
       [k](std::vector<ArrayArg> inputs, std::vector<Shape> output_shapes,
           std::vector<Dtype> output_dtypes, Dims3 grid, Dims3 threadgroup,
-          TemplateArgs templ, std::optional<float>, bool, int shared_memory,
-          StreamArg) -> std::vector<array> {
-        call_kernel(k, {inputs, output_shapes, output_dtypes, grid, threadgroup,
-                        templ, shared_memory});
+          TemplateArgs templ, std::optional<float> init_value, bool,
+          int shared_memory, StreamArg stream) {
+        return call_kernel(k, {inputs, output_shapes, output_dtypes, grid,
+                               threadgroup, templ, init_value, shared_memory,
+                               stream});
       },
       nb::name("__call__"), nb::kw_only(), "inputs"_a, "output_shapes"_a,
       "output_dtypes"_a, "grid"_a, "threadgroup"_a,
       "template"_a.none() = nb::none(), "init_value"_a.none() = nb::none(),
-      "verbose"_a = false, "shared_memory"_a = default_shared,
+      "verbose"_a = false, "shared_memory"_a = k.shared_memory,
       "stream"_a.none() = nb::none(),
       EMBER_KERNEL_CALL_DOC(
           "    shared_memory (int): Dynamic shared memory in bytes.\n"));
@@ -333,20 +350,25 @@ void init_fast(nb::module_& parent) {
         "Returns:\n"
         "    array: The losses (float32), of shape ``logits.shape[:-1]``.");
   m.def("metal_kernel",
-        [](const std::string&, const std::vector<std::string>& input_names,
-           const std::vector<std::string>& output_names, const std::string&,
-           const std::string&, bool, bool, nb::handle compile_options) {
-          check_compile_options(compile_options);
-          return metal_callable({"metal_kernel", "Metal", input_names.size(),
-                                 output_names.size()});
+        [](const std::string& name, const std::vector<std::string>& input_names,
+           const std::vector<std::string>& output_names, const std::string& source,
+           const std::string& header, bool ensure_row_contiguous,
+           bool atomic_outputs, nb::handle compile_options) {
+          KernelSpec k{"metal_kernel", "Metal", name, source, header,
+                       check_compile_options(compile_options)};
+          k.input_names = input_names;
+          k.output_names = output_names;
+          k.ensure_row_contiguous = ensure_row_contiguous;
+          k.atomic_outputs = atomic_outputs;
+          return metal_callable(std::move(k));
         },
         "name"_a, "input_names"_a, "output_names"_a, "source"_a, "header"_a = "",
         "ensure_row_contiguous"_a = true, "atomic_outputs"_a = false,
         "compile_options"_a.none() = nb::none(),
         "A custom Metal kernel from the body of its source.\n\n"
-        "It is made as in MLX, so code that builds kernels works; calling it "
-        "checks the arguments, then raises RuntimeError, as this build has "
-        "no Metal back-end.\n\n"
+        "It is made and called as in MLX, so code that builds, traces or "
+        "exports kernels works; evaluating its outputs raises RuntimeError, "
+        "as this build has no Metal back-end.\n\n"
         "Args:\n" EMBER_KERNEL_ARGS
         "    atomic_outputs (bool): Declare the outputs as atomics.\n"
         "    compile_options (dict, optional): ``{\"math_mode\": \"safe\" | "
@@ -356,22 +378,26 @@ void init_fast(nb::module_& parent) {
         "``output_shapes``, ``output_dtypes``, ``grid``, ``threadgroup``, "
         "``template``, ``init_value``, ``verbose`` and ``stream``.");
   m.def("cuda_kernel",
-        [](const std::string&, const std::vector<std::string>& input_names,
-           const std::vector<std::string>& output_names, const std::string&,
-           const std::string&, bool, int shared_memory) {
+        [](const std::string& name, const std::vector<std::string>& input_names,
+           const std::vector<std::string>& output_names, const std::string& source,
+           const std::string& header, bool ensure_row_contiguous,
+           int shared_memory) {
           if (shared_memory < 0) {
             throw ValueError("[cuda_kernel] shared_memory must be >= 0.");
           }
-          return cuda_callable({"cuda_kernel", "CUDA", input_names.size(),
-                                output_names.size()},
-                               shared_memory);
+          KernelSpec k{"cuda_kernel", "CUDA", name, source, header, ""};
+          k.input_names = input_names;
+          k.output_names = output_names;
+          k.ensure_row_contiguous = ensure_row_contiguous;
+          k.shared_memory = shared_memory;
+          return cuda_callable(std::move(k));
         },
         "name"_a, "input_names"_a, "output_names"_a, "source"_a, "header"_a = "",
         "ensure_row_contiguous"_a = true, "shared_memory"_a = 0,
         "A custom CUDA kernel from the body of its source.\n\n"
-        "It is made as in MLX, so code that builds kernels works; calling it "
-        "checks the arguments, then raises RuntimeError, as this build has "
-        "no CUDA back-end.\n\n"
+        "It is made and called as in MLX, so code that builds, traces or "
+        "exports kernels works; evaluating its outputs raises RuntimeError, "
+        "as this build has no CUDA back-end.\n\n"
         "Args:\n" EMBER_KERNEL_ARGS
         "    shared_memory (int): Dynamic shared memory in bytes (0: none).\n\n"
         "Returns:\n"

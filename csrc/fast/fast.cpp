@@ -403,6 +403,8 @@ void fast::ScaledDotProductAttention::save(Writer& w) const {
   w.flag(has_sinks_);
 }
 
+bool load_custom_kernel(Reader& r, const ReplayNode& node, std::vector<array>& out);
+
 bool load_fast(const std::string& tag, Reader& r, const ReplayNode& node,
                std::vector<array>& out) {
   const auto& in = node.inputs;
@@ -445,6 +447,8 @@ bool load_fast(const std::string& tag, Reader& r, const ReplayNode& node,
     bool has_mask = r.flag();
     out = fast::gated_delta_update(input(0), input(1), input(2), input(3), input(4),
                                    input(5), optional_input(has_mask, 6), s);
+  } else if (tag == "CustomKernel") {
+    return load_custom_kernel(r, node, out);
   } else if (tag == "ScaledDotProductAttention") {
     using Mask = fast::ScaledDotProductAttention::Mask;
     float scale = static_cast<float>(r.f64());

@@ -156,7 +156,7 @@ KERNEL_CALL = {
 @pytest.mark.parametrize(
     "name, backend", [("metal_kernel", "Metal"), ("cuda_kernel", "CUDA")]
 )
-def test_custom_kernels_are_callables_that_raise_when_run(name, backend):
+def test_custom_kernels_raise_when_evaluated(name, backend):
     make = getattr(mx.fast, name)
     kernel = make(
         name="k",
@@ -175,9 +175,14 @@ def test_custom_kernels_are_callables_that_raise_when_run(name, backend):
     }
     if name == "cuda_kernel":
         full["shared_memory"] = 64
-    for call in (KERNEL_CALL, full):
+    # A call builds the outputs lazily (so tracing and export work, even on
+    # a GPU stream); evaluating them raises, as there is no GPU back-end.
+    for call in (KERNEL_CALL, full, {**KERNEL_CALL, "stream": mx.gpu}):
+        outs = kernel(**call)
+        assert [o.shape for o in outs] == [tuple(s) for s in call["output_shapes"]]
+        assert [o.dtype for o in outs] == list(call["output_dtypes"])
         with pytest.raises(RuntimeError, match=rf"^\[{name}\] No {backend} back-end"):
-            kernel(**call)
+            mx.eval(outs)
     # The call's arguments are checked first.
     bad = [
         {"inputs": [mx.ones(3)]},
@@ -294,3 +299,25 @@ def test_gated_delta_update_errors():
     with pytest.raises(ValueError, match=r"^\[gated_delta_update\]"):
         mx.fast.gated_delta_update(x, x, x, mx.zeros((1, 2, 1)), mx.zeros((1, 2, 1)),
                                    initial_state=mx.zeros((1, 1, 3)))
+
+
+def test_functions_using_custom_kernels_export_and_import(tmp_path):
+    kernel = mx.fast.metal_kernel(
+        name="exp_kernel", input_names=["a"], output_names=["out"],
+        source="out[0] = metal::exp(a[0]);", compile_options={"math_mode": "safe"},
+    )
+
+    def call(a):
+        return kernel(
+            inputs=[a], grid=(a.size, 1, 1), threadgroup=(1, 1, 1),
+            output_shapes=[a.shape], output_dtypes=[a.dtype],
+            template=[("T", mx.float32)], init_value=0.0,
+        )[0]
+
+    path = str(tmp_path / "k.mlxfn")
+    mx.export_function(path, call, mx.array([0.0, 1.0]))
+    imported = mx.import_function(path)
+    (out,) = imported(mx.array([0.0, 1.0]))
+    assert out.shape == (2,) and out.dtype == mx.float32
+    with pytest.raises(RuntimeError, match="No Metal back-end"):
+        mx.eval(out)
