@@ -1,6 +1,7 @@
 // Reduction builders. The Reduce primitive keeps reduced axes as size-1
 // dimensions; keepdims=False squeezes them afterwards (a free view).
 #include "ops/reduce.h"
+#include "ops/scan.h"
 
 #include "ops/autodiff.h"
 
@@ -195,19 +196,31 @@ namespace {
 
 Axes to_axes(const std::vector<int>& axes) { return Axes(axes.begin(), axes.end()); }
 
-// d prod / d x_i, the product of the other elements, without dividing by
-// a zero: with one zero only that position has a nonzero derivative.
+// d prod / d x_i: the product of the other elements, as the product of the
+// exclusive running products from both ends (no division, so zeros need no
+// special case, and two elements give each other exactly). Several reduced
+// axes are first moved last and merged into one.
 array prod_derivative(const array& x, const std::vector<int>& axes, Stream s) {
-  Axes ax = to_axes(axes);
-  array is_zero = equal(x, scalar_like(x, 0.0), s);
-  array zeros_count = sum(astype(is_zero, int32, s), ax, true, s);
-  array nonzero_prod = prod(where(is_zero, scalar_like(x, 1.0), x, s), ax, true, s);
-  array none = divide(nonzero_prod, where(is_zero, scalar_like(x, 1.0), x, s), s);
-  array one = where(is_zero, nonzero_prod, zeros_like(x, s), s);
-  array zero = zeros_like(x, s);
-  array count = broadcast_to(zeros_count, x.shape(), s);
-  return where(equal(count, array(0), s), none,
-               where(equal(count, array(1), s), one, zero, s), s);
+  if (axes.empty()) return ones_like(x, s);
+  auto others_product = [&](const array& v, int64_t ax) {
+    return multiply(cumprod(v, ax, false, false, s), cumprod(v, ax, true, false, s), s);
+  };
+  if (axes.size() == 1) return others_product(x, axes[0]);
+  std::vector<int64_t> perm;
+  std::vector<bool> reduced(x.ndim(), false);
+  for (int a : axes) reduced[a] = true;
+  Shape merged;
+  int64_t n = 1;
+  for (int i = 0; i < x.ndim(); ++i) {
+    if (!reduced[i]) perm.push_back(i), merged.push_back(x.shape()[i]);
+  }
+  for (int a : axes) perm.push_back(a), n *= x.shape()[a];
+  array moved = transpose(x, perm, s);
+  merged.push_back(n);
+  array d = reshape(others_product(reshape(moved, merged, s), -1), moved.shape(), s);
+  std::vector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+  return transpose(d, inverse, s);
 }
 
 // Where x attains the reduced extreme y, weighted so ties share equally.

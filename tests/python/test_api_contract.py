@@ -330,3 +330,26 @@ def test_to_fp8_saturates():
     back = np.array(mx.from_fp8(mx.to_fp8(big), mx.float32))
     np.testing.assert_array_equal(back, [448.0, 448.0, -448.0, 448.0, 448.0, 1.0])
     assert np.isnan(np.array(mx.from_fp8(mx.to_fp8(mx.array([float("nan")])), mx.float32)))[0]
+
+
+@pytest.mark.parametrize("axis", [0, 1, (0, 2), None])
+def test_prod_gradient_is_the_product_of_the_others(axis):
+    # No division: zeros are handled and two factors give each other exactly.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 4, 2))
+    x[1, 2, 0] = 0.0
+    x[0, 1, 1] = 0.0
+    x[2, 1, 1] = 0.0
+    g = np.array(mx.grad(lambda a: mx.prod(a, axis=axis).sum())(mx.array(x, mx.float64)))
+    eps = 1e-6
+    want = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        want[idx] = (np.prod(up, axis=axis).sum() - np.prod(down, axis=axis).sum()) / (2 * eps)
+    np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+    z = mx.array([1.5 + 2j, -0.5 + 1j], mx.complex64)
+    ct = mx.array(0.25 - 1j, mx.complex64)
+    (vjp,) = mx.vjp(lambda a: a.prod(axis=0), [z], [ct])[1]
+    assert mx.array_equal(vjp, mx.stack([mx.conj(z[1]) * ct, mx.conj(z[0]) * ct]))

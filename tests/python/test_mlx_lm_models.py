@@ -499,3 +499,27 @@ def test_batch_generator_matches_generate_step(name):
             got[r.uid].append(r.token)
     generator.close()
     assert [got[uid] for uid in uids] == expected
+
+
+# olmo imports the `ai2-olmo` package (and exits the interpreter when it is
+# missing); it is the one model file that needs something beyond MLX.
+NEEDS_OTHER_PACKAGES = {"olmo"}
+
+
+def test_every_model_file_imports():
+    import importlib
+    import pkgutil
+
+    import mlx_lm.models
+
+    names = sorted(m.name for m in pkgutil.iter_modules(mlx_lm.models.__path__))
+    assert len(names) > 100
+    failed = {}
+    for name in names:
+        if name in NEEDS_OTHER_PACKAGES:
+            continue
+        try:
+            importlib.import_module(f"mlx_lm.models.{name}")
+        except BaseException as e:  # noqa: BLE001 - report every kind
+            failed[name] = f"{type(e).__name__}: {e}"
+    assert not failed, failed
