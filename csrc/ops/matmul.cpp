@@ -49,8 +49,11 @@ array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
   a_shape.insert(a_shape.end(), {m, k});
   b_shape.insert(b_shape.end(), {k, n});
   out_shape.insert(out_shape.end(), {m, n});
-  a = broadcast_to(a, a_shape, s);
-  b = broadcast_to(b, b_shape, s);
+  // The batch dimensions broadcast against the other operand's (a node
+  // that follows new shapes under a shapeless compile).
+  array a_b = broadcast_batch(a, b, s);
+  b = broadcast_batch(b, a, s);
+  a = a_b;
   array out(out_shape, t, std::make_shared<Matmul>(to_stream(s)), {a, b});
   if (a_vec) out = squeeze(out, {-2}, s);
   if (b_vec) out = squeeze(out, {-1}, s);

@@ -271,6 +271,24 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
                std::make_shared<Broadcast>(to_stream(s), shape), {a});
 }
 
+Shape broadcast_batch_shape(const Shape& x, const Shape& other) {
+  if (x.size() < 2 || other.size() < 2) {
+    throw ValueError("[broadcast_batch] Both inputs need at least 2 dimensions.");
+  }
+  Shape out = broadcast_shapes(Shape(x.begin(), x.end() - 2),
+                               Shape(other.begin(), other.end() - 2), "matmul");
+  out.insert(out.end(), x.end() - 2, x.end());
+  return out;
+}
+
+array broadcast_batch(const array& x, const array& other, StreamOrDevice s) {
+  Shape shape = broadcast_batch_shape(x.shape(), other.shape());
+  // Kept in a shapeless trace: other shapes may need the broadcast.
+  if (shape == x.shape() && !in_shapeless_trace()) return x;
+  return array(std::move(shape), x.dtype(),
+               std::make_shared<BroadcastBatch>(to_stream(s)), {x, other});
+}
+
 std::vector<array> broadcast_arrays(const std::vector<array>& arrays,
                                     StreamOrDevice s) {
   Shape shape;
@@ -494,7 +512,22 @@ std::vector<array> Reshape::jvp(const std::vector<array>&,
 std::pair<std::vector<array>, std::vector<int>> Reshape::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   array x = batch_first(inputs[0], axes[0], stream());
-  return {{reshape(x, prepend(x.shape()[0], shape_), stream())}, {0}};
+  std::optional<ReshapeRule> rule;
+  if (rule_) {
+    // The batch axis is copied through; the other dimensions shift by one.
+    rule.emplace();
+    rule->size.push_back(0);
+    rule->from.push_back(0);
+    rule->to.push_back(1);
+    for (size_t i = 0; i < rule_->size.size(); ++i) {
+      bool copied = rule_->from[i] >= 0;
+      rule->size.push_back(rule_->size[i]);
+      rule->from.push_back(copied ? rule_->from[i] + 1 : -1);
+      rule->to.push_back(copied ? rule_->to[i] + 1 : -1);
+    }
+  }
+  return {{reshape_with_rule(x, prepend(x.shape()[0], shape_), std::move(rule), stream())},
+          {0}};
 }
 
 std::vector<array> Transpose::vjp(const std::vector<array>&,
@@ -537,6 +570,45 @@ std::pair<std::vector<array>, std::vector<int>> Broadcast::vmap(
   return {{broadcast_to(reshape(x, padded, stream()), prepend(x.shape()[0], shape_),
                         stream())},
           {0}};
+}
+
+std::vector<array> BroadcastBatch::vjp(const std::vector<array>& primals,
+                                       const std::vector<array>& cotangents,
+                                       const std::vector<int>& argnums,
+                                       const std::vector<array>&) {
+  // The other array only sets the shape: nothing flows back to it.
+  std::vector<array> grads;
+  for (int i : argnums) {
+    grads.push_back(i == 0 ? unbroadcast(cotangents[0], primals[0].shape(), stream())
+                           : array());
+  }
+  return grads;
+}
+std::vector<array> BroadcastBatch::jvp(const std::vector<array>& primals,
+                                       const std::vector<array>& tangents,
+                                       const std::vector<int>& argnums) {
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 0) return {broadcast_batch(tangents[i], primals[1], stream())};
+  }
+  return {zeros(broadcast_batch_shape(primals[0].shape(), primals[1].shape()),
+                primals[0].dtype(), stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> BroadcastBatch::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // Both get the vmapped axis first (size 1 where unbatched) and the same
+  // number of batch dimensions, so the broadcast lines the axes up.
+  auto rank = [&](int i) { return inputs[i].ndim() - (axes[i] >= 0 ? 1 : 0); };
+  int r = std::max(rank(0), rank(1));
+  std::vector<array> lined;
+  for (int i = 0; i < 2; ++i) {
+    array v = axes[i] >= 0 ? batch_first(inputs[i], axes[i], stream())
+                           : expand_dims(inputs[i], {0}, stream());
+    // expand_dims keeps a shapeless compile able to follow new shapes.
+    Axes ones;
+    for (int k = 0; k < r - rank(i); ++k) ones.push_back(k + 1);
+    lined.push_back(ones.empty() ? v : expand_dims(v, ones, stream()));
+  }
+  return {{broadcast_batch(lined[0], lined[1], stream())}, {0}};
 }
 
 std::vector<array> Slice::vjp(const std::vector<array>& primals,

@@ -32,6 +32,27 @@ EMBER_SHAPE_PRIMITIVE(Transpose, perm_)
 EMBER_SHAPE_PRIMITIVE(Broadcast, shape_)
 #undef EMBER_SHAPE_PRIMITIVE
 
+// inputs: x (at least 2-D) and another array of at least 2 dimensions:
+// x with its batch dimensions (all but the last two) broadcast against the
+// other's. The target comes from the inputs, so a shapeless compiled
+// matmul of broadcast batches follows new shapes.
+class BroadcastBatch : public UnaryOutputPrimitive {
+ public:
+  using UnaryOutputPrimitive::UnaryOutputPrimitive;
+  using UnaryOutputPrimitive::eval_cpu;
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "BroadcastBatch"; }
+  bool is_equivalent(const Primitive& o) const override {
+    return dynamic_cast<const BroadcastBatch*>(&o) != nullptr;
+  }
+  EMBER_TRANSFORM_RULES
+  EMBER_EXPORT_RULES
+};
+
+// The shape BroadcastBatch gives x against `other`.
+Shape broadcast_batch_shape(const Shape& x, const Shape& other);
+array broadcast_batch(const array& x, const array& other, StreamOrDevice s = {});
+
 // How a reshape made during a shapeless compile trace follows new input
 // shapes: output dimension i is the product of input dimensions
 // [from[i], to[i]) when from[i] >= 0, and size[i] otherwise (-1: the size

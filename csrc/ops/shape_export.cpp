@@ -116,6 +116,11 @@ std::vector<Shape> Broadcast::output_shapes(const std::vector<array>& in) {
   return Primitive::output_shapes(in);  // depends on the recorded shape
 }
 
+void BroadcastBatch::save(Writer& w) const { w.str("BroadcastBatch"); }
+std::vector<Shape> BroadcastBatch::output_shapes(const std::vector<array>& in) {
+  return {broadcast_batch_shape(in[0].shape(), in[1].shape())};
+}
+
 void Transpose::save(Writer& w) const {
   w.str("Transpose");
   w.ints(perm_);
@@ -198,6 +203,12 @@ bool load_shape_family(const std::string& tag, Reader& r, const ReplayNode& node
     out = array::make_arrays({shape}, node.dtypes, std::make_shared<Reshape>(s, shape),
                              node.inputs);
     if (out[0].size() != node.inputs[0].size()) Reader::corrupt();
+  } else if (tag == "BroadcastBatch") {
+    if (node.inputs.size() != 2 || node.inputs[0].ndim() < 2 ||
+        node.inputs[1].ndim() < 2) {
+      Reader::corrupt();
+    }
+    out = node.make(std::make_shared<BroadcastBatch>(s));
   } else if (tag == "Broadcast") {
     out = node.make(std::make_shared<Broadcast>(s, r.ints()));
     if (node.inputs.size() != 1 ||

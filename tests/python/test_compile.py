@@ -376,3 +376,38 @@ def test_shapeless_compile_of_shape_dependent_constructors(fun, shapes):
         got = compiled(mx.array(x))
         assert got.shape == want.shape
         np.testing.assert_allclose(np.array(got), want, rtol=1e-6)
+
+
+def test_shapeless_matmul_follows_new_broadcast_batches():
+    # Batch dimensions broadcast against the other operand's on every call,
+    # so one shapeless trace serves new batch shapes (vmapped too).
+    rng = np.random.default_rng(0)
+    traces = [0]
+
+    def fn(x, y):
+        traces[0] += 1
+        return mx.matmul(x, y)
+
+    cf = mx.compile(fn, shapeless=True)
+    for xs, ys in [((2, 1, 4, 5), (3, 5, 6)), ((3, 1, 4, 5), (2, 5, 6)), ((1, 2, 4, 5), (2, 1, 5, 6))]:
+        x = rng.standard_normal(xs).astype(np.float32)
+        y = rng.standard_normal(ys).astype(np.float32)
+        np.testing.assert_allclose(np.array(cf(mx.array(x), mx.array(y))), x @ y, rtol=1e-5, atol=1e-5)
+    # One trace per combination of ranks: the first two calls share one.
+    assert traces[0] == 2
+    vf = mx.compile(mx.vmap(fn, in_axes=(0, 1)), shapeless=True)
+    for xs, ys in [((2, 3, 1, 4, 5), (1, 2, 5, 6)), ((3, 2, 1, 4, 5), (2, 3, 5, 6))]:
+        x = rng.standard_normal(xs).astype(np.float32)
+        y = rng.standard_normal(ys).astype(np.float32)
+        want = np.stack([x[i] @ y[:, i] for i in range(x.shape[0])])
+        np.testing.assert_allclose(np.array(vf(mx.array(x), mx.array(y))), want, rtol=1e-5, atol=1e-5)
+
+
+def test_broadcast_batch_gradients():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 1, 3, 4))
+    y = rng.standard_normal((5, 4, 2))
+    gx, gy = mx.grad(lambda a, b: (a @ b).sum(), argnums=(0, 1))(mx.array(x), mx.array(y))
+    ones = np.ones((2, 5, 3, 2))
+    np.testing.assert_allclose(np.array(gx), (ones @ np.swapaxes(np.broadcast_to(y, (2, 5, 4, 2)), -1, -2)).sum(1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(np.array(gy), (np.swapaxes(np.broadcast_to(x, (2, 5, 3, 4)), -1, -2) @ ones).sum(0), rtol=1e-5)

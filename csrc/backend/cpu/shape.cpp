@@ -95,6 +95,17 @@ void Broadcast::eval_cpu(const std::vector<array>& inputs, array& out) {
   set_view_of(out, in, std::move(st), in.offset());
 }
 
+void BroadcastBatch::eval_cpu(const std::vector<array>& inputs, array& out) {
+  // As Broadcast: a view with zero strides on the broadcast axes.
+  const array& in = inputs[0];
+  Strides st(out.ndim(), 0);
+  int lead = out.ndim() - in.ndim();
+  for (int i = 0; i < in.ndim(); ++i) {
+    st[lead + i] = in.shape()[i] == 1 && out.shape()[lead + i] != 1 ? 0 : in.strides()[i];
+  }
+  set_view_of(out, in, std::move(st), in.offset());
+}
+
 void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   int64_t offset = in.offset();
