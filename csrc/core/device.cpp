@@ -1,7 +1,7 @@
 #include "core/device.h"
 
 #include <atomic>
-#include <mutex>
+#include <cstdint>
 #include <unordered_map>
 
 #include "core/errors.h"
@@ -10,12 +10,19 @@ namespace ember {
 
 namespace {
 
-std::mutex registry_mutex;
-// The process-wide default device; a thread's own choice of stream (from
+// The process-wide default device, packed (type << 16 | index) so the
+// per-op lookup takes no lock; a thread's own choice of stream (from
 // set_default_stream or `with mx.stream(...)`) takes precedence, so one
 // thread's stream context never changes another thread's defaults.
-Device the_default_device = cpu_device;
+std::atomic<uint32_t> the_default_device{0};
 thread_local std::optional<Stream> thread_stream;
+
+uint32_t pack(Device d) {
+  return (static_cast<uint32_t>(d.type) << 16) | static_cast<uint32_t>(d.index);
+}
+Device unpack(uint32_t v) {
+  return Device{static_cast<Device::Type>(v >> 16), static_cast<int>(v & 0xffff)};
+}
 std::atomic<int> next_stream_index{1};
 std::atomic<int> next_thread_local_id{0};
 
@@ -34,14 +41,12 @@ int device_count(Device::Type t) { return t == Device::Type::cpu ? 1 : 0; }
 
 Device default_device() {
   if (thread_stream) return thread_stream->device;
-  std::lock_guard lock(registry_mutex);
-  return the_default_device;
+  return unpack(the_default_device.load(std::memory_order_relaxed));
 }
 
 void set_default_device(Device d) {
   check_available(d, "set_default_device");
-  std::lock_guard lock(registry_mutex);
-  the_default_device = d;
+  the_default_device.store(pack(d), std::memory_order_relaxed);
   thread_stream.reset();
 }
 
