@@ -85,8 +85,11 @@ void Transpose::eval_cpu(const std::vector<array>& inputs, array& out) {
   set_view_of(out, in, std::move(st), in.offset());
 }
 
-void Broadcast::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
+namespace {
+
+// out as a view of in with zero strides on the broadcast (size-1 or new
+// leading) axes: Broadcast and BroadcastBatch.
+void broadcast_view(const array& in, array& out) {
   Strides st(out.ndim(), 0);
   int lead = out.ndim() - in.ndim();
   for (int i = 0; i < in.ndim(); ++i) {
@@ -95,15 +98,14 @@ void Broadcast::eval_cpu(const std::vector<array>& inputs, array& out) {
   set_view_of(out, in, std::move(st), in.offset());
 }
 
+}  // namespace
+
+void Broadcast::eval_cpu(const std::vector<array>& inputs, array& out) {
+  broadcast_view(inputs[0], out);
+}
+
 void BroadcastBatch::eval_cpu(const std::vector<array>& inputs, array& out) {
-  // As Broadcast: a view with zero strides on the broadcast axes.
-  const array& in = inputs[0];
-  Strides st(out.ndim(), 0);
-  int lead = out.ndim() - in.ndim();
-  for (int i = 0; i < in.ndim(); ++i) {
-    st[lead + i] = in.shape()[i] == 1 && out.shape()[lead + i] != 1 ? 0 : in.strides()[i];
-  }
-  set_view_of(out, in, std::move(st), in.offset());
+  broadcast_view(inputs[0], out);
 }
 
 void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
