@@ -27,15 +27,16 @@ array scan(const array& a, int64_t axis, bool reverse, bool inclusive,
     throw ValueError(std::string("[") + name + "] Needs at least one dimension.");
   }
   int ax = normalize_axis(axis, a.ndim(), name);
+  // MLX's dtype rules: running sums and products keep the input's dtype
+  // (bool sums count in int32; bool products, an AND, stay bool), unlike
+  // the whole-array reductions, which widen small integers.
   Dtype t = a.dtype();
-  if (kind == Scan::Sum || kind == Scan::Prod) {
-    t = sum_dtype(t);
-  } else if (kind == Scan::LogAddExp && !is_inexact(t)) {
-    t = float32;
-  }
-  return array(a.shape(), t,
-               std::make_shared<Scan>(to_stream(s), kind, ax, reverse, inclusive),
-               {astype(a, t, s)});
+  if (kind == Scan::LogAddExp && !is_inexact(t)) t = float32;
+  Dtype compute = t == bool_ && (kind == Scan::Sum || kind == Scan::Prod) ? int32 : t;
+  array out(a.shape(), compute,
+            std::make_shared<Scan>(to_stream(s), kind, ax, reverse, inclusive),
+            {astype(a, compute, s)});
+  return kind == Scan::Prod && t == bool_ ? astype(out, bool_, s) : out;
 }
 
 }  // namespace

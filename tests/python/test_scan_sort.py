@@ -86,21 +86,32 @@ def test_scan_dtypes(rng, name, ufunc, dtype):
     "dtype, result",
     [
         (mx.bool_, mx.int32),
-        (mx.int8, mx.int32),
-        (mx.int16, mx.int32),
-        (mx.uint8, mx.uint32),
-        (mx.uint16, mx.uint32),
+        (mx.int8, mx.int8),
+        (mx.int16, mx.int16),
+        (mx.uint8, mx.uint8),
+        (mx.uint16, mx.uint16),
         (mx.int64, mx.int64),
         (mx.uint64, mx.uint64),
     ],
     ids=name_of,
 )
-def test_cumsum_promotes_small_integers(rng, dtype, result):
-    # 60 values up to 100 overflow 8 bits: the promotion must happen first.
+def test_cumsum_keeps_integer_dtypes(rng, dtype, result):
+    # MLX's rule: running sums keep the input's dtype (bool counts in int32),
+    # so 60 values up to 100 wrap around in 8 bits, as numpy's do in that dtype.
     a, x = random_array(rng, (60,), dtype, 0, 100)
     got = mx.cumsum(a)
     assert got.dtype == result
-    assert_close(got, np.cumsum(x.astype(np.int64)))
+    want = np.cumsum(x, dtype=np.dtype(str(result).split(".")[-1]))
+    np.testing.assert_array_equal(np.array(got), want)
+
+
+def test_cumprod_keeps_dtypes():
+    x = np.array([1, 2, 3, 100], np.int8)
+    got = mx.cumprod(mx.array(x))
+    assert got.dtype == mx.int8
+    np.testing.assert_array_equal(np.array(got), np.cumprod(x, dtype=np.int8))
+    flags = mx.cumprod(mx.array([True, False, True]))
+    assert flags.dtype == mx.bool_ and flags.tolist() == [True, False, False]
 
 
 @pytest.mark.parametrize("name", ["cummax", "cummin"])
