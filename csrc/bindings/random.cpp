@@ -306,9 +306,10 @@ void init_random(nb::module_& parent) {
           array k = key_or_next(key);
           if (PyLong_Check(x.ptr())) {
             int64_t n = nb::cast<int64_t>(x);
-            // Sorting random bits gives a uniformly random order.
+            // Sorting random bits gives a uniformly random order; the
+            // indices are uint32, as MLX returns them.
             return astype(argsort(random::bits({n}, k, to_sod(s)), 0, to_sod(s)),
-                          int32, to_sod(s));
+                          uint32, to_sod(s));
           }
           array a = to_array(x);
           int ax = normalize_axis(axis, a.ndim(), "random.permutation");

@@ -353,3 +353,9 @@ def test_prod_gradient_is_the_product_of_the_others(axis):
     ct = mx.array(0.25 - 1j, mx.complex64)
     (vjp,) = mx.vjp(lambda a: a.prod(axis=0), [z], [ct])[1]
     assert mx.array_equal(vjp, mx.stack([mx.conj(z[1]) * ct, mx.conj(z[0]) * ct]))
+
+
+def test_permutation_of_an_integer_is_uint32_indices():
+    p = mx.random.permutation(10, key=mx.random.key(7))
+    assert p.dtype == mx.uint32
+    assert sorted(p.tolist()) == list(range(10))
