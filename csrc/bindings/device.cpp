@@ -316,45 +316,12 @@ void init_device(nb::module_& m) {
             "Information about the Metal device.\n\n"
             "Returns:\n"
             "    dict: An empty dict, as there is no Metal device.");
-  // MLX keeps these older names in mx.metal; they report the same memory.
-  metal.def("get_active_memory", &get_active_memory,
-            "Older name of :func:`mlx.core.get_active_memory`.\n\n"
-            "Returns:\n"
-            "    int: The bytes held by arrays.");
-  metal.def("get_peak_memory", &get_peak_memory,
-            "Older name of :func:`mlx.core.get_peak_memory`.\n\n"
-            "Returns:\n"
-            "    int: The peak bytes held by arrays.");
-  metal.def("reset_peak_memory", &reset_peak_memory,
-            "Older name of :func:`mlx.core.reset_peak_memory`.\n\n"
-            "Returns:\n"
-            "    None");
-  metal.def("get_cache_memory", &get_cache_memory,
-            "Older name of :func:`mlx.core.get_cache_memory`.\n\n"
-            "Returns:\n"
-            "    int: The bytes held in the allocator's cache.");
-  metal.def("set_memory_limit", &set_memory_limit, "limit"_a,
-            "Older name of :func:`mlx.core.set_memory_limit`.\n\n"
-            "Args:\n"
-            "    limit (int): The new limit in bytes.\n\n"
-            "Returns:\n"
-            "    int: The previous limit in bytes.");
-  metal.def("set_cache_limit", &set_cache_limit, "limit"_a,
-            "Older name of :func:`mlx.core.set_cache_limit`.\n\n"
-            "Args:\n"
-            "    limit (int): The new cache limit in bytes.\n\n"
-            "Returns:\n"
-            "    int: The previous limit in bytes.");
-  metal.def("set_wired_limit", &set_wired_limit, "limit"_a,
-            "Older name of :func:`mlx.core.set_wired_limit`.\n\n"
-            "Args:\n"
-            "    limit (int): The new limit in bytes.\n\n"
-            "Returns:\n"
-            "    int: The previous limit in bytes.");
-  metal.def("clear_cache", &clear_cache,
-            "Older name of :func:`mlx.core.clear_cache`.\n\n"
-            "Returns:\n"
-            "    None");
+  // MLX keeps the memory functions under mx.metal too: the same objects.
+  for (const char* name : {"get_active_memory", "get_peak_memory", "reset_peak_memory",
+                           "get_cache_memory", "set_memory_limit", "set_cache_limit",
+                           "set_wired_limit", "clear_cache"}) {
+    metal.attr(name) = m.attr(name);
+  }
   metal.def("start_capture",
             [](const std::string&) {
               throw std::runtime_error("[metal.start_capture] Metal is not "

@@ -138,6 +138,9 @@ STRUCTURED = [
     VOp("matmul", mx.matmul, ((3, 4), (4, 6)), MATMUL_AXES),
     VOp("matmul[vector]", mx.matmul, ((4,), (4, 6)), [(0, 0), (None, 1), (1, None)]),
     VOp("matmul[batched]", mx.matmul, ((2, 3, 4), (4, 6)), [(0, 0), (3, None)]),
+    # Batch dimensions that broadcast against each other (BroadcastBatch).
+    VOp("matmul[broadcast]", mx.matmul, ((2, 1, 3, 4), (5, 4, 2)),
+        [(0, 0), (0, None), (None, 1), (4, 3)]),
     VOp("where", lambda c, x, y: mx.where(c > 0, x, y), WHERE_SHAPES, WHERE_AXES),
     VOp("getitem[1:3]", lambda a: a[1:3], M34, UNARY_AXES),
     VOp("getitem[:,::-1]", lambda a: a[:, ::-1], M34, UNARY_AXES),
