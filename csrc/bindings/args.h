@@ -40,18 +40,22 @@ inline std::vector<array> to_array_list(nb::handle seq) {
   return out;
 }
 
-// Arrays (and other objects) inside nested Python containers.
-inline void collect_arrays(nb::handle obj, std::vector<array>& out) {
-  std::vector<nb::handle> stack{obj};
+// Arrays (and other objects) inside nested Python containers. The walk
+// holds references, so a callback cannot free a container mid-walk.
+inline void collect_arrays(nb::handle obj, std::vector<array>& out,
+                           const char* op = "eval") {
+  std::vector<std::pair<nb::object, size_t>> stack{{nb::borrow(obj), 0}};
   while (!stack.empty()) {
-    nb::handle h = stack.back();
+    auto [h, depth] = std::move(stack.back());
     stack.pop_back();
     if (nb::isinstance<array>(h)) {
       out.push_back(nb::cast<array>(h));
     } else if (PyList_Check(h.ptr()) || PyTuple_Check(h.ptr())) {
-      for (nb::handle c : nb::borrow<nb::sequence>(h)) stack.push_back(c);
+      check_nesting(depth + 1, op);
+      for (nb::handle c : nb::borrow<nb::sequence>(h)) stack.emplace_back(nb::borrow(c), depth + 1);
     } else if (PyDict_Check(h.ptr())) {
-      for (auto [k, v] : nb::borrow<nb::dict>(h)) stack.push_back(v);
+      check_nesting(depth + 1, op);
+      for (auto [k, v] : nb::borrow<nb::dict>(h)) stack.emplace_back(nb::borrow(v), depth + 1);
     }
   }
 }

@@ -8,12 +8,26 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "core/errors.h"
 #include "ops/ops.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
 
 namespace ember::py {
+
+// The deepest nesting of Python containers that conversions and tree walks
+// follow. Deeper means a container that holds itself (or absurd input): it
+// raises ValueError instead of looping forever or exhausting the C stack.
+constexpr size_t kMaxNesting = 1000;
+
+inline void check_nesting(size_t depth, const char* op) {
+  if (depth > kMaxNesting) {
+    throw ValueError(std::string("[") + op + "] Containers nested more than " +
+                     std::to_string(kMaxNesting) +
+                     " levels deep, or a container that holds itself.");
+  }
+}
 
 // Argument types that take any object (the op converts and checks it, and
 // raises its own error) but name what the op expects in signatures, help()

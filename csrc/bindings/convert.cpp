@@ -33,12 +33,13 @@ bool is_array(nb::handle h) { return nb::isinstance<array>(h); }
 
 // Whether a nested sequence holds an mx.array (or numpy array) anywhere.
 bool holds_arrays(nb::handle obj) {
-  std::vector<nb::handle> stack{obj};
+  std::vector<std::pair<nb::handle, size_t>> stack{{obj, 0}};
   while (!stack.empty()) {
-    nb::handle h = stack.back();
+    auto [h, depth] = stack.back();
     stack.pop_back();
     if (PyList_Check(h.ptr()) || PyTuple_Check(h.ptr())) {
-      for (nb::handle c : nb::borrow<nb::sequence>(h)) stack.push_back(c);
+      check_nesting(depth + 1, "array");
+      for (nb::handle c : nb::borrow<nb::sequence>(h)) stack.emplace_back(c, depth + 1);
     } else if (is_array(h) || nb::hasattr(h, "__array__")) {
       return true;
     }
@@ -49,6 +50,7 @@ bool holds_arrays(nb::handle obj) {
 void flatten_into(nb::handle obj, size_t depth, Flat& f) {
   bool seq = PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr());
   if (seq) {
+    check_nesting(depth + 1, "array");
     nb::sequence s = nb::borrow<nb::sequence>(obj);
     int64_t n = static_cast<int64_t>(nb::len(s));
     if (depth == f.shape.size() && !f.frozen) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/node_pool.h"
 
 namespace ember {
 
@@ -210,7 +211,7 @@ Buffer::~Buffer() {
 std::shared_ptr<Buffer> allocate(size_t bytes) {
   size_t size = 0;
   void* p = host().malloc(std::max<size_t>(bytes, 1), size);
-  return std::make_shared<Buffer>(p, size);
+  return make_pooled<Buffer>(p, size);
 }
 
 size_t get_active_memory() { return host().active(); }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/errors.h"
+#include "core/node_pool.h"
 #include "core/primitive.h"
 #include "core/scalar_cast.h"
 
@@ -78,12 +79,30 @@ array array::scalar(double v, Dtype dtype) {
   return a;
 }
 
-array array::empty(const Shape& shape, Dtype dtype) {
-  auto n = std::make_shared<ArrayNode>();
-  n->size = shape_size(shape);
-  if (n->size > INT64_MAX / 16) {
-    throw MemoryError("[array] Requested array is too large to allocate.");
+namespace {
+
+// The element count of an array, checked so that its byte count (and every
+// offset into it) fits in int64: nbytes() can then never wrap around.
+int64_t checked_size(const Shape& shape, Dtype dtype, const char* op) {
+  int64_t n = shape_size(shape, op);
+  if (n > INT64_MAX / dtype.size()) {
+    throw ValueError(std::string("[") + op + "] An array of shape " + shape_str(shape) +
+                     " and dtype " + dtype_name(dtype) +
+                     " would need more bytes than fit in 64 bits.");
   }
+  return n;
+}
+
+// Kernels build arrays without a primitive for their scratch results.
+const char* op_name(const OpNode& op) {
+  return op.primitive ? op.primitive->name() : "array";
+}
+
+}  // namespace
+
+array array::empty(const Shape& shape, Dtype dtype) {
+  auto n = make_pooled<ArrayNode>();
+  n->size = checked_size(shape, dtype, "array");
   n->shape = shape;
   n->strides = row_strides(shape);
   n->dtype = dtype;
@@ -101,11 +120,11 @@ array array::from_data(const void* data, const Shape& shape, Dtype dtype) {
 
 array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> prim,
              std::vector<array> inputs) {
-  auto op = std::make_shared<OpNode>();
+  auto op = make_pooled<OpNode>();
   op->primitive = std::move(prim);
   op->inputs = std::move(inputs);
-  node_ = std::make_shared<ArrayNode>();
-  node_->size = shape_size(shape);
+  node_ = make_pooled<ArrayNode>();
+  node_->size = checked_size(shape, dtype, op_name(*op));
   node_->shape = std::move(shape);
   node_->dtype = dtype;
   if (tracing_depth() > 0) {
@@ -119,7 +138,7 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes,
                                       std::vector<Dtype> dtypes,
                                       std::shared_ptr<Primitive> prim,
                                       std::vector<array> inputs) {
-  auto op = std::make_shared<OpNode>();
+  auto op = make_pooled<OpNode>();
   op->primitive = std::move(prim);
   op->inputs = std::move(inputs);
   bool tracer = false;
@@ -128,9 +147,9 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes,
   }
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    auto n = std::make_shared<ArrayNode>();
+    auto n = make_pooled<ArrayNode>();
     n->tracer = tracer;
-    n->size = shape_size(shapes[i]);
+    n->size = checked_size(shapes[i], dtypes[i], op_name(*op));
     n->shape = shapes[i];
     n->dtype = dtypes[i];
     n->op = op;

@@ -571,6 +571,10 @@ array block_masked_mm(const array& a, const array& b, int block_size,
   if (block_size != 32 && block_size != 64) {
     throw ValueError("[block_masked_mm] block_size must be 32 or 64.");
   }
+  if (a.ndim() < 2 || b.ndim() < 2) {
+    throw ValueError("[block_masked_mm] Both operands need at least 2 dimensions; got " +
+                     std::to_string(a.ndim()) + " and " + std::to_string(b.ndim()) + ".");
+  }
   int64_t m = a.shape()[a.ndim() - 2], k = a.shape()[a.ndim() - 1];
   int64_t n = b.shape()[b.ndim() - 1];
   array x = a, y = b;

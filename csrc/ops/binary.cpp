@@ -1,6 +1,7 @@
 // Binary and ternary elementwise builders, generated from binary.def, and
 // the comparisons composed from them.
 #include "core/errors.h"
+#include "core/node_pool.h"
 #include "ops/autodiff.h"
 #include "ops/elementwise.h"
 #include "ops/ops.h"
@@ -47,7 +48,7 @@ array binary(const array& a, const array& b, Rule rule, bool allow_complex,
     throw TypeError(std::string("[") + name +
                     "] Not supported for complex64 inputs.");
   }
-  return array(std::move(shape), out, std::make_shared<P>(to_stream(s)),
+  return array(std::move(shape), out, make_pooled<P>(to_stream(s)),
                {astype(a, t, s), astype(b, t, s)});
 }
 

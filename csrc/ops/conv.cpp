@@ -125,6 +125,11 @@ array conv_transpose(const array& input, const array& weight, Shape stride,
                      int groups, StreamOrDevice s) {
   int d = input.ndim() - 2;
   if (d < 1) throw ValueError("[conv_transpose] Input needs a spatial dimension.");
+  if (weight.ndim() != input.ndim()) {
+    throw ValueError("[conv_transpose] The weight must have the input's rank (" +
+                     std::to_string(input.ndim()) + "); got " +
+                     std::to_string(weight.ndim()) + " dimensions.");
+  }
   stride = expand_param(stride, d, "stride");
   padding = expand_param(padding, d, "padding");
   dilation = expand_param(dilation, d, "dilation");

@@ -23,6 +23,14 @@ const char* Scatter::name() const {
 
 namespace {
 
+// Indices as int64. uint64 values past INT64_MAX would wrap to negative
+// indices (counting from the end): they saturate, so they stay out of bounds.
+array as_int64_index(const array& i, StreamOrDevice s) {
+  if (i.dtype() != uint64) return astype(i, int64, s);
+  uint64_t top = static_cast<uint64_t>(INT64_MAX);
+  return astype(minimum(i, array::from_data(&top, {}, uint64), s), int64, s);
+}
+
 std::vector<array> prepare_indices(const std::vector<array>& indices,
                                    const char* op, StreamOrDevice s) {
   Shape shape;
@@ -34,7 +42,7 @@ std::vector<array> prepare_indices(const std::vector<array>& indices,
     shape = broadcast_shapes(shape, i.shape(), op);
   }
   std::vector<array> out;
-  for (auto& i : indices) out.push_back(broadcast_to(astype(i, int64, s), shape, s));
+  for (auto& i : indices) out.push_back(broadcast_to(as_int64_index(i, s), shape, s));
   return out;
 }
 

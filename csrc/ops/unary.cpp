@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "core/errors.h"
+#include "core/node_pool.h"
 #include "ops/autodiff.h"
 #include "ops/elementwise.h"
 #include "ops/ops.h"
@@ -56,7 +57,7 @@ array unary(const array& a, Rule rule, bool allow_complex, const char* name,
       }
       break;
   }
-  return array(a.shape(), out, std::make_shared<P>(to_stream(s)), {in});
+  return array(a.shape(), out, make_pooled<P>(to_stream(s)), {in});
 }
 
 }  // namespace

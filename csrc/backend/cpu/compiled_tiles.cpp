@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <typeindex>
+#include <typeinfo>
 #include <unordered_map>
 
 #include "backend/cpu/binary_ops.h"
@@ -179,18 +179,22 @@ TileFn pick(Dtype in, Dtype out) {
   return fn;
 }
 
-const std::unordered_map<std::type_index, Selector>& unary_table() {
-  static const std::unordered_map<std::type_index, Selector> table = {
-#define UNARY(Class, name, rule, cplx, ...) {typeid(Class), &pick<UnaryLoop, Class##Op, Rule::rule, cplx>},
+// Keyed by the type_info's address, unique within this one library: hashing
+// a std::type_index hashes the type's name, a cost on every eager op.
+using SelectorTable = std::unordered_map<const std::type_info*, Selector>;
+
+const SelectorTable& unary_table() {
+  static const SelectorTable table = {
+#define UNARY(Class, name, rule, cplx, ...) {&typeid(Class), &pick<UnaryLoop, Class##Op, Rule::rule, cplx>},
 #include "ops/unary.def"
 #undef UNARY
   };
   return table;
 }
 
-const std::unordered_map<std::type_index, Selector>& binary_table() {
-  static const std::unordered_map<std::type_index, Selector> table = {
-#define BINARY(Class, name, rule, cplx, ...) {typeid(Class), &pick<BinaryLoop, Class##Op, Rule::rule, cplx>},
+const SelectorTable& binary_table() {
+  static const SelectorTable table = {
+#define BINARY(Class, name, rule, cplx, ...) {&typeid(Class), &pick<BinaryLoop, Class##Op, Rule::rule, cplx>},
 #include "ops/binary.def"
 #undef BINARY
   };
@@ -232,7 +236,8 @@ bool vector_unary(const Primitive& p, const array& in, array& out) {
       !in.flags().contiguous) {
     return false;
   }
-  TileFn fn = tile_function(p, FusedOp::Kind::Unary, {float32}, float32, {});
+  const Dtype f32[1] = {float32};
+  TileFn fn = tile_function(p, FusedOp::Kind::Unary, f32, float32, {});
   if (!fn) return false;
   if (donatable(in, out)) out.copy_layout(in);
   else out.set_data(allocate(out.nbytes()), in);
@@ -270,7 +275,8 @@ bool broadcast_binary(const Primitive& p, const array& a, const array& b, array&
   int64_t sa = plan.strides[1][last], sb = plan.strides[2][last];
   if (plan.strides[0][last] != 1 || (sa != 0 && sa != 1) || (sb != 0 && sb != 1)) return false;
   // No single-value specialization: a zero stride may hold a new value per row.
-  TileFn fn = tile_function(p, FusedOp::Kind::Binary, {float32, float32}, out.dtype(), {});
+  const Dtype f32[2] = {float32, float32};
+  TileFn fn = tile_function(p, FusedOp::Kind::Binary, f32, out.dtype(), {});
   if (!fn) return false;
   out.set_data(allocate(out.nbytes()));
   const float* pa = a.data<float>();
@@ -302,9 +308,10 @@ bool vector_binary(const Primitive& p, const array& a, const array& b, array& ou
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   if (!((dense(a) || a_one) && (dense(b) || b_one))) return broadcast_binary(p, a, b, out);
-  std::vector<const char*> single = {a_one ? reinterpret_cast<const char*>(pa) : nullptr,
-                                     b_one ? reinterpret_cast<const char*>(pb) : nullptr};
-  TileFn fn = tile_function(p, FusedOp::Kind::Binary, {float32, float32}, out.dtype(), single);
+  const char* single[2] = {a_one ? reinterpret_cast<const char*>(pa) : nullptr,
+                           b_one ? reinterpret_cast<const char*>(pb) : nullptr};
+  const Dtype f32[2] = {float32, float32};
+  TileFn fn = tile_function(p, FusedOp::Kind::Binary, f32, out.dtype(), single);
   if (!fn) return false;
   if (!a_one && donatable(a, out)) out.copy_layout(a);
   else if (!b_one && donatable(b, out)) out.copy_layout(b);
@@ -328,19 +335,19 @@ TileFn copy_tile_function(Dtype d) {
   }
 }
 
-TileFn tile_function(const Primitive& p, FusedOp::Kind kind, const std::vector<Dtype>& args,
-                     Dtype out, const std::vector<const char*>& scalars) {
+TileFn tile_function(const Primitive& p, FusedOp::Kind kind, std::span<const Dtype> args,
+                     Dtype out, std::span<const char* const> scalars) {
   switch (kind) {
     case FusedOp::Kind::Unary: {
       if (typeid(p) == typeid(StopGradient)) return copy_tile_function(out);
-      auto it = unary_table().find(typeid(p));
+      auto it = unary_table().find(&typeid(p));
       return it == unary_table().end() ? nullptr : it->second(args[0], out);
     }
     case FusedOp::Kind::Binary: {
       if (typeid(p) == typeid(Power) && scalars.size() == 2 && scalars[1]) {
         if (TileFn fn = pick_power(args[0], scalars[1])) return fn;
       }
-      auto it = binary_table().find(typeid(p));
+      auto it = binary_table().find(&typeid(p));
       if (it == binary_table().end() || args[0] != args[1]) return nullptr;
       return it->second(args[0], out);
     }

@@ -1,6 +1,7 @@
 // The loops a fused Compiled kernel runs over one tile, one per (op, dtype).
 #pragma once
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ops/compiled.h"
@@ -16,8 +17,8 @@ using TileFn = void (*)(const void* const* args, unsigned scalars, void* out, in
 // build has none (the op then stays unfused). scalars[k] points at
 // argument k's value when it is the same for every element, which allows
 // specializations such as small integer powers; it may be empty.
-TileFn tile_function(const Primitive& p, FusedOp::Kind kind, const std::vector<Dtype>& args,
-                     Dtype out, const std::vector<const char*>& scalars);
+TileFn tile_function(const Primitive& p, FusedOp::Kind kind, std::span<const Dtype> args,
+                     Dtype out, std::span<const char* const> scalars);
 
 // The eager kernels' fast path for dense float32 (same-layout or single
 // value) arguments with a float32 result (or bool, for comparisons): the

@@ -40,7 +40,8 @@ int64_t slice_offset(const IndexedSlices& r, const std::vector<int>& axes,
     int64_t n = src.shape()[ax];
     int64_t i = r.idx[k].data<int64_t>()[b];
     int64_t j = i < 0 ? i + n : i;
-    if (j < 0 || j + slice[ax] > n) {
+    // j > n - slice, not j + slice > n: an index near INT64_MAX must not wrap.
+    if (j < 0 || j > n - slice[ax]) {
       throw IndexError(std::string("[") + op + "] Index " + std::to_string(i) +
                        " is out of bounds for axis " + std::to_string(ax) +
                        " with size " + std::to_string(n) + ".");
@@ -88,7 +89,13 @@ void Gather::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 const char* scatter_op_name(Scatter::Kind k) {
-  return k == Scatter::None ? "scatter" : "scatter_add";
+  switch (k) {
+    case Scatter::Add: return "scatter_add";
+    case Scatter::Prod: return "scatter_prod";
+    case Scatter::Max: return "scatter_max";
+    case Scatter::Min: return "scatter_min";
+    default: return "scatter";
+  }
 }
 
 void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {

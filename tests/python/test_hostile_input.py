@@ -1,0 +1,160 @@
+"""Hostile input raises a clear exception instead of crashing or hanging.
+
+Each test covers a class of defect (issue 19): index arithmetic near the
+ends of every index dtype, shapes whose byte count overflows, builders
+reading the dimensions of an argument of the wrong rank, and containers
+that hold themselves or nest absurdly deep. The oracle for the in-range
+cases is numpy.
+"""
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+INDEX_DTYPES = [mx.int8, mx.int16, mx.int32, mx.int64, mx.uint8, mx.uint16, mx.uint32, mx.uint64]
+
+
+def extremes(dtype):
+    """The extreme values of an integer dtype, as that dtype's numpy values."""
+    info = np.iinfo(np.dtype(str(dtype).split(".")[-1]))
+    values = {info.min, info.max, info.min + 1, info.max - 1, 0, 1}
+    if info.min < 0:
+        values |= {-1, -2}
+    return sorted(values)
+
+
+def index_array(values, dtype):
+    np_dtype = np.dtype(str(dtype).split(".")[-1])
+    return mx.array(np.array(values, dtype=np_dtype))
+
+
+@pytest.mark.parametrize("dtype", INDEX_DTYPES)
+def test_gather_and_scatter_check_every_extreme_index(dtype):
+    n = 5
+    src = np.arange(n, dtype=np.float32)
+    for v in extremes(dtype):
+        idx = index_array([v], dtype)
+        in_range = -n <= int(v) < n
+        ops = {
+            "gather": lambda: mx.arange(float(n))[idx],
+            "take": lambda: mx.take(mx.arange(float(n)), idx),
+            "scatter_add": lambda: mx.arange(float(n)).at[idx].add(100.0),
+            "scatter_min": lambda: mx.arange(float(n)).at[idx].minimum(-1.0),
+            "scatter_prod": lambda: mx.arange(float(n)).at[idx].multiply(2.0),
+            "scatter": lambda: _setitem(mx.arange(float(n)), idx, 7.0),
+        }
+        for name, op in ops.items():
+            if in_range:
+                got = np.array(op())
+                j = int(v) % n
+                want = src.copy()
+                if name == "gather" or name == "take":
+                    want = src[[j]]
+                elif name == "scatter_add":
+                    want[j] += 100.0
+                elif name == "scatter_min":
+                    want[j] = min(want[j], -1.0)
+                elif name == "scatter_prod":
+                    want[j] *= 2.0
+                else:
+                    want[j] = 7.0
+                np.testing.assert_array_equal(got, want, err_msg=f"{name} {v}")
+            else:
+                # take and item assignment are built on gather and scatter.
+                expected = {"take": "gather"}.get(name, name)
+                with pytest.raises(IndexError, match=r"^\[" + expected + r"\]"):
+                    mx.eval(op())
+
+
+def _setitem(x, idx, v):
+    x[idx] = v
+    return x
+
+
+def test_scatter_errors_name_their_kind():
+    x = mx.zeros(3)
+    idx = mx.array([9])
+    for method, name in [("add", "scatter_add"), ("multiply", "scatter_prod"),
+                         ("maximum", "scatter_max"), ("minimum", "scatter_min")]:
+        with pytest.raises(IndexError, match=r"^\[" + name + r"\]"):
+            mx.eval(getattr(x.at[idx], method)(1.0))
+
+
+def test_integer_index_near_int64_max_in_two_axes():
+    x = mx.zeros((3, 3), dtype=mx.int8)
+    with pytest.raises(IndexError):
+        mx.eval(x.at[2, 2**63 - 1].minimum(1))
+    with pytest.raises(IndexError):
+        mx.eval(x[mx.array([2]), mx.array([2**63 - 1])])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: mx.zeros((2**31, 2**31)),
+    lambda: mx.zeros((2**62,), mx.int32),
+    lambda: mx.ones((2**61,), mx.complex64),
+    lambda: mx.random.normal((2**62,)),
+    lambda: mx.random.uniform(shape=(2**31, 2**31)),
+    lambda: mx.broadcast_to(mx.array(1.0), (2**40, 2**30)) + 1,
+    lambda: mx.tile(mx.ones(4), (2**61,)),
+    lambda: mx.full((2**32, 2**32), 1),
+])
+def test_shapes_whose_bytes_overflow_raise_value_error(make):
+    with pytest.raises(ValueError, match=r"^\["):
+        mx.eval(make())
+
+
+def test_a_possible_but_unallocatable_shape_raises_memory_error():
+    with pytest.raises(MemoryError, match=r"^\["):
+        mx.eval(mx.zeros((2**50,), mx.uint8))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: mx.conv_transpose1d(mx.zeros((1, 3, 4)), 1.0),
+    lambda: mx.conv_transpose2d(mx.zeros((1, 3, 3, 4)), 1.0),
+    lambda: mx.conv_transpose3d(mx.zeros((1, 3, 3, 3, 4)), mx.zeros((2, 2))),
+    lambda: mx.conv1d(mx.zeros((1, 3, 4)), 1.0),
+    lambda: mx.conv2d(mx.zeros((1, 3, 3, 4)), mx.zeros(3)),
+    lambda: mx.block_masked_mm(mx.ones((4, 4)), 1.0, 32),
+    lambda: mx.block_masked_mm(1.0, mx.ones((4, 4)), 32),
+])
+def test_builders_check_rank_before_reading_dimensions(call):
+    with pytest.raises(ValueError, match=r"^\["):
+        call()
+
+
+def test_containers_that_hold_themselves_raise():
+    cyclic = []
+    cyclic.append(cyclic)
+    with pytest.raises(ValueError, match=r"^\[array\]"):
+        mx.array(cyclic)
+    with pytest.raises(ValueError, match=r"^\[eval\]"):
+        mx.eval(cyclic)
+    d = {}
+    d["self"] = d
+    with pytest.raises(ValueError, match=r"^\[eval\]"):
+        mx.eval(d)
+    pair = [mx.ones(2)]
+    pair.append(pair)
+    with pytest.raises(ValueError, match=r"^\[array\]"):
+        mx.array(pair)
+
+
+def test_very_deep_nesting_raises_instead_of_overflowing_the_stack():
+    for leaf in (1.0, mx.ones(1)):
+        deep = [leaf]
+        for _ in range(100_000):
+            deep = [deep]
+        with pytest.raises(ValueError, match=r"^\[array\]"):
+            mx.array(deep)
+        with pytest.raises(ValueError, match=r"^\[eval\]"):
+            mx.eval(deep)
+
+
+def test_moderate_nesting_still_converts():
+    nested = 2.5
+    for _ in range(40):
+        nested = [nested]
+    a = mx.array(nested)
+    assert a.shape == (1,) * 40
+    assert a.item() == 2.5
