@@ -48,7 +48,7 @@ nb::object one_or_list(nb::args arrays, int nd, StreamOrDevice s) {
 }  // namespace
 
 void init_arrange(nb::module_& m) {
-  m.def("as_strided",
+  def_op(m, "as_strided",
         [](ArrayArg a, IntsArg shape, nb::handle strides, int64_t offset,
            StreamArg s) {
           array x = to_array(a);
@@ -73,7 +73,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The strided view.");
-  m.def("slice",
+  def_op(m, "slice",
         [](ArrayArg a, nb::handle start, IntsArg axes, nb::handle sizes,
            StreamArg s) {
           return slice_dynamic(to_array(a), to_array(start), nb::cast<Axes>(axes),
@@ -97,7 +97,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The block, of shape ``slice_size``.");
-  m.def("slice_update",
+  def_op(m, "slice_update",
         [](ArrayArg a, nb::handle update, nb::handle start, IntsArg axes,
            StreamArg s) {
           return slice_update_dynamic(to_array(a), to_array(update), to_array(start),
@@ -121,7 +121,7 @@ void init_arrange(nb::module_& m) {
         "    array: A new array with the shape and dtype of ``a``.");
   for (const char* kind : {"hanning", "hamming", "blackman", "bartlett"}) {
     std::string k = kind;
-    m.def(kind, [k](int64_t n, StreamArg s) { return window(k, n, to_sod(s)); },
+    def_op(m, kind, [k](int64_t n, StreamArg s) { return window(k, n, to_sod(s)); },
           "M"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
           "A symmetric window function of ``M`` points.\n\n"
           "The window is the one the function is named after (Hann, "
@@ -134,7 +134,7 @@ void init_arrange(nb::module_& m) {
           "Returns:\n"
           "    array: A 1-D float32 array of ``M`` values.");
   }
-  m.def("meshgrid",
+  def_op(m, "meshgrid",
         [](nb::args arrays, bool sparse, const std::string& indexing, StreamArg s) {
           std::vector<array> in;
           for (auto h : arrays) in.push_back(to_array(h));
@@ -156,7 +156,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    tuple(array): One grid per input.");
-  m.def("repeat",
+  def_op(m, "repeat",
         [](ArrayArg a, int64_t repeats, std::optional<int64_t> axis, StreamArg s) {
           return repeat(to_array(a), repeats, axis, to_sod(s));
         },
@@ -172,7 +172,7 @@ void init_arrange(nb::module_& m) {
         "Returns:\n"
         "    array: The array with ``axis`` (or the flattened array) "
         "``repeats`` times longer.");
-  m.def("tile",
+  def_op(m, "tile",
         [](ArrayArg a, nb::handle reps, StreamArg s) {
           return tile(to_array(a), to_shape(reps), to_sod(s));
         },
@@ -188,7 +188,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The tiled array.");
-  m.def("flip",
+  def_op(m, "flip",
         [](ArrayArg a, IntsArg axis, StreamArg s) {
           return flip(to_array(a), opt_axes(axis), to_sod(s));
         },
@@ -202,7 +202,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The flipped array.");
-  m.def("roll",
+  def_op(m, "roll",
         [](ArrayArg a, nb::handle shift, IntsArg axis, StreamArg s) {
           return roll(to_array(a), to_shape(shift), opt_axes(axis), to_sod(s));
         },
@@ -220,7 +220,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The rolled array.");
-  m.def("tril", [](ArrayArg x, int64_t k, StreamArg s) { return tril(to_array(x), k, to_sod(s)); },
+  def_op(m, "tril", [](ArrayArg x, int64_t k, StreamArg s) { return tril(to_array(x), k, to_sod(s)); },
         "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "The lower triangle of a matrix: elements above a diagonal set to "
         "zero.\n\n"
@@ -232,7 +232,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The masked array, with the shape of ``x``.");
-  m.def("triu", [](ArrayArg x, int64_t k, StreamArg s) { return triu(to_array(x), k, to_sod(s)); },
+  def_op(m, "triu", [](ArrayArg x, int64_t k, StreamArg s) { return triu(to_array(x), k, to_sod(s)); },
         "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "The upper triangle of a matrix: elements below a diagonal set to "
         "zero.\n\n"
@@ -244,7 +244,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The masked array, with the shape of ``x``.");
-  m.def("diagonal",
+  def_op(m, "diagonal",
         [](ArrayArg a, int64_t offset, int64_t a1, int64_t a2, StreamArg s) {
           return diagonal(to_array(a), offset, a1, a2, to_sod(s));
         },
@@ -262,7 +262,7 @@ void init_arrange(nb::module_& m) {
         "Returns:\n"
         "    array: The remaining axes followed by a last axis holding the "
         "diagonal.");
-  m.def("diag", [](ArrayArg a, int64_t k, StreamArg s) { return diag(to_array(a), k, to_sod(s)); },
+  def_op(m, "diag", [](ArrayArg a, int64_t k, StreamArg s) { return diag(to_array(a), k, to_sod(s)); },
         "a"_a, "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Build a diagonal matrix from a vector, or extract a diagonal from a "
         "matrix.\n\n"
@@ -274,7 +274,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The 2-D matrix or the 1-D diagonal.");
-  m.def("trace",
+  def_op(m, "trace",
         [](ArrayArg a, int64_t offset, int64_t a1, int64_t a2, DtypeArg dtype,
            StreamArg s) {
           return trace(to_array(a), offset, a1, a2, to_dtype(dtype), to_sod(s));
@@ -296,7 +296,7 @@ void init_arrange(nb::module_& m) {
         "matrix).");
   for (int nd = 1; nd <= 3; ++nd) {
     std::string name = "atleast_" + std::to_string(nd) + "d";
-    m.def(name.c_str(),
+    def_op(m, name.c_str(),
           [nd](nb::args arrays, StreamArg s) { return one_or_list(arrays, nd, to_sod(s)); },
           "arys"_a, "stream"_a.none() = nb::none(),
           "Give arrays at least 1, 2 or 3 dimensions (by the function's "
@@ -312,7 +312,7 @@ void init_arrange(nb::module_& m) {
           "Returns:\n"
           "    array or list(array): One array for one input, else a list.");
   }
-  m.def("unstack",
+  def_op(m, "unstack",
         [](ArrayArg x, int64_t axis, StreamArg s) {
           nb::list l;
           for (auto& a : unstack(to_array(x), axis, to_sod(s))) l.append(a);
@@ -328,7 +328,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    tuple(array): One array per position along ``axis``.");
-  m.def("nan_to_num",
+  def_op(m, "nan_to_num",
         [](ArrayArg a, double nan, std::optional<double> posinf,
            std::optional<double> neginf, StreamArg s) {
           return nan_to_num(to_array(a), nan, posinf, neginf, to_sod(s));
@@ -347,7 +347,7 @@ void init_arrange(nb::module_& m) {
         "Returns:\n"
         "    array: The array with the values replaced (non-float inputs "
         "are unchanged).");
-  m.def("count_nonzero",
+  def_op(m, "count_nonzero",
         [](ArrayArg a, IntsArg axis, bool keepdims, StreamArg s) {
           array x = to_array(a);
           return count_nonzero(x, to_axes(axis, x), keepdims, to_sod(s));
@@ -364,7 +364,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The counts, as int32.");
-  m.def("diff",
+  def_op(m, "diff",
         [](ArrayArg a, int64_t n, int64_t axis, StreamArg s) {
           return diff(to_array(a), n, axis, to_sod(s));
         },
@@ -380,7 +380,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The differences; ``axis`` is ``n`` shorter.");
-  m.def("pad",
+  def_op(m, "pad",
         [](ArrayArg a, nb::handle widths, const std::string& mode, nb::handle value,
            StreamArg s) {
           array x = to_array(a);
@@ -405,7 +405,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The padded array.");
-  m.def("matrix_transpose",
+  def_op(m, "matrix_transpose",
         [](ArrayArg a, StreamArg s) { return swapaxes(to_array(a), -1, -2, to_sod(s)); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Transpose the matrices in the last two axes.\n\n"
@@ -414,7 +414,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The array with its last two axes swapped.");
-  m.def("addmm",
+  def_op(m, "addmm",
         [](nb::handle c, ArrayArg a, ArrayArg b, double alpha, double beta,
            StreamArg s) {
           return addmm(to_array(c), to_array(a), to_array(b), alpha, beta, to_sod(s));
@@ -433,7 +433,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The result.");
-  m.def("outer", [](ArrayArg a, ArrayArg b, StreamArg s) {
+  def_op(m, "outer", [](ArrayArg a, ArrayArg b, StreamArg s) {
           return outer(to_array(a), to_array(b), to_sod(s));
         }, "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Outer product of two vectors.\n\n"
@@ -444,7 +444,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The ``(M, N)`` array of products ``a[i] * b[j]``.");
-  m.def("inner", [](ArrayArg a, ArrayArg b, StreamArg s) {
+  def_op(m, "inner", [](ArrayArg a, ArrayArg b, StreamArg s) {
           return inner(to_array(a), to_array(b), to_sod(s));
         }, "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Inner product over the last axes.\n\n"
@@ -457,7 +457,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: An array of shape ``a.shape[:-1] + b.shape[:-1]``.");
-  m.def("tensordot",
+  def_op(m, "tensordot",
         [](ArrayArg a, ArrayArg b, IntsArg axes, StreamArg s) {
           if (PyLong_Check(axes.ptr())) {
             return tensordot(to_array(a), to_array(b), nb::cast<int64_t>(axes), to_sod(s));
@@ -479,7 +479,7 @@ void init_arrange(nb::module_& m) {
         "Returns:\n"
         "    array: The remaining axes of ``a`` followed by those of ``b``."
         );
-  m.def("vecdot",
+  def_op(m, "vecdot",
         [](ArrayArg a, ArrayArg b, int64_t axis, StreamArg s) {
           return vecdot(to_array(a), to_array(b), axis, to_sod(s));
         },
@@ -495,7 +495,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The dot products, without ``axis``.");
-  m.def("gather_mm",
+  def_op(m, "gather_mm",
         [](ArrayArg a, ArrayArg b, ArrayArg lhs, ArrayArg rhs, bool,
            StreamArg s) {
           std::optional<array> li, ri;
@@ -524,7 +524,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The products, of shape ``batch + (M, N)``.");
-  m.def("segmented_mm",
+  def_op(m, "segmented_mm",
         [](ArrayArg a, ArrayArg b, nb::handle segments, StreamArg s) {
           return segmented_mm(to_array(a), to_array(b), to_array(segments), to_sod(s));
         },
@@ -541,7 +541,7 @@ void init_arrange(nb::module_& m) {
         "Returns:\n"
         "    array: One ``(M, N)`` product per segment, of shape "
         "``segments.shape[:-1] + (M, N)``.");
-  m.def("block_masked_mm",
+  def_op(m, "block_masked_mm",
         [](ArrayArg a, ArrayArg b, int block_size, nb::handle mo, nb::handle ml,
            nb::handle mr, StreamArg s) {
           auto opt = [](nb::handle h) {
@@ -571,7 +571,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The masked product.");
-  m.def("hadamard_transform",
+  def_op(m, "hadamard_transform",
         [](ArrayArg a, std::optional<double> scale, StreamArg s) {
           return hadamard_transform(to_array(a), scale, to_sod(s));
         },
@@ -587,7 +587,7 @@ void init_arrange(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The transformed array, with the shape of ``a``.");
-  m.def("kron", [](ArrayArg a, ArrayArg b, StreamArg s) {
+  def_op(m, "kron", [](ArrayArg a, ArrayArg b, StreamArg s) {
           return kron(to_array(a), to_array(b), to_sod(s));
         }, "a"_a, "b"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Kronecker product of two arrays.\n\n"

@@ -69,6 +69,17 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
     view->suboffsets = nullptr;
     view->internal = keep;
     return 0;
+  } catch (nb::python_error& e) {
+    e.restore();
+    return -1;
+  } catch (const MemoryError& e) {
+    // Evaluating the array could not allocate: numpy, savez and the other
+    // buffer consumers must see MemoryError, not BufferError.
+    PyErr_SetString(PyExc_MemoryError, e.what());
+    return -1;
+  } catch (const std::bad_alloc&) {
+    PyErr_SetString(PyExc_MemoryError, "[buffer] Out of memory.");
+    return -1;
   } catch (const std::exception& e) {
     PyErr_SetString(PyExc_BufferError, e.what());
     return -1;

@@ -8,6 +8,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "bindings/def_op.h"
 #include "core/errors.h"
 #include "ops/ops.h"
 

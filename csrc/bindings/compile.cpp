@@ -40,7 +40,7 @@ void init_compile(nb::module_& m) {
           "The primitive of each step, in order (for tests and debugging).")
       .def_prop_ro("num_constants", &CompiledProgram::num_constants,
                    "How many constant arrays the program holds.");
-  m.def(
+  def_op(m, 
       "_placeholder",
       [](const Shape& shape, Dtype dtype) {
         // Two Python objects for one node: in-place operations inside the
@@ -52,26 +52,26 @@ void init_compile(nb::module_& m) {
       "shape"_a, "dtype"_a,
       "An input of a compile trace (shaped and typed, without data), twice: "
       "for the function and for the program.");
-  m.def(
+  def_op(m, 
       "_begin_compile_trace",
       [](bool shapeless) { open_scopes().push_back(std::make_unique<CompileTraceScope>(shapeless)); },
       "shapeless"_a, "Marks the start of a compile trace on this thread.");
-  m.def(
+  def_op(m, 
       "_end_compile_trace",
       [] {
         if (open_scopes().empty()) throw ValueError("[compile] No trace is open.");
         open_scopes().pop_back();
       },
       "Marks the end of the innermost compile trace on this thread.");
-  m.def("_compile_enabled", &compile_enabled, "Whether compile is enabled.");
-  m.def("disable_compile", [] { set_compile_enabled(false); },
+  def_op(m, "_compile_enabled", &compile_enabled, "Whether compile is enabled.");
+  def_op(m, "disable_compile", [] { set_compile_enabled(false); },
         "Turn compilation off for the whole process.\n\n"
         "Functions wrapped by :func:`compile` then run their Python body "
         "on every call (handy for printing inside them). Starting Python "
         "with ``MLX_DISABLE_COMPILE`` set has the same effect.\n\n"
         "Returns:\n"
         "    None");
-  m.def("enable_compile", [] { set_compile_enabled(true); },
+  def_op(m, "enable_compile", [] { set_compile_enabled(true); },
         "Turn compilation back on.\n\n"
         "This undoes :func:`disable_compile` and also overrides the "
         "``MLX_DISABLE_COMPILE`` environment variable.\n\n"

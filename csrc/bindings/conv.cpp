@@ -24,7 +24,7 @@ int spatial_dims(const array& x) { return std::max(x.ndim() - 2, 0); }
 void init_conv(nb::module_& m) {
   for (int d = 1; d <= 3; ++d) {
     std::string name = "conv" + std::to_string(d) + "d";
-    m.def(name.c_str(),
+    def_op(m, name.c_str(),
           [d](ArrayArg input, ArrayArg weight, IntsArg stride,
               nb::handle padding, IntsArg dilation, int groups, StreamArg s) {
             array x = to_array(input), w = to_array(weight);
@@ -62,7 +62,7 @@ void init_conv(nb::module_& m) {
           "Returns:\n"
           "    array: The output, of shape ``(N, *out_spatial, C_out)``.");
     std::string tname = "conv_transpose" + std::to_string(d) + "d";
-    m.def(tname.c_str(),
+    def_op(m, tname.c_str(),
           [d](ArrayArg input, ArrayArg weight, IntsArg stride,
               nb::handle padding, IntsArg dilation, nb::handle output_padding,
               int groups, StreamArg s) {
@@ -104,7 +104,7 @@ void init_conv(nb::module_& m) {
           "Returns:\n"
           "    array: The output, of shape ``(N, *out_spatial, C_out)``.");
   }
-  m.def("conv_general",
+  def_op(m, "conv_general",
         [](ArrayArg input, ArrayArg weight, IntsArg stride, nb::handle padding,
            nb::handle kernel_dilation, nb::handle input_dilation, int groups,
            bool flip, StreamArg s) {
@@ -153,7 +153,7 @@ void init_conv(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The output, of shape ``(N, *out_spatial, C_out)``.");
-  m.def("convolve",
+  def_op(m, "convolve",
         [](ArrayArg a, nb::handle v, const std::string& mode, StreamArg s) {
           return convolve(to_array(a), to_array(v), mode, to_sod(s));
         },

@@ -121,11 +121,11 @@ void init_device(nb::module_& m) {
                s == nb::cast<ThreadLocalStream>(o);
       });
 
-  m.def("default_device", &default_device,
+  def_op(m, "default_device", &default_device,
         "The device that operations run on when no stream is given.\n\n"
         "Returns:\n"
         "    Device: The default device (the CPU in this build).");
-  m.def("set_default_device",
+  def_op(m, "set_default_device",
         [](nb::handle d) { set_default_device(to_device(d)); }, "device"_a,
         "Set the device that operations run on when no stream is given.\n\n"
         "Args:\n"
@@ -133,14 +133,14 @@ void init_device(nb::module_& m) {
         "available.\n\n"
         "Returns:\n"
         "    None");
-  m.def("default_stream",
+  def_op(m, "default_stream",
         [](nb::handle d) { return default_stream(to_device(d)); }, "device"_a,
         "The stream that operations on a device use by default.\n\n"
         "Args:\n"
         "    device (Device or DeviceType): The device.\n\n"
         "Returns:\n"
         "    Stream: Its default stream.");
-  m.def("set_default_stream", &set_default_stream, "stream"_a,
+  def_op(m, "set_default_stream", &set_default_stream, "stream"_a,
         "Make a stream the default for operations on this thread.\n\n"
         "It takes precedence over the default device until "
         ":func:`clear_streams` is called. Other threads are not affected."
@@ -149,14 +149,14 @@ void init_device(nb::module_& m) {
         "    stream (Stream): The new default stream.\n\n"
         "Returns:\n"
         "    None");
-  m.def("new_stream", [](nb::handle d) { return new_stream(to_device(d)); },
+  def_op(m, "new_stream", [](nb::handle d) { return new_stream(to_device(d)); },
         "device"_a,
         "Create a new stream on a device.\n\n"
         "Args:\n"
         "    device (Device or DeviceType): The device it runs on.\n\n"
         "Returns:\n"
         "    Stream: The new stream.");
-  m.def("new_thread_local_stream",
+  def_op(m, "new_thread_local_stream",
         [](nb::handle d) { return new_thread_local_stream(to_device(d)); },
         "device"_a,
         "Make a stream that each thread using it sees as its own Stream.\n\n"
@@ -164,7 +164,7 @@ void init_device(nb::module_& m) {
         "    device (Device): The device the stream runs on.\n\n"
         "Returns:\n"
         "    ThreadLocalStream: usable wherever a stream is accepted.");
-  m.def("new_thread_unsafe_stream", [](nb::handle d) { return new_stream(to_device(d)); },
+  def_op(m, "new_thread_unsafe_stream", [](nb::handle d) { return new_stream(to_device(d)); },
         "device"_a,
         "Make a stream that may be used from any thread (in Ember every "
         "stream may).\n\n"
@@ -172,13 +172,13 @@ void init_device(nb::module_& m) {
         "    device (Device): The device the stream runs on.\n\n"
         "Returns:\n"
         "    Stream: the new stream.");
-  m.def("clear_streams", &clear_streams,
+  def_op(m, "clear_streams", &clear_streams,
         "Forget this thread's default stream.\n\n"
         "Operations then use the default stream of the default device "
         "again.\n\n"
         "Returns:\n"
         "    None");
-  m.def("is_available", [](nb::handle d) { return is_available(to_device(d)); },
+  def_op(m, "is_available", [](nb::handle d) { return is_available(to_device(d)); },
         "device"_a,
         "Whether a device can run operations in this build.\n\n"
         "Args:\n"
@@ -186,14 +186,14 @@ void init_device(nb::module_& m) {
         "Returns:\n"
         "    bool: ``True`` for the CPU; ``False`` for the GPU, which this "
         "build lacks.");
-  m.def("device_count", [](Device::Type t) { return device_count(t); },
+  def_op(m, "device_count", [](Device::Type t) { return device_count(t); },
         "device_type"_a,
         "The number of available devices of a type.\n\n"
         "Args:\n"
         "    device_type (DeviceType): ``mx.cpu`` or ``mx.gpu``.\n\n"
         "Returns:\n"
         "    int: How many there are (1 CPU, 0 GPUs here).");
-  m.def("device_info",
+  def_op(m, "device_info",
         [](nb::handle d) {
           Device dev = d.is_none() ? default_device() : to_device(d);
           if (!is_available(dev)) {
@@ -208,7 +208,7 @@ void init_device(nb::module_& m) {
         "    d (Device, optional): The device (default: the default device).\n\n"
         "Returns:\n"
         "    dict: ``device_name`` and ``architecture`` for the CPU.");
-  m.def("synchronize",
+  def_op(m, "synchronize",
         [](nb::handle) {
           // Evaluation on the CPU is synchronous; report an async_eval failure.
           std::exception_ptr e = std::exchange(pending_async_error(), nullptr);
@@ -241,7 +241,7 @@ void init_device(nb::module_& m) {
            },
            "exc_type"_a.none() = nb::none(), "exc_value"_a.none() = nb::none(),
            "traceback"_a.none() = nb::none());
-  m.def("stream",
+  def_op(m, "stream",
         [](StreamArg s) {
           return StreamContext{to_stream(to_sod(s)), std::nullopt};
         },
@@ -253,31 +253,31 @@ void init_device(nb::module_& m) {
         "Returns:\n"
         "    StreamContext: use it in a ``with`` statement.");
 
-  m.def("get_active_memory", &get_active_memory,
+  def_op(m, "get_active_memory", &get_active_memory,
         "The memory currently held by arrays.\n\n"
         "Memory kept in the allocator's cache for reuse is not included "
         "(see :func:`get_cache_memory`).\n\n"
         "Returns:\n"
         "    int: The number of bytes.");
-  m.def("get_peak_memory", &get_peak_memory,
+  def_op(m, "get_peak_memory", &get_peak_memory,
         "The largest amount of memory held by arrays at any one time.\n\n"
         "Counted since the program started or since the last "
         ":func:`reset_peak_memory`.\n\n"
         "Returns:\n"
         "    int: The number of bytes.");
-  m.def("reset_peak_memory", &reset_peak_memory,
+  def_op(m, "reset_peak_memory", &reset_peak_memory,
         "Reset the peak memory count to zero.\n\n"
         "Returns:\n"
         "    None");
-  m.def("get_cache_memory", &get_cache_memory,
+  def_op(m, "get_cache_memory", &get_cache_memory,
         "The memory the allocator keeps cached for reuse.\n\n"
         "Returns:\n"
         "    int: The number of bytes.");
-  m.def("get_memory_limit", &get_memory_limit,
+  def_op(m, "get_memory_limit", &get_memory_limit,
         "The memory limit (a guideline, not a hard cap).\n\n"
         "Returns:\n"
         "    int: The limit in bytes.");
-  m.def("set_memory_limit", &set_memory_limit, "limit"_a,
+  def_op(m, "set_memory_limit", &set_memory_limit, "limit"_a,
         "Set the memory limit.\n\n"
         "The limit is a guideline for how much memory arrays should use, "
         "not a hard cap.\n\n"
@@ -285,7 +285,7 @@ void init_device(nb::module_& m) {
         "    limit (int): The new limit in bytes.\n\n"
         "Returns:\n"
         "    int: The previous limit in bytes.");
-  m.def("set_cache_limit", &set_cache_limit, "limit"_a,
+  def_op(m, "set_cache_limit", &set_cache_limit, "limit"_a,
         "Set how much freed memory the allocator may keep for reuse.\n\n"
         "The cache is trimmed to the new limit at once; 0 turns caching "
         "off.\n\n"
@@ -293,7 +293,7 @@ void init_device(nb::module_& m) {
         "    limit (int): The new cache limit in bytes.\n\n"
         "Returns:\n"
         "    int: The previous limit in bytes.");
-  m.def("set_wired_limit", &set_wired_limit, "limit"_a,
+  def_op(m, "set_wired_limit", &set_wired_limit, "limit"_a,
         "Set the wired memory limit.\n\n"
         "On Apple silicon this bounds memory kept resident for the GPU; "
         "here the value is only recorded.\n\n"
@@ -301,7 +301,7 @@ void init_device(nb::module_& m) {
         "    limit (int): The new limit in bytes.\n\n"
         "Returns:\n"
         "    int: The previous limit in bytes.");
-  m.def("clear_cache", &clear_cache,
+  def_op(m, "clear_cache", &clear_cache,
         "Release the memory held in the allocator's cache.\n\n"
         "Returns:\n"
         "    None");

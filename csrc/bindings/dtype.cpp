@@ -98,7 +98,7 @@ void init_dtype(nb::module_& m) {
     m.attr(category_name(c)) = nb::cast(c);
   }
 
-  m.def(
+  def_op(m, 
       "issubdtype",
       [](nb::handle a, nb::handle b) {
         bool ad = nb::isinstance<Dtype>(a), bd = nb::isinstance<Dtype>(b);
@@ -122,7 +122,7 @@ void init_dtype(nb::module_& m) {
       "Returns:\n"
       "    bool: Whether ``arg1`` is ``arg2`` or falls under it.");
 
-  m.def("can_cast",
+  def_op(m, "can_cast",
         [](nb::handle from, Dtype to) {
           Dtype f = nb::isinstance<Dtype>(from) ? nb::cast<Dtype>(from)
                                                 : to_array(from).dtype();
@@ -139,7 +139,7 @@ void init_dtype(nb::module_& m) {
         "    to (Dtype): The target dtype.\n\n"
         "Returns:\n"
         "    bool: Whether the conversion is safe.");
-  m.def("isdtype",
+  def_op(m, "isdtype",
         [](Dtype d, nb::handle kind) {
           auto matches = [&](nb::handle k) {
             if (nb::isinstance<Dtype>(k)) return d == nb::cast<Dtype>(k);

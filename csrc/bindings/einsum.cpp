@@ -5,7 +5,7 @@
 namespace ember::py {
 
 void init_einsum(nb::module_& m) {
-  m.def("einsum",
+  def_op(m, "einsum",
         [](const std::string& subscripts, nb::args operands, StreamArg s) {
           std::vector<array> ops;
           for (auto h : operands) ops.push_back(to_array(h));
@@ -25,7 +25,7 @@ void init_einsum(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The result.");
-  m.def("einsum_path",
+  def_op(m, "einsum_path",
         [](const std::string& subscripts, nb::args operands) {
           std::vector<array> ops;
           for (auto h : operands) ops.push_back(to_array(h));

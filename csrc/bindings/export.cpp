@@ -72,13 +72,13 @@ nb::tuple graph_steps(const std::vector<array>& inputs,
 }  // namespace
 
 void init_export(nb::module_& m) {
-  m.def("_node_id",
+  def_op(m, "_node_id",
         [](const array& a) { return reinterpret_cast<uintptr_t>(a.node()); },
         "a"_a, "The identity of an array's graph node.");
-  m.def("_graph_steps", &graph_steps, "inputs"_a, "outputs"_a,
+  def_op(m, "_graph_steps", &graph_steps, "inputs"_a, "outputs"_a,
         "The operations between inputs and outputs, in evaluation order, and "
         "the constants they read.");
-  m.def(
+  def_op(m, 
       "_export_graph",
       [](const std::vector<array>& inputs, const std::vector<array>& outputs) {
         std::vector<array> constants;
@@ -92,7 +92,7 @@ void init_export(nb::module_& m) {
       "inputs"_a, "outputs"_a,
       "The graph from inputs to outputs as bytes, the constant arrays it uses, "
       "and their node identities.");
-  m.def(
+  def_op(m, 
       "_replay_graph",
       [](nb::bytes data, const std::vector<array>& inputs,
          const std::vector<array>& constants) {
@@ -101,7 +101,7 @@ void init_export(nb::module_& m) {
       },
       "data"_a, "inputs"_a, "constants"_a,
       "Rebuilds the outputs of an exported graph on new inputs.");
-  m.def(
+  def_op(m, 
       "_graph_to_dot",
       [](const std::vector<array>& outputs, const std::vector<std::string>& names,
          const std::vector<array>& named) {

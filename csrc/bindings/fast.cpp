@@ -195,7 +195,7 @@ nb::object cuda_callable(KernelSpec k) {
 
 void init_fast(nb::module_& parent) {
   auto m = parent.def_submodule("fast", "Fused kernels for common ML building blocks.");
-  m.def("rms_norm",
+  def_op(m, "rms_norm",
         [](ArrayArg x, ArrayArg w, float eps, StreamArg s) {
           return fast::rms_norm(to_array(x), opt_array(w), eps, to_sod(s));
         },
@@ -212,7 +212,7 @@ void init_fast(nb::module_& parent) {
         "Returns:\n"
         "    array: The normalized array, with the shape and dtype of "
         "``x``.");
-  m.def("layer_norm",
+  def_op(m, "layer_norm",
         [](ArrayArg x, ArrayArg w, ArrayArg b, float eps, StreamArg s) {
           return fast::layer_norm(to_array(x), opt_array(w), opt_array(b), eps, to_sod(s));
         },
@@ -233,7 +233,7 @@ void init_fast(nb::module_& parent) {
         "Returns:\n"
         "    array: The normalized array, with the shape and dtype of "
         "``x``.");
-  m.def("rope",
+  def_op(m, "rope",
         [](ArrayArg a, int dims, bool traditional, std::optional<float> base, float scale,
            nb::handle offset, nb::handle freqs, StreamArg s) {
           array off = PyLong_Check(offset.ptr()) ? array(nb::cast<int64_t>(offset))
@@ -266,7 +266,7 @@ void init_fast(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The rotated array, with the shape of ``a``.");
-  m.def("gated_delta_update",
+  def_op(m, "gated_delta_update",
         [](ArrayArg q, nb::handle k, nb::handle v, nb::handle gamma, nb::handle beta,
            nb::handle initial_state, ArrayArg mask, StreamArg s) {
           return fast::gated_delta_update(to_array(q), to_array(k), to_array(v),
@@ -297,7 +297,7 @@ void init_fast(nb::module_& parent) {
         "Returns:\n"
         "    tuple(array, array): The outputs, of shape ``(B, T, Hv, Dv)``, "
         "and the final state, of shape ``(B, Hv, Dv, Dk)``.");
-  m.def("scaled_dot_product_attention",
+  def_op(m, "scaled_dot_product_attention",
         [](ArrayArg q, nb::handle k, nb::handle v, float scale, ArrayArg mask,
            nb::handle sinks, bool force_fused, StreamArg s) {
           fast::AttentionMask m;
@@ -333,7 +333,7 @@ void init_fast(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The attention output, of shape ``(B, N_q, T_q, D_v)``.");
-  m.def("cross_entropy",
+  def_op(m, "cross_entropy",
         [](nb::handle logits, nb::handle targets, StreamArg s) {
           return fast::cross_entropy(to_array(logits), to_array(targets), to_sod(s));
         },
@@ -349,7 +349,7 @@ void init_fast(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The losses (float32), of shape ``logits.shape[:-1]``.");
-  m.def("metal_kernel",
+  def_op(m, "metal_kernel",
         [](const std::string& name, const std::vector<std::string>& input_names,
            const std::vector<std::string>& output_names, const std::string& source,
            const std::string& header, bool ensure_row_contiguous,
@@ -377,7 +377,7 @@ void init_fast(nb::module_& parent) {
         "    Callable: The kernel, called with keyword arguments ``inputs``, "
         "``output_shapes``, ``output_dtypes``, ``grid``, ``threadgroup``, "
         "``template``, ``init_value``, ``verbose`` and ``stream``.");
-  m.def("cuda_kernel",
+  def_op(m, "cuda_kernel",
         [](const std::string& name, const std::vector<std::string>& input_names,
            const std::vector<std::string>& output_names, const std::string& source,
            const std::string& header, bool ensure_row_contiguous,
@@ -403,7 +403,7 @@ void init_fast(nb::module_& parent) {
         "Returns:\n"
         "    Callable: The kernel, called with the keyword arguments of a "
         "Metal kernel and ``shared_memory``.");
-  m.def("precompiled_cuda_kernel",
+  def_op(m, "precompiled_cuda_kernel",
         [](const std::string&, nb::bytes, const std::vector<ArrayArg>& inputs,
            const std::vector<Shape>&, const std::vector<Dtype>&,
            const std::vector<nb::object>&, Dims3, Dims3, int,

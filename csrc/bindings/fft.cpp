@@ -82,7 +82,7 @@ void init_fft(nb::module_& parent) {
              "    array: The real (float32) signal, with ``n`` values along "
              "``axis``."}}) {
     std::string k = kind;
-    m.def(name,
+    def_op(m, name,
           [k](const array& a, std::optional<int64_t> n, int64_t axis,
               const std::string& norm, StreamArg s) {
             if (k == "rfft") return fft::rfft(a, n, axis, norm, to_sod(s));
@@ -97,7 +97,7 @@ void init_fft(nb::module_& parent) {
     for (bool two : {true, false}) {
       std::string name = k + (two ? "2" : "n");
       nb::object default_axes = two ? nb::cast(Axes{-2, -1}) : nb::none();
-      m.def(name.c_str(),
+      def_op(m, name.c_str(),
             [k](const array& a, nb::handle sizes, IntsArg axes,
                 const std::string& norm, StreamArg s) {
               return fft::fftn(a, opt_shape(sizes), opt_axes(axes), k, norm, to_sod(s));
@@ -127,7 +127,7 @@ void init_fft(nb::module_& parent) {
             "the inverse real transforms.");
     }
   }
-  m.def("fftfreq",
+  def_op(m, "fftfreq",
         [](int64_t n, double d, StreamArg s) { return fft::fftfreq(n, d, false, to_sod(s)); },
         "n"_a, "d"_a = 1.0, "stream"_a.none() = nb::none(),
         "The sample frequencies of :func:`fft`'s outputs.\n\n"
@@ -140,7 +140,7 @@ void init_fft(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: ``n`` float32 frequencies, in cycles per unit of ``d``.");
-  m.def("rfftfreq",
+  def_op(m, "rfftfreq",
         [](int64_t n, double d, StreamArg s) { return fft::fftfreq(n, d, true, to_sod(s)); },
         "n"_a, "d"_a = 1.0, "stream"_a.none() = nb::none(),
         "The sample frequencies of :func:`rfft`'s outputs.\n\n"
@@ -152,7 +152,7 @@ void init_fft(nb::module_& parent) {
         "    array: The ``n // 2 + 1`` non-negative frequencies "
         "``[0, 1, ..., n // 2] / (d * n)``, as float32.");
   for (bool inverse : {false, true}) {
-    m.def(inverse ? "ifftshift" : "fftshift",
+    def_op(m, inverse ? "ifftshift" : "fftshift",
           [inverse](const array& a, IntsArg axes, StreamArg s) {
             Axes ax = opt_axes(axes).value_or(all_axes(a));
             Shape shifts;

@@ -461,7 +461,7 @@ void init_indexing(nb::module_& m, nb::class_<array>& cls) {
 namespace ember::py {
 
 void init_indexing_ops(nb::module_& m) {
-  m.def("take",
+  def_op(m, "take",
         [](ArrayArg a, ArrayArg indices, IntsArg axis, StreamArg s) {
           array x = to_array(a);
           array idx = to_array(indices);
@@ -483,7 +483,7 @@ void init_indexing_ops(nb::module_& m) {
         "Returns:\n"
         "    array: ``axis`` of ``a`` replaced by the axes of ``indices`` "
         "(or the shape of ``indices`` without an axis).");
-  m.def("take_along_axis",
+  def_op(m, "take_along_axis",
         [](ArrayArg a, ArrayArg indices, IntsArg axis, StreamArg s) {
           array x = to_array(a);
           array idx = to_array(indices);
@@ -508,7 +508,7 @@ void init_indexing_ops(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The picked elements.");
-  m.def("put_along_axis",
+  def_op(m, "put_along_axis",
         [](ArrayArg a, ArrayArg indices, nb::handle values, IntsArg axis,
            StreamArg s) {
           array x = to_array(a);

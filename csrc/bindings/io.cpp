@@ -32,7 +32,7 @@ void call_reader(const PyRef& reader, void* dst, size_t nbytes) {
 }  // namespace
 
 void init_io(nb::module_& m) {
-  m.def("_lazy_load",
+  def_op(m, "_lazy_load",
         [](IntsArg shape, const Dtype& dtype, nb::callable reader,
            std::optional<nb::callable> check, StreamArg s) {
           LoadReader r;

@@ -21,7 +21,7 @@ bool upper_from(const std::string& uplo) {
 void init_linalg(nb::module_& parent) {
   auto m = parent.def_submodule("linalg", "Linear algebra through LAPACK.");
 #define ARGS nb::kw_only(), "stream"_a.none() = nb::none()
-  m.def("inv", [](const array& a, StreamArg s) { return linalg::inv(a, to_sod(s)); },
+  def_op(m, "inv", [](const array& a, StreamArg s) { return linalg::inv(a, to_sod(s)); },
         "a"_a, ARGS,
         "Inverse of square matrices.\n\n"
         "Inputs with more than two axes are batches of matrices in the "
@@ -31,7 +31,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The inverses, with the shape of ``a``.");
-  m.def("tri_inv",
+  def_op(m, "tri_inv",
         [](const array& a, bool upper, StreamArg s) {
           return linalg::tri_inv(a, upper, to_sod(s));
         },
@@ -45,7 +45,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The inverses, triangular like ``a``.");
-  m.def("cholesky",
+  def_op(m, "cholesky",
         [](const array& a, bool upper, StreamArg s) {
           return linalg::cholesky(a, upper, to_sod(s));
         },
@@ -61,7 +61,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The triangular factors, with the shape of ``a``.");
-  m.def("cholesky_inv",
+  def_op(m, "cholesky_inv",
         [](const array& a, bool upper, StreamArg s) {
           return linalg::cholesky_inv(a, upper, to_sod(s));
         },
@@ -78,7 +78,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The inverses of ``A``.");
-  m.def("qr", [](const array& a, StreamArg s) { return tuple_of(linalg::qr(a, to_sod(s))); },
+  def_op(m, "qr", [](const array& a, StreamArg s) { return tuple_of(linalg::qr(a, to_sod(s))); },
         "a"_a, ARGS,
         "QR factorization of matrices, in reduced form.\n\n"
         "Args:\n"
@@ -88,7 +88,7 @@ void init_linalg(nb::module_& parent) {
         "    tuple(array, array): ``Q`` with orthonormal columns, of shape "
         "``(..., m, k)``, and upper triangular ``R``, of shape "
         "``(..., k, n)``, where ``k = min(m, n)`` and ``Q @ R = a``.");
-  m.def("svd",
+  def_op(m, "svd",
         [](const array& a, bool compute_uv, StreamArg s) -> nb::object {
           auto r = linalg::svd(a, compute_uv, to_sod(s));
           if (!compute_uv) return nb::cast(r[0]);
@@ -107,7 +107,7 @@ void init_linalg(nb::module_& parent) {
         "singular values ``S`` in descending order, so that "
         "``a = U[..., :k] @ diag(S) @ Vt[..., :k, :]``; only ``S`` when "
         "``compute_uv`` is false.");
-  m.def("eigh",
+  def_op(m, "eigh",
         [](const array& a, const std::string& uplo, StreamArg s) {
           return tuple_of(linalg::eigh(a, upper_from(uplo), to_sod(s)));
         },
@@ -124,7 +124,7 @@ void init_linalg(nb::module_& parent) {
         "    tuple(array, array): The eigenvalues in ascending order and "
         "the normalized eigenvectors, as columns: ``v[..., :, i]`` goes "
         "with ``w[..., i]``.");
-  m.def("eigvalsh",
+  def_op(m, "eigvalsh",
         [](const array& a, const std::string& uplo, StreamArg s) {
           return linalg::eigvalsh(a, upper_from(uplo), to_sod(s));
         },
@@ -138,7 +138,7 @@ void init_linalg(nb::module_& parent) {
         "Returns:\n"
         "    array: The real eigenvalues in ascending order, of shape "
         "``(..., n)``.");
-  m.def("eig", [](const array& a, StreamArg s) { return tuple_of(linalg::eig(a, to_sod(s))); },
+  def_op(m, "eig", [](const array& a, StreamArg s) { return tuple_of(linalg::eig(a, to_sod(s))); },
         "a"_a, ARGS,
         "Eigenvalues and right eigenvectors of general square matrices.\n\n"
         "The results are complex even when the eigenvalues are real.\n\n"
@@ -149,7 +149,7 @@ void init_linalg(nb::module_& parent) {
         "    tuple(array, array): The eigenvalues ``w`` and the normalized "
         "eigenvectors ``v`` (complex64), with ``v[..., :, i]`` going with "
         "``w[..., i]``.");
-  m.def("eigvals", [](const array& a, StreamArg s) { return linalg::eigvals(a, to_sod(s)); },
+  def_op(m, "eigvals", [](const array& a, StreamArg s) { return linalg::eigvals(a, to_sod(s)); },
         "a"_a, ARGS,
         "Eigenvalues of general square matrices.\n\n"
         "Args:\n"
@@ -157,7 +157,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The eigenvalues (complex64), of shape ``(..., n)``.");
-  m.def("lu_factor",
+  def_op(m, "lu_factor",
         [](const array& a, StreamArg s) { return tuple_of(linalg::lu_factor(a, to_sod(s))); },
         "a"_a, ARGS,
         "LU factorization with partial pivoting, in compact form.\n\n"
@@ -169,7 +169,7 @@ void init_linalg(nb::module_& parent) {
         "triangle and the unit lower triangular ``L`` (without its "
         "diagonal) below it, and the pivots (uint32): row ``i`` was "
         "swapped with row ``pivots[i]``, in order.");
-  m.def("lu", [](const array& a, StreamArg s) { return tuple_of(linalg::lu(a, to_sod(s))); },
+  def_op(m, "lu", [](const array& a, StreamArg s) { return tuple_of(linalg::lu(a, to_sod(s))); },
         "a"_a, ARGS,
         "LU factorization with partial pivoting.\n\n"
         "The permutation is returned as row indices rather than a matrix: "
@@ -181,7 +181,7 @@ void init_linalg(nb::module_& parent) {
         "Returns:\n"
         "    tuple(array, array, array): ``p`` (uint32 row indices), the "
         "unit lower triangular ``L`` and the upper triangular ``U``.");
-  m.def("solve",
+  def_op(m, "solve",
         [](const array& a, const array& b, StreamArg s) {
           return linalg::solve(a, b, to_sod(s));
         },
@@ -195,7 +195,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The solution ``x``, shaped like ``b``.");
-  m.def("solve_triangular",
+  def_op(m, "solve_triangular",
         [](const array& a, const array& b, bool upper, StreamArg s) {
           return linalg::solve_triangular(a, b, upper, to_sod(s));
         },
@@ -211,7 +211,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The solution ``x``, shaped like ``b``.");
-  m.def("det", [](const array& a, StreamArg s) { return linalg::det(a, to_sod(s)); },
+  def_op(m, "det", [](const array& a, StreamArg s) { return linalg::det(a, to_sod(s)); },
         "a"_a, ARGS,
         "Determinant of square matrices.\n\n"
         "Args:\n"
@@ -219,7 +219,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The determinants, of shape ``a.shape[:-2]``.");
-  m.def("slogdet",
+  def_op(m, "slogdet",
         [](const array& a, StreamArg s) { return tuple_of(linalg::slogdet(a, to_sod(s))); },
         "a"_a, ARGS,
         "Sign and log-magnitude of the determinant of square matrices.\n\n"
@@ -233,7 +233,7 @@ void init_linalg(nb::module_& parent) {
         "Returns:\n"
         "    tuple(array, array): The signs and the logs of the absolute "
         "values of the determinants.");
-  m.def("pinv", [](const array& a, StreamArg s) { return linalg::pinv(a, to_sod(s)); },
+  def_op(m, "pinv", [](const array& a, StreamArg s) { return linalg::pinv(a, to_sod(s)); },
         "a"_a, ARGS,
         "Moore-Penrose pseudo-inverse of matrices, computed from the SVD.\n\n"
         "Args:\n"
@@ -242,7 +242,7 @@ void init_linalg(nb::module_& parent) {
         "Returns:\n"
         "    array: The pseudo-inverses ``p``, of shape ``(..., n, m)``, with "
         "``a @ p @ a = a``.");
-  m.def("cross",
+  def_op(m, "cross",
         [](const array& a, const array& b, int64_t axis, StreamArg s) {
           return linalg::cross(a, b, axis, to_sod(s));
         },
@@ -259,7 +259,7 @@ void init_linalg(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The cross products, with 3 components along ``axis``.");
-  m.def("norm",
+  def_op(m, "norm",
         [](const array& a, nb::handle ord, IntsArg axis, bool keepdims, StreamArg s) {
           linalg::NormOrd o;
           if (PyUnicode_Check(ord.ptr())) o = nb::cast<std::string>(ord);

@@ -6,7 +6,7 @@
 namespace ember::py {
 
 void init_array_methods(nb::class_<array>& cls) {
-  cls.def("reshape",
+  def_method(cls, "reshape",
           [](const array& a, nb::args shape, StreamArg s) {
             return reshape(a, shape_from_args(shape), SOD);
           },
@@ -21,7 +21,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The reshaped array.");
-  cls.def("transpose",
+  def_method(cls, "transpose",
           [](const array& a, nb::args axes, StreamArg s) {
             if (axes.size() == 0) return transpose(a, SOD);
             return transpose(a, shape_from_args(axes), SOD);
@@ -35,7 +35,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The transposed array.");
-  cls.def("flatten",
+  def_method(cls, "flatten",
           [](const array& a, int64_t b, int64_t e, StreamArg s) {
             return flatten(a, b, e, SOD);
           },
@@ -51,7 +51,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The flattened array.");
-  cls.def("squeeze",
+  def_method(cls, "squeeze",
           [](const array& a, IntsArg axis, StreamArg s) {
             return axis.is_none() ? squeeze(a, SOD) : squeeze(a, to_shape(axis), SOD);
           },
@@ -63,7 +63,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The squeezed array.");
-  cls.def("swapaxes",
+  def_method(cls, "swapaxes",
           [](const array& a, int64_t x, int64_t y, StreamArg s) {
             return swapaxes(a, x, y, SOD);
           },
@@ -75,7 +75,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The array with the two axes exchanged.");
-  cls.def("moveaxis",
+  def_method(cls, "moveaxis",
           [](const array& a, int64_t x, int64_t y, StreamArg s) {
             return moveaxis(a, x, y, SOD);
           },
@@ -87,7 +87,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The array with the axis moved.");
-  cls.def("split",
+  def_method(cls, "split",
           [](const array& a, nb::handle ind, int64_t axis, StreamArg s) {
             return PyLong_Check(ind.ptr())
                        ? split(a, nb::cast<int64_t>(ind), axis, SOD)
@@ -104,7 +104,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "Returns:\n"
           "    list(array): The parts, in order.");
 #define EMBER_REDUCE_METHOD(name)                                               \
-  cls.def(#name,                                                                \
+  def_method(cls, #name,                                                                \
           [](const array& a, IntsArg axis, bool keepdims, StreamArg s) {    \
             return name(a, to_axes(axis, a), keepdims, SOD);                    \
           },                                                                    \
@@ -130,7 +130,7 @@ void init_array_methods(nb::class_<array>& cls) {
 #undef EMBER_REDUCE_METHOD
   for (const char* name : {"var", "std"}) {
     bool is_var = std::string(name) == "var";
-    cls.def(name,
+    def_method(cls, name,
             [is_var](const array& a, IntsArg axis, bool keepdims, int ddof,
                      std::optional<int> correction, StreamArg s) {
               Axes ax = to_axes(axis, a);
@@ -157,7 +157,7 @@ void init_array_methods(nb::class_<array>& cls) {
             "Returns:\n"
             "    array: The reduced array.");
   }
-  cls.def("argmax",
+  def_method(cls, "argmax",
           [](const array& a, std::optional<int64_t> axis, bool kd, StreamArg s) {
             return argmax(a, axis, kd, SOD);
           },
@@ -173,7 +173,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The indices, as uint32.");
-  cls.def("argmin",
+  def_method(cls, "argmin",
           [](const array& a, std::optional<int64_t> axis, bool kd, StreamArg s) {
             return argmin(a, axis, kd, SOD);
           },
@@ -189,7 +189,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The indices, as uint32.");
-  cls.def("diagonal",
+  def_method(cls, "diagonal",
           [](const array& a, int64_t offset, int64_t axis1, int64_t axis2, StreamArg s) {
             return diagonal(a, offset, axis1, axis2, SOD);
           },
@@ -204,7 +204,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The remaining axes followed by the diagonal.");
-  cls.def("diag",
+  def_method(cls, "diag",
           [](const array& a, int64_t k, StreamArg s) { return diag(a, k, SOD); },
           "k"_a = 0, nb::kw_only(), "stream"_a.none() = nb::none(),
           "Build a diagonal matrix from a vector, or extract a diagonal "
@@ -215,7 +215,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "    stream (Stream, optional): Stream or device to run on.\n\n"
           "Returns:\n"
           "    array: The 2-D matrix or the 1-D diagonal.");
-  cls.def("round",
+  def_method(cls, "round",
           [](const array& a, int decimals, StreamArg s) {
             return round(a, decimals, SOD);
           },
@@ -229,7 +229,7 @@ void init_array_methods(nb::class_<array>& cls) {
           "Returns:\n"
           "    array: The rounded array.");
 #define EMBER_UNARY_METHOD(name)                                          \
-  cls.def(#name, [](const array& a, StreamArg s) { return name(a, SOD); }, \
+  def_method(cls, #name, [](const array& a, StreamArg s) { return name(a, SOD); }, \
           nb::kw_only(), "stream"_a.none() = nb::none(),                  \
           "Element-wise " #name " of the array. See :func:`" #name "`.\n\n" \
           "Args:\n"                                                       \
@@ -253,7 +253,7 @@ void init_array_methods(nb::class_<array>& cls) {
   cls.attr("conj") = cls.attr("conjugate");
   for (const char* name : {"cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"}) {
     std::string n = name;
-    cls.def(name,
+    def_method(cls, name,
             [n](const array& a, IntsArg axis, bool reverse, bool inclusive,
                 StreamArg s) {
               nb::object f = nb::module_::import_("mlx.core").attr(n.c_str());

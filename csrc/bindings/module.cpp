@@ -3,6 +3,35 @@
 
 #include "core/errors.h"
 
+namespace ember::py {
+
+void rethrow_named(const std::string& op) {
+  auto named = [&](const std::exception& e) {
+    return e.what()[0] == '[' ? std::string(e.what())
+                              : "[" + op + "] " + e.what();
+  };
+  try {
+    throw;
+  } catch (const nb::python_error&) {
+    throw;
+  } catch (const nb::builtin_exception&) {
+    throw;  // nanobind's own (next_overload, stop_iteration, ...)
+  } catch (const std::bad_cast&) {
+    throw nb::type_error(("[" + op + "] An argument is not of a kind this op accepts "
+                          "(its docstring lists the accepted types).").c_str());
+  } catch (const AxisError& e) {
+    throw AxisError(named(e));
+  } catch (const ValueError& e) {
+    throw ValueError(named(e));
+  } catch (const ember::TypeError& e) {
+    throw ember::TypeError(named(e));
+  } catch (const IndexError& e) {
+    throw IndexError(named(e));
+  }
+}
+
+}  // namespace ember::py
+
 NB_MODULE(core, m) {
   using namespace ember;
   m.doc() = "Ember: the MLX array API on a fast CPU runtime.";

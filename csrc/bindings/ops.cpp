@@ -176,7 +176,7 @@ namespace {
 
 void bind_elementwise(nb::module_& m) {
 #define UNARY(Class, name, rule, cplx, ...)                                      \
-  m.def(#name, [](ArrayArg a, StreamArg s) { return name(ARR(a), SOD); }, \
+  def_op(m, #name, [](ArrayArg a, StreamArg s) { return name(ARR(a), SOD); }, \
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),                      \
         EMBER_DOC_##name "\n\n"                                                \
         "Args:\n"                                                              \
@@ -187,7 +187,7 @@ void bind_elementwise(nb::module_& m) {
 #include "ops/unary.def"
 #undef UNARY
 #define BINARY(Class, name, rule, cplx, ...)                                    \
-  m.def(#name,                                                             \
+  def_op(m, #name,                                                             \
         [](ArrayArg a, ArrayArg b, StreamArg s) {                     \
           auto [x, y] = to_arrays(a, b);                                   \
           return name(x, y, SOD);                                          \
@@ -206,7 +206,7 @@ void bind_elementwise(nb::module_& m) {
         "    " EMBER_BINARY_RETURNS_##rule);
 #include "ops/binary.def"
 #undef BINARY
-  m.def("conjugate", [](ArrayArg a, StreamArg s) { return conjugate(ARR(a), SOD); },
+  def_op(m, "conjugate", [](ArrayArg a, StreamArg s) { return conjugate(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise complex conjugate.\n\n"
         "The imaginary part changes sign; real inputs are returned as they "
@@ -225,7 +225,7 @@ void bind_elementwise(nb::module_& m) {
       {"bitwise_right_shift", "right_shift"}};
   for (auto& [alias, name] : aliases) m.attr(alias) = m.attr(name);
 
-  m.def("round",
+  def_op(m, "round",
         [](ArrayArg a, int decimals, StreamArg s) {
           return round(ARR(a), decimals, SOD);
         },
@@ -241,7 +241,7 @@ void bind_elementwise(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The rounded array, with the shape and dtype of ``a``.");
-  m.def("positive", [](ArrayArg a, nb::handle) { return ARR(a); }, "a"_a,
+  def_op(m, "positive", [](ArrayArg a, nb::handle) { return ARR(a); }, "a"_a,
         nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise unary plus, ``+a``.\n\n"
         "Args:\n"
@@ -249,7 +249,7 @@ void bind_elementwise(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: ``a`` itself, unchanged.");
-  m.def("real", [](ArrayArg a, StreamArg s) { return real(ARR(a), SOD); },
+  def_op(m, "real", [](ArrayArg a, StreamArg s) { return real(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise real part.\n\n"
         "Args:\n"
@@ -258,7 +258,7 @@ void bind_elementwise(nb::module_& m) {
         "Returns:\n"
         "    array: The real part, float32 for complex input; real inputs are "
         "returned as they are.");
-  m.def("imag", [](ArrayArg a, StreamArg s) { return imag(ARR(a), SOD); },
+  def_op(m, "imag", [](ArrayArg a, StreamArg s) { return imag(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise imaginary part.\n\n"
         "Args:\n"
@@ -267,7 +267,7 @@ void bind_elementwise(nb::module_& m) {
         "Returns:\n"
         "    array: The imaginary part, float32 for complex input; zeros of "
         "the input's dtype for real input.");
-  m.def("isfinite", [](ArrayArg a, StreamArg s) { return isfinite(ARR(a), SOD); },
+  def_op(m, "isfinite", [](ArrayArg a, StreamArg s) { return isfinite(ARR(a), SOD); },
         "a"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Element-wise test for finite values.\n\n"
         "NaN and infinities are not finite; integers and booleans always "
@@ -277,7 +277,7 @@ void bind_elementwise(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: A boolean array with the shape of ``a``.");
-  m.def("where",
+  def_op(m, "where",
         [](nb::handle c, ArrayArg x, ArrayArg y, StreamArg s) {
           auto [xa, ya] = to_arrays(x, y);
           return where(ARR(c), xa, ya, SOD);
@@ -295,7 +295,7 @@ void bind_elementwise(nb::module_& m) {
         "Returns:\n"
         "    array: The selection, with the broadcast shape and the promoted "
         "dtype of ``x`` and ``y``.");
-  m.def("divmod",
+  def_op(m, "divmod",
         [](ArrayArg a, ArrayArg b, StreamArg s) {
           auto [x, y] = to_arrays(a, b);
           auto r = divmod(x, y, SOD);
@@ -311,7 +311,7 @@ void bind_elementwise(nb::module_& m) {
         "Returns:\n"
         "    tuple(array, array): The quotient, rounded towards negative "
         "infinity, and the remainder, which has the sign of ``b``.");
-  m.def("isclose",
+  def_op(m, "isclose",
         [](ArrayArg a, ArrayArg b, double rtol, double atol, bool equal_nan,
            StreamArg s) {
           auto [x, y] = to_arrays(a, b);
@@ -333,7 +333,7 @@ void bind_elementwise(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: A boolean array with the broadcast shape.");
-  m.def("allclose",
+  def_op(m, "allclose",
         [](ArrayArg a, ArrayArg b, double rtol, double atol, bool equal_nan,
            StreamArg s) {
           auto [x, y] = to_arrays(a, b);
@@ -353,7 +353,7 @@ void bind_elementwise(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: A boolean scalar array.");
-  m.def("array_equal",
+  def_op(m, "array_equal",
         [](ArrayArg a, ArrayArg b, bool equal_nan, StreamArg s) {
           return array_equal(ARR(a), ARR(b), equal_nan, SOD);
         },
@@ -398,7 +398,7 @@ array arange_from(nb::handle start_h, nb::handle stop_h, nb::handle step_h,
 }
 
 void bind_creation(nb::module_& m) {
-  m.def("zeros",
+  def_op(m, "zeros",
         [](IntsArg shape, DtypeArg dtype, StreamArg s) {
           return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
         },
@@ -411,7 +411,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The zero-filled array.");
-  m.def("ones",
+  def_op(m, "ones",
         [](IntsArg shape, DtypeArg dtype, StreamArg s) {
           return ones(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
         },
@@ -424,7 +424,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The array of ones.");
-  m.def("full",
+  def_op(m, "full",
         [](IntsArg shape, ArrayArg vals, DtypeArg dtype, StreamArg s) {
           auto dt = to_dtype(dtype);
           return full(to_shape(shape), to_array(vals, dt), dt, SOD);
@@ -442,7 +442,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The filled array.");
-  m.def("empty",
+  def_op(m, "empty",
         [](IntsArg shape, DtypeArg dtype, StreamArg s) {
           // Zero-filled: uninitialized memory would leak old data.
           return zeros(to_shape(shape), to_dtype(dtype).value_or(float32), SOD);
@@ -459,7 +459,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The new array.");
-  m.def("full_like",
+  def_op(m, "full_like",
         [](ArrayArg a, ArrayArg vals, DtypeArg dtype, StreamArg s) {
           array x = ARR(a);
           Dtype dt = to_dtype(dtype).value_or(x.dtype());
@@ -521,7 +521,7 @@ void bind_creation(nb::module_& m) {
                          "Returns:\n"
                          "    array: A new array with the shape of ``a``."}}) {
     bool ones = like.ones;
-    m.def(like.name,
+    def_op(m, like.name,
           [ones](ArrayArg a, DtypeArg dtype, StreamArg s) {
             array x = ARR(a);
             Dtype dt = to_dtype(dtype).value_or(x.dtype());
@@ -533,7 +533,7 @@ void bind_creation(nb::module_& m) {
   }
   // Two forms, as in MLX: arange(start, stop, step=None, dtype=None) and
   // arange(stop, step=None, dtype=None); either may be called by keyword.
-  m.def("arange",
+  def_op(m, "arange",
         [](nb::handle start, nb::handle stop, nb::handle step, DtypeArg dtype,
            StreamArg s) { return arange_from(start, stop, step, dtype, SOD); },
         "start"_a.none(), "stop"_a.none(), "step"_a.none() = nb::none(),
@@ -556,7 +556,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: A 1-D array of the values.");
-  m.def("arange",
+  def_op(m, "arange",
         [](nb::handle stop, nb::handle step, DtypeArg dtype, StreamArg s) {
           return arange_from(nb::none(), stop, step, dtype, SOD);
         },
@@ -572,7 +572,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: A 1-D array of the values.");
-  m.def("linspace",
+  def_op(m, "linspace",
         [](double start, double stop, int64_t num, bool endpoint,
            DtypeArg dtype, StreamArg s) {
           // Without the endpoint the step is (stop - start) / num.
@@ -596,7 +596,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: A 1-D array of ``num`` values.");
-  m.def("eye",
+  def_op(m, "eye",
         [](int64_t n, nb::handle m_, int64_t k, DtypeArg dtype, StreamArg s) {
           int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
           return eye(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
@@ -615,7 +615,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: An array of shape ``(n, m)``.");
-  m.def("identity",
+  def_op(m, "identity",
         [](int64_t n, DtypeArg dtype, StreamArg s) {
           return eye(n, n, 0, to_dtype(dtype).value_or(float32), SOD);
         },
@@ -628,7 +628,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: An ``(n, n)`` array with ones on the main diagonal.");
-  m.def("tri",
+  def_op(m, "tri",
         [](int64_t n, nb::handle m_, int64_t k, DtypeArg dtype, StreamArg s) {
           int64_t cols = m_.is_none() ? n : nb::cast<int64_t>(m_);
           return tri(n, cols, k, to_dtype(dtype).value_or(float32), SOD);
@@ -648,7 +648,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: An array of shape ``(n, m)``.");
-  m.def("astype",
+  def_op(m, "astype",
         [](ArrayArg a, Dtype d, StreamArg s) { return astype(ARR(a), d, SOD); },
         "a"_a, "dtype"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Convert an array to another dtype.\n\n"
@@ -660,7 +660,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The converted array, with the shape of ``a``.");
-  m.def("view",
+  def_op(m, "view",
         [](ArrayArg a, Dtype d, StreamArg s) { return view(ARR(a), d, SOD); },
         "a"_a, "dtype"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Reinterpret an array's bytes as another dtype.\n\n"
@@ -673,7 +673,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The same bytes seen as ``dtype``.");
-  m.def("contiguous",
+  def_op(m, "contiguous",
         [](ArrayArg a, bool allow_col, StreamArg s) {
           return contiguous(ARR(a), allow_col, SOD);
         },
@@ -690,7 +690,7 @@ void bind_creation(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: An array equal to ``a`` with a contiguous layout.");
-  m.def("asarray",
+  def_op(m, "asarray",
         [](ArrayArg a, DtypeArg dtype, nb::handle copy) {
           if (!copy.is_none() && !nb::cast<bool>(copy)) {
             throw ValueError("[asarray] copy=False cannot be guaranteed: the "
@@ -714,7 +714,7 @@ void bind_creation(nb::module_& m) {
         "``None`` copies only when needed. Default: ``None``.\n\n"
         "Returns:\n"
         "    array: The converted array.");
-  m.def("result_type",
+  def_op(m, "result_type",
         [](nb::args args) {
           if (args.size() == 0) {
             throw ValueError("[result_type] At least one array or dtype is "
@@ -741,7 +741,7 @@ void bind_creation(nb::module_& m) {
 }
 
 void bind_shape(nb::module_& m) {
-  m.def("reshape",
+  def_op(m, "reshape",
         [](ArrayArg a, IntsArg shape, StreamArg s) {
           return reshape(ARR(a), to_shape(shape), SOD);
         },
@@ -756,7 +756,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The reshaped array.");
-  m.def("flatten",
+  def_op(m, "flatten",
         [](ArrayArg a, int64_t b, int64_t e, StreamArg s) {
           return flatten(ARR(a), b, e, SOD);
         },
@@ -774,7 +774,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The flattened array.");
-  m.def("unflatten",
+  def_op(m, "unflatten",
         [](ArrayArg a, int64_t axis, IntsArg shape, StreamArg s) {
           return unflatten(ARR(a), axis, to_shape(shape), SOD);
         },
@@ -789,7 +789,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The array with ``axis`` replaced by the new axes.");
-  m.def("transpose",
+  def_op(m, "transpose",
         [](ArrayArg a, IntsArg axes, StreamArg s) {
           if (axes.is_none()) return transpose(ARR(a), SOD);
           return transpose(ARR(a), nb::cast<std::vector<int64_t>>(axes), SOD);
@@ -807,7 +807,7 @@ void bind_shape(nb::module_& m) {
         "Returns:\n"
         "    array: The transposed array.");
   m.attr("permute_dims") = m.attr("transpose");
-  m.def("swapaxes",
+  def_op(m, "swapaxes",
         [](ArrayArg a, int64_t a1, int64_t a2, StreamArg s) {
           return swapaxes(ARR(a), a1, a2, SOD);
         },
@@ -820,7 +820,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The array with the two axes exchanged.");
-  m.def("moveaxis",
+  def_op(m, "moveaxis",
         [](ArrayArg a, int64_t src, int64_t dst, StreamArg s) {
           return moveaxis(ARR(a), src, dst, SOD);
         },
@@ -835,7 +835,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The array with the axis moved.");
-  m.def("squeeze",
+  def_op(m, "squeeze",
         [](ArrayArg a, IntsArg axis, StreamArg s) {
           array x = ARR(a);
           if (axis.is_none()) return squeeze(x, SOD);
@@ -851,7 +851,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The squeezed array.");
-  m.def("expand_dims",
+  def_op(m, "expand_dims",
         [](ArrayArg a, IntsArg axis, StreamArg s) {
           return expand_dims(ARR(a), to_shape(axis), SOD);
         },
@@ -864,7 +864,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The array with the extra axes.");
-  m.def("broadcast_to",
+  def_op(m, "broadcast_to",
         [](ArrayArg a, IntsArg shape, StreamArg s) {
           return broadcast_to(ARR(a), to_shape(shape), SOD);
         },
@@ -878,7 +878,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The broadcast array, with shape ``shape``.");
-  m.def("broadcast_arrays",
+  def_op(m, "broadcast_arrays",
         [](nb::args arrays, StreamArg s) {
           auto out = broadcast_arrays(to_array_list(arrays), SOD);
           nb::list l;
@@ -892,7 +892,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    tuple(array): The inputs, each broadcast to the common shape.");
-  m.def("broadcast_shapes",
+  def_op(m, "broadcast_shapes",
         [](nb::args shapes) {
           if (shapes.size() == 0) {
             throw ValueError("[broadcast_shapes] At least one shape is required.");
@@ -926,11 +926,11 @@ void bind_shape(nb::module_& m) {
       "    stream (Stream, optional): Stream or device to run on.\n\n"
       "Returns:\n"
       "    array: The joined array.";
-  m.def("concatenate", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(),
+  def_op(m, "concatenate", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(),
         "stream"_a.none() = nb::none(), concat_doc);
-  m.def("concat", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(),
+  def_op(m, "concat", concat, "arrays"_a, "axis"_a.none() = 0, nb::kw_only(),
         "stream"_a.none() = nb::none(), concat_doc);
-  m.def("stack",
+  def_op(m, "stack",
         [](nb::handle arrays, int64_t axis, StreamArg s) {
           return stack(to_array_list(arrays), axis, SOD);
         },
@@ -944,7 +944,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The stacked array, with one more axis than the inputs.");
-  m.def("split",
+  def_op(m, "split",
         [](ArrayArg a, nb::handle ind, int64_t axis, StreamArg s) {
           std::vector<array> parts =
               PyLong_Check(ind.ptr())
@@ -966,7 +966,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    list(array): The parts, in order.");
-  m.def("clip",
+  def_op(m, "clip",
         [](ArrayArg a, nb::handle lo, nb::handle hi, StreamArg s) {
           if (lo.is_none() && hi.is_none()) {
             throw ValueError("[clip] At most one of a_min and a_max may be None.");
@@ -990,7 +990,7 @@ void bind_shape(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The clipped array (bounds broadcast with ``a``).");
-  m.def("matmul",
+  def_op(m, "matmul",
         [](ArrayArg a, ArrayArg b, StreamArg s) {
           return matmul(ARR(a), ARR(b), SOD);
         },

@@ -11,7 +11,7 @@ namespace ember::py {
 
 void init_quantized(nb::module_& m) {
   using OptInt = std::optional<int>;
-  m.def("quantize",
+  def_op(m, "quantize",
         [](ArrayArg w, OptInt gs, OptInt bits, const std::string& mode, nb::handle g,
            StreamArg s) {
           return tuple_of(quantize(ARR(w), gs, bits, mode, opt_array(g), SOD));
@@ -49,7 +49,7 @@ void init_quantized(nb::module_& m) {
         "Returns:\n"
         "    tuple(array, ...): ``(w_q, scales, biases)`` in affine mode, "
         "``(w_q, scales)`` otherwise.");
-  m.def("dequantize",
+  def_op(m, "dequantize",
         [](ArrayArg w, ArrayArg scales, ArrayArg biases, OptInt gs, OptInt bits,
            const std::string& mode, nb::handle g, DtypeArg dtype, StreamArg s) {
           return dequantize(ARR(w), ARR(scales), opt_array(biases), gs, bits, mode, opt_array(g),
@@ -80,7 +80,7 @@ void init_quantized(nb::module_& m) {
         "Returns:\n"
         "    array: The dequantized array; its last axis is the unpacked "
         "length.");
-  m.def("quantized_matmul",
+  def_op(m, "quantized_matmul",
         [](ArrayArg x, ArrayArg w, ArrayArg scales, ArrayArg biases, bool transpose,
            OptInt gs, OptInt bits, const std::string& mode, StreamArg s) {
           return quantized_matmul(ARR(x), ARR(w), ARR(scales), opt_array(biases), transpose, gs,
@@ -110,7 +110,7 @@ void init_quantized(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The product.");
-  m.def("gather_qmm",
+  def_op(m, "gather_qmm",
         [](ArrayArg x, ArrayArg w, ArrayArg scales, ArrayArg biases, ArrayArg lhs,
            ArrayArg rhs, bool transpose, OptInt gs, OptInt bits, const std::string& mode,
            nb::handle g, bool, StreamArg s) {
@@ -151,7 +151,7 @@ void init_quantized(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The products.");
-  m.def("qqmm",
+  def_op(m, "qqmm",
         [](ArrayArg x, ArrayArg w, ArrayArg scales, OptInt gs, OptInt bits,
            const std::string& mode, nb::handle gx, nb::handle gw, StreamArg s) {
           return qqmm(ARR(x), ARR(w), opt_array(scales), gs, bits, mode, opt_array(gx), opt_array(gw),
@@ -184,7 +184,7 @@ void init_quantized(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The product.");
-  m.def("gather_qqmm",
+  def_op(m, "gather_qqmm",
         [](ArrayArg x, ArrayArg w, ArrayArg scales, ArrayArg lhs, ArrayArg rhs,
            OptInt gs, OptInt bits, const std::string& mode, nb::handle gx, nb::handle gw, bool,
            StreamArg s) {
@@ -225,7 +225,7 @@ void init_quantized(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The products.");
-  m.def("to_fp8", [](ArrayArg x, StreamArg s) { return to_fp8(ARR(x), SOD); },
+  def_op(m, "to_fp8", [](ArrayArg x, StreamArg s) { return to_fp8(ARR(x), SOD); },
         "x"_a, nb::kw_only(), "stream"_a.none() = nb::none(),
         "Encode a floating point array as 8-bit floats (e4m3).\n\n"
         "Each value is rounded to the nearest e4m3 number (largest "
@@ -235,7 +235,7 @@ void init_quantized(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The encoded bytes, as uint8, with the shape of ``x``.");
-  m.def("from_fp8",
+  def_op(m, "from_fp8",
         [](ArrayArg x, DtypeArg dtype, StreamArg s) {
           return from_fp8(ARR(x), to_dtype(dtype).value_or(bfloat16), SOD);
         },

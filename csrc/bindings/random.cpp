@@ -52,7 +52,7 @@ void init_random(nb::module_& parent) {
   state.append(random::key(0));
   m.attr("state") = state;
 
-  m.def("key", [](uint64_t seed) { return random::key(seed); }, "seed"_a,
+  def_op(m, "key", [](uint64_t seed) { return random::key(seed); }, "seed"_a,
         "Create a pseudo-random number generator key from a seed.\n\n"
         "Pass the key to the sampling functions for reproducible results "
         "that do not depend on the global state; use :func:`split` to "
@@ -61,7 +61,7 @@ void init_random(nb::module_& parent) {
         "    seed (int): The seed, a non-negative integer.\n\n"
         "Returns:\n"
         "    array: The key, two uint32 values.");
-  m.def("seed",
+  def_op(m, "seed",
         [](uint64_t seed) {
           nb::list st = random_module().attr("state");
           st[0] = random::key(seed);
@@ -74,7 +74,7 @@ void init_random(nb::module_& parent) {
         "    seed (int): The seed, a non-negative integer.\n\n"
         "Returns:\n"
         "    None");
-  m.def("split",
+  def_op(m, "split",
         [](const array& key, int64_t num, StreamArg s) {
           return random::split(key, num, to_sod(s));
         },
@@ -87,7 +87,7 @@ void init_random(nb::module_& parent) {
         "Returns:\n"
         "    array: The new keys, of shape ``(num, 2)``; ``keys[i]`` is "
         "one key.");
-  m.def("bits",
+  def_op(m, "bits",
         [](IntsArg shape, int width, ArrayArg key, StreamArg s) {
           if (width != 4) throw ValueError("[random.bits] Only width=4 is supported.");
           return random::bits(nb::cast<Shape>(shape), key_or_next(key), to_sod(s));
@@ -106,7 +106,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: Random uint32 values.");
-  m.def("uniform",
+  def_op(m, "uniform",
         [](ArrayArg low, ArrayArg high, IntsArg shape, DtypeArg dtype,
            ArrayArg key, StreamArg s) {
           return random::uniform(to_array(low), to_array(high),
@@ -131,7 +131,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The samples.");
-  m.def("normal",
+  def_op(m, "normal",
         [](IntsArg shape, DtypeArg dtype, nb::handle loc, nb::handle scale,
            ArrayArg key, StreamArg s) {
           // Python numbers become dtype directly, as in MLX.
@@ -160,7 +160,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The samples.");
-  m.def("multivariate_normal",
+  def_op(m, "multivariate_normal",
         [](nb::handle mean, nb::handle cov, IntsArg shape, DtypeArg dtype, ArrayArg key,
            StreamArg s) {
           return random::multivariate_normal(to_array(mean), to_array(cov),
@@ -187,7 +187,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The samples, of shape ``shape + (n,)``.");
-  m.def("randint",
+  def_op(m, "randint",
         [](ArrayArg low, ArrayArg high, IntsArg shape, DtypeArg dtype,
            ArrayArg key, StreamArg s) {
           return random::randint(to_array(low), to_array(high),
@@ -211,7 +211,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The samples.");
-  m.def("bernoulli",
+  def_op(m, "bernoulli",
         [](nb::handle p, IntsArg shape, ArrayArg key, StreamArg s) {
           return random::bernoulli(to_array(p), opt_shape(shape), key_or_next(key),
                                    to_sod(s));
@@ -231,7 +231,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: A boolean array of samples.");
-  m.def("truncated_normal",
+  def_op(m, "truncated_normal",
         [](nb::handle lower, nb::handle upper, IntsArg shape, DtypeArg dtype,
            ArrayArg key, StreamArg s) {
           return random::truncated_normal(to_array(lower), to_array(upper),
@@ -257,7 +257,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The samples, within ``[lower, upper]``.");
-  m.def("gumbel",
+  def_op(m, "gumbel",
         [](IntsArg shape, DtypeArg dtype, ArrayArg key, StreamArg s) {
           return random::gumbel(nb::cast<Shape>(shape), float_dtype(dtype),
                                 key_or_next(key), to_sod(s));
@@ -278,7 +278,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The samples.");
-  m.def("laplace",
+  def_op(m, "laplace",
         [](IntsArg shape, DtypeArg dtype, double loc, double scale,
            ArrayArg key, StreamArg s) {
           return random::laplace(nb::cast<Shape>(shape), float_dtype(dtype), loc,
@@ -301,7 +301,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The samples.");
-  m.def("permutation",
+  def_op(m, "permutation",
         [](ArrayArg x, int64_t axis, ArrayArg key, StreamArg s) {
           array k = key_or_next(key);
           if (PyLong_Check(x.ptr())) {
@@ -329,7 +329,7 @@ void init_random(nb::module_& parent) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The permuted integers (int32) or the shuffled array.");
-  m.def("categorical",
+  def_op(m, "categorical",
         [](const array& logits, int64_t axis, IntsArg shape,
            std::optional<int64_t> num_samples, ArrayArg key, StreamArg s) {
           return random::categorical(logits, axis, opt_shape(shape), num_samples,

@@ -23,7 +23,7 @@ array reduce_call(ArrayArg a, IntsArg axis, bool keepdims, StreamArg s) {
 
 void bind_reduce(nb::module_& m) {
 #define EMBER_REDUCE(name, doc)                                               \
-  m.def(#name, &reduce_call<name>, "a"_a, "axis"_a.none() = nb::none(),              \
+  def_op(m, #name, &reduce_call<name>, "a"_a, "axis"_a.none() = nb::none(),              \
         "keepdims"_a = false, nb::kw_only(), "stream"_a.none() = nb::none(), doc);
 // The arguments every reduction shares.
 #define EMBER_REDUCE_ARGS                                                     \
@@ -100,7 +100,7 @@ void bind_reduce(nb::module_& m) {
                "    array: The medians.")
 #undef EMBER_REDUCE_ARGS
 #undef EMBER_REDUCE
-  m.def("minmax",
+  def_op(m, "minmax",
         [](ArrayArg a, IntsArg axis, bool keepdims, StreamArg s) {
           array x = ARR(a);
           Axes ax = to_axes(axis, x);
@@ -118,7 +118,7 @@ void bind_reduce(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    tuple(array, array): The minima and the maxima.");
-  m.def("unique",
+  def_op(m, "unique",
         [](ArrayArg a, int64_t size, bool ret_index, bool ret_inverse, bool ret_counts,
            nb::handle fill, StreamArg s) -> nb::object {
           std::optional<array> fv;
@@ -159,7 +159,7 @@ void bind_reduce(nb::module_& m) {
         "    array or tuple(array, ...): The values alone, or a tuple of the "
         "values followed by whichever of index, inverse and counts were "
         "requested, in that order.");
-  m.def("var",
+  def_op(m, "var",
         [](ArrayArg a, IntsArg axis, bool keepdims, int ddof,
            std::optional<int> correction, StreamArg s) {
           array x = ARR(a);
@@ -187,7 +187,7 @@ void bind_reduce(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The variances.");
-  m.def("std",
+  def_op(m, "std",
         [](ArrayArg a, IntsArg axis, bool keepdims, int ddof,
            std::optional<int> correction, StreamArg s) {
           array x = ARR(a);
@@ -212,7 +212,7 @@ void bind_reduce(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The standard deviations.");
-  m.def("argmax",
+  def_op(m, "argmax",
         [](ArrayArg a, std::optional<int64_t> axis, bool keepdims, StreamArg s) {
           return argmax(ARR(a), axis, keepdims, SOD);
         },
@@ -229,7 +229,7 @@ void bind_reduce(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The indices, as uint32.");
-  m.def("argmin",
+  def_op(m, "argmin",
         [](ArrayArg a, std::optional<int64_t> axis, bool keepdims, StreamArg s) {
           return argmin(ARR(a), axis, keepdims, SOD);
         },
@@ -246,7 +246,7 @@ void bind_reduce(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The indices, as uint32.");
-  m.def("softmax",
+  def_op(m, "softmax",
         [](ArrayArg a, IntsArg axis, bool precise, StreamArg s) {
           array x = ARR(a);
           return softmax(x, to_axes(axis, x), precise, SOD);
@@ -346,11 +346,11 @@ void bind_scan_sort(nb::module_& m) {
       return fn(x, nb::cast<int64_t>(axis), reverse, inclusive, SOD);
     };
     if (r.has_dtype) {
-      m.def(r.name, call, "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
+      def_op(m, r.name, call, "a"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
             "reverse"_a = false, "inclusive"_a = true, "dtype"_a.none() = nb::none(),
             "stream"_a.none() = nb::none(), r.doc);
     } else {
-      m.def(r.name,
+      def_op(m, r.name,
             [call](ArrayArg a, IntsArg axis, bool reverse, bool inclusive,
                    StreamArg s) {
               return call(a, axis, reverse, inclusive, nb::borrow<DtypeArg>(nb::none()), s);
@@ -367,7 +367,7 @@ void bind_scan_sort(nb::module_& m) {
     if (axis.is_none()) return f(reshape(x, {-1}), int64_t(0));
     return f(x, nb::cast<int64_t>(axis));
   };
-  m.def("sort",
+  def_op(m, "sort",
         [with_axis](ArrayArg a, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) { return sort(x, ax, SOD); });
         },
@@ -381,7 +381,7 @@ void bind_scan_sort(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The sorted array.");
-  m.def("searchsorted",
+  def_op(m, "searchsorted",
         [](ArrayArg a, nb::handle v, const std::string& side, StreamArg s) {
           if (side != "left" && side != "right") {
             throw ValueError("[searchsorted] side must be 'left' or 'right'.");
@@ -401,7 +401,7 @@ void bind_scan_sort(nb::module_& m) {
         "Returns:\n"
         "    array: The insertion indices (uint32), with the shape of "
         "``values``.");
-  m.def("argsort",
+  def_op(m, "argsort",
         [with_axis](ArrayArg a, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) { return argsort(x, ax, SOD); });
         },
@@ -416,7 +416,7 @@ void bind_scan_sort(nb::module_& m) {
         "Returns:\n"
         "    array: The indices (uint32); taking them along the axis gives "
         "the sorted array.");
-  m.def("partition",
+  def_op(m, "partition",
         [with_axis](ArrayArg a, int64_t kth, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) {
             int64_t n = x.shape()[normalize_axis(ax, x.ndim(), "partition")];
@@ -441,7 +441,7 @@ void bind_scan_sort(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The partitioned array.");
-  m.def("argpartition",
+  def_op(m, "argpartition",
         [with_axis](ArrayArg a, int64_t kth, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) {
             int64_t n = x.shape()[normalize_axis(ax, x.ndim(), "argpartition")];
@@ -464,7 +464,7 @@ void bind_scan_sort(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The indices (uint32).");
-  m.def("topk",
+  def_op(m, "topk",
         [with_axis](ArrayArg a, int64_t k, IntsArg axis, StreamArg s) {
           return with_axis(a, axis, [&](const array& x, int64_t ax) { return topk(x, k, ax, SOD); });
         },
@@ -480,7 +480,7 @@ void bind_scan_sort(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The selected elements; the axis has size ``k``.");
-  m.def("degrees",
+  def_op(m, "degrees",
         [](ArrayArg a, StreamArg s) {
           array x = ARR(a);
           Dtype t = is_inexact(x.dtype()) ? x.dtype() : float32;
@@ -493,7 +493,7 @@ void bind_scan_sort(nb::module_& m) {
         "    stream (Stream, optional): Stream or device to run on.\n\n"
         "Returns:\n"
         "    array: The angles in degrees; integer inputs give float32.");
-  m.def("radians",
+  def_op(m, "radians",
         [](ArrayArg a, StreamArg s) {
           array x = ARR(a);
           Dtype t = is_inexact(x.dtype()) ? x.dtype() : float32;
@@ -514,7 +514,7 @@ std::exception_ptr& pending_async_error() {
 }
 
 void bind_eval(nb::module_& m) {
-  m.def("get_array_buffer_size",
+  def_op(m, "get_array_buffer_size",
         [](nb::args args) {
           std::vector<array> arrays;
           collect_arrays(args, arrays);
@@ -541,7 +541,7 @@ void bind_eval(nb::module_& m) {
         "tuples and dicts of arrays are searched.\n\n"
         "Returns:\n"
         "    int: The number of bytes.");
-  m.def("from_dlpack",
+  def_op(m, "from_dlpack",
         [](nb::handle obj, std::optional<bool> copy) {
           if (!nb::hasattr(obj, "__dlpack__")) {
             throw nb::type_error("[from_dlpack] Expected an object with a "
@@ -567,7 +567,7 @@ void bind_eval(nb::module_& m) {
         "(share the memory) is refused with ``ValueError``.\n\n"
         "Returns:\n"
         "    array: The new array.");
-  m.def("eval",
+  def_op(m, "eval",
         [](nb::args args) {
           std::vector<array> arrays;
           collect_arrays(args, arrays);
@@ -584,7 +584,7 @@ void bind_eval(nb::module_& m) {
         "ignored.\n\n"
         "Returns:\n"
         "    None");
-  m.def("async_eval",
+  def_op(m, "async_eval",
         [](nb::args args) {
           std::vector<array> arrays;
           collect_arrays(args, arrays);

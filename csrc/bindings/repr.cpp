@@ -122,7 +122,7 @@ void init_printoptions(nb::module_& m) {
       .def("__exit__", [](PrintOptionsContext& c, nb::args) {
         print_precision = c.saved.precision;
       });
-  m.def("set_printoptions", [](int precision) { print_precision = precision; },
+  def_op(m, "set_printoptions", [](int precision) { print_precision = precision; },
         "precision"_a = -1,
         "Set how arrays print.\n\n"
         "Args:\n"
@@ -130,11 +130,11 @@ void init_printoptions(nb::module_& m) {
         "        prints up to six significant digits.\n\n"
         "Returns:\n"
         "    None");
-  m.def("get_printoptions", [] { return PrintOptions{print_precision}; },
+  def_op(m, "get_printoptions", [] { return PrintOptions{print_precision}; },
         "The current print options.\n\n"
         "Returns:\n"
         "    PrintOptions: an object whose ``precision`` is the current one.");
-  m.def("printoptions",
+  def_op(m, "printoptions",
         [](int precision) { return PrintOptionsContext{{precision}, {}}; },
         "precision"_a = -1,
         nb::sig("def printoptions(precision: int = -1) -> "

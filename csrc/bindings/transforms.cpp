@@ -84,7 +84,7 @@ CustomRules make_rules(nb::handle vjp_fn, nb::handle jvp_fn, nb::handle vmap_fn)
 }  // namespace
 
 void init_transforms(nb::module_& m) {
-  m.def("_custom_outputs",
+  def_op(m, "_custom_outputs",
         [](std::vector<array> primals, std::vector<array> outputs,
            nb::handle vjp_fn, nb::handle jvp_fn, nb::handle vmap_fn) {
           return to_list(custom_outputs(primals, outputs,
@@ -93,7 +93,7 @@ void init_transforms(nb::module_& m) {
         "primals"_a, "outputs"_a, "vjp"_a.none(), "jvp"_a.none(), "vmap"_a.none(),
         "Outputs of a function of primals with custom transform rules (each "
         "a callable on flat lists of arrays, or None).");
-  m.def("_untraced",
+  def_op(m, "_untraced",
         [](const array& x) {
           // A constant copy: nothing computed from it is traced, so its
           // graph is freed at eval (checkpoint recomputes instead).
@@ -102,7 +102,7 @@ void init_transforms(nb::module_& m) {
           return y;
         },
         "x"_a, "A stop_gradient copy that transforms do not trace through.");
-  m.def("depends",
+  def_op(m, "depends",
         [](nb::handle inputs, nb::handle deps) -> nb::object {
           auto as_list = [](nb::handle h) {
             return nb::isinstance<array>(h) ? std::vector<array>{nb::cast<array>(h)}
@@ -124,7 +124,7 @@ void init_transforms(nb::module_& m) {
         "Returns:\n"
         "    array or list(array): The inputs (an array for an array, a "
         "list for a list), now depending on ``dependencies``.");
-  m.def("_vjp_flat",
+  def_op(m, "_vjp_flat",
         [](nb::callable f, std::vector<array> primals, std::vector<array> cts) {
           auto [outs, grads] = vjp(wrap(f), primals, cts);
           return nb::make_tuple(to_list(outs), to_list(grads));
@@ -132,14 +132,14 @@ void init_transforms(nb::module_& m) {
         "fun"_a, "primals"_a, "cotangents"_a,
         "vjp of a function from a list of arrays to a list of arrays; empty "
         "cotangents mean ones for every output.");
-  m.def("_jvp_flat",
+  def_op(m, "_jvp_flat",
         [](nb::callable f, std::vector<array> primals, std::vector<array> tans) {
           auto [outs, t] = jvp(wrap(f), primals, tans);
           return nb::make_tuple(to_list(outs), to_list(t));
         },
         "fun"_a, "primals"_a, "tangents"_a,
         "jvp of a function from a list of arrays to a list of arrays.");
-  m.def("_vmap_flat",
+  def_op(m, "_vmap_flat",
         [](nb::callable f, std::vector<array> inputs, std::vector<int> in_axes) {
           auto [outs, axes] = vmap_outputs(wrap(f), inputs, in_axes);
           nb::list ax;
@@ -149,7 +149,7 @@ void init_transforms(nb::module_& m) {
         "fun"_a, "inputs"_a, "in_axes"_a,
         "vmap of a function from a list of arrays to a list of arrays; returns "
         "the outputs and their batch axes (-1: not batched).");
-  m.def("_in_transform", &in_transform,
+  def_op(m, "_in_transform", &in_transform,
         "Whether a transform is tracing on this thread.");
 }
 

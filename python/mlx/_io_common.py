@@ -7,6 +7,9 @@ import io
 import math
 import os
 import secrets
+import shutil
+import stat
+import tempfile
 
 import numpy as np
 
@@ -44,7 +47,7 @@ class LoadError(ValueError, RuntimeError):
 
 
 @functools.cache
-def _load_os_error(cls):
+def _os_error_class(cls):
     """cls (an OSError subclass) made also a RuntimeError, as MLX raises for
     a file it cannot open."""
     return type(cls.__name__, (cls, RuntimeError), {"__module__": __name__})
@@ -52,7 +55,7 @@ def _load_os_error(cls):
 
 def _open_error(e, path, prefix):
     """The OSError e as MLX words it, of e's type and also a RuntimeError."""
-    err = _load_os_error(type(e))(
+    err = _os_error_class(type(e))(
         f"[{prefix}] Failed to open file {os.fsdecode(path)}: {e.strerror or e}"
     )
     err.errno = e.errno
@@ -325,30 +328,98 @@ def _writable_path(file, extension, prefix):
     )
 
 
+# Temporaries are named .<name>.ember-<pid>-<token>.tmp, so that a later
+# save of the same path can tell those left by a process that died mid-write.
+_TMP_TAG = ".ember-"
+
+
+def _remove_stale_temporaries(directory, base):
+    """Deletes temporaries of earlier saves of `base` whose writer is gone."""
+    prefix = f".{base}{_TMP_TAG}"
+    with contextlib.suppress(OSError):
+        for name in os.listdir(directory):
+            if not (name.startswith(prefix) and name.endswith(".tmp")):
+                continue
+            pid = name[len(prefix):].split("-", 1)[0]
+            if not pid.isdigit() or _process_alive(int(pid)):
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, name))
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _write_direct(path, prefix, write):
+    """Writes into an existing file that is not a regular one (a device, a
+    FIFO): MLX writes there, and replacing it would destroy it. The formats
+    seek while writing, which a stream cannot do: the bytes are assembled
+    in a spooled temporary first."""
+    with tempfile.SpooledTemporaryFile(max_size=64 << 20) as staging:
+        write(staging)
+        staging.seek(0)
+        try:
+            with open(path, "wb") as f:
+                shutil.copyfileobj(staging, f, 1 << 20)
+        except OSError as e:
+            raise _write_error(e, path, prefix) from None
+
+
+def _write_error(e, path, prefix):
+    err = _os_error_class(type(e))(
+        f"[{prefix}] Unable to write file {os.fsdecode(path)}: {e.strerror or e}"
+    )
+    err.errno = e.errno
+    return err
+
+
 def write_to(file, extension, prefix, write):
     """Calls write(f) on a file object, or on a temporary file beside the
-    target path that replaces the target only once write has succeeded."""
+    target path that replaces the target only once write has succeeded.
+    OS failures raise an OSError of the usual subclass that is also a
+    RuntimeError (MLX raises RuntimeError), naming the op and the path."""
     path, fobj = _writable_path(file, extension, prefix)
     if fobj is not None:
         write(fobj)
         return
-    directory, base = os.path.split(os.path.abspath(path))
+    # Write through a symbolic link to its target, as MLX does.
+    target = os.path.realpath(path)
+    try:
+        special = not stat.S_ISREG(os.stat(target).st_mode)
+    except OSError:
+        special = False  # no such file yet
+    if special:
+        return _write_direct(target, prefix, write)
+    directory, base = os.path.split(target)
+    _remove_stale_temporaries(directory, base)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        token = f"{os.getpid()}-{secrets.token_hex(6)}"
+        tmp = os.path.join(directory, f".{base}{_TMP_TAG}{token}.tmp")
         try:
             # Mode 0o666 lets the umask decide, as for a plain open().
             fd = os.open(tmp, flags, 0o666)
             break
         except FileExistsError:
             continue
+        except OSError as e:
+            raise _write_error(e, path, prefix) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, target)
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, RuntimeError):
+            raise _write_error(e, path, prefix) from None
         raise

@@ -158,3 +158,47 @@ def test_moderate_nesting_still_converts():
     a = mx.array(nested)
     assert a.shape == (1,) * 40
     assert a.item() == 2.5
+
+
+@pytest.mark.parametrize("op, call", [
+    ("cumsum", lambda: mx.cumsum(mx.ones((2, 2)), axis=[0, 1])),
+    ("full", lambda: mx.full(2**64, 1)),
+    ("conv2d", lambda: mx.conv2d(mx.ones((1, 4, 4, 1)), mx.ones((1, 3, 3, 1)), padding="abc")),
+    ("reshape", lambda: mx.reshape(mx.ones(4), [2, "2"])),
+    ("transpose", lambda: mx.transpose(mx.ones((2, 2)), axes=["a", "b"])),
+])
+def test_arguments_of_the_wrong_kind_name_the_op(op, call):
+    with pytest.raises(TypeError, match=r"^\[" + op + r"\]"):
+        call()
+
+
+@pytest.mark.parametrize("decompose", [
+    lambda a: mx.linalg.svd(a, stream=mx.cpu),
+    lambda a: mx.linalg.svd(a, compute_uv=False, stream=mx.cpu),
+    lambda a: mx.linalg.pinv(a, stream=mx.cpu),
+    lambda a: mx.linalg.norm(a, ord="nuc", stream=mx.cpu),
+    lambda a: mx.linalg.norm(a, ord=2, stream=mx.cpu),
+    lambda a: mx.linalg.eig(a, stream=mx.cpu),
+    lambda a: mx.linalg.eigvals(a, stream=mx.cpu),
+    lambda a: mx.linalg.eigh(a, stream=mx.cpu),
+    lambda a: mx.linalg.eigvalsh(a, stream=mx.cpu),
+])
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_iterative_decompositions_refuse_non_finite_input(decompose, bad):
+    a = mx.full((8, 8), 1.0) + mx.eye(8)
+    a = mx.where(mx.eye(8) > 0, bad, a)
+    with pytest.raises(ValueError, match=r"^\[.*NaN or infinity"):
+        mx.eval(decompose(a))
+    # Finite input still decomposes (oracle: numpy's singular values).
+    good = np.random.default_rng(0).standard_normal((8, 8)).astype(np.float32)
+    s = mx.linalg.svd(mx.array(good), compute_uv=False, stream=mx.cpu)
+    np.testing.assert_allclose(np.array(s), np.linalg.svd(good, compute_uv=False), rtol=1e-4)
+
+
+def test_buffer_export_of_an_unallocatable_array_raises_memory_error(tmp_path):
+    huge = mx.zeros((2**50,), mx.uint8)
+    with pytest.raises(MemoryError, match=r"^\["):
+        np.array(huge)
+    with pytest.raises(MemoryError, match=r"^\["):
+        mx.savez(str(tmp_path / "big"), a=huge)
+    assert not list(tmp_path.iterdir())

@@ -2,6 +2,7 @@
 // row-major scratch buffer and handed to OpenBLAS's LAPACKE.
 #include <lapacke.h>
 
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -278,9 +279,41 @@ void eigh_complex(const array& in, std::vector<array>& out, bool vecs, bool uppe
 
 }  // namespace
 
+namespace {
+
+// The iterative LAPACK drivers (SVD, symmetric and general eigensolvers)
+// may loop for a very long time, or corrupt memory, on NaN or infinity:
+// such input is refused before the call.
+bool iterative(Factorization::Kind k) {
+  using K = Factorization;
+  return k == K::SVD || k == K::SVDValues || k == K::Eigh || k == K::EigvalsH ||
+         k == K::Eig || k == K::Eigvals;
+}
+
+void require_finite(const array& in, const char* op) {
+  array a = cpu::ensure_row_contiguous(in);
+  auto finite = [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = reinterpret_cast<const T*>(a.data<char>());
+    for (int64_t i = 0, n = a.size() * (a.dtype() == complex64 ? 2 : 1); i < n; ++i) {
+      if (!std::isfinite(p[i])) return false;
+    }
+    return true;
+  };
+  bool ok = a.dtype() == float64 ? finite(double{}) : finite(float{});
+  if (!ok) {
+    throw ValueError(std::string("[") + op +
+                     "] The matrix holds NaN or infinity, which the "
+                     "decomposition cannot take.");
+  }
+}
+
+}  // namespace
+
 void Factorization::eval_cpu(const std::vector<array>& inputs,
                              std::vector<array>& outputs) {
   Dtype t = inputs[0].dtype();
+  if (iterative(kind_)) require_finite(inputs[0], name());
   if (kind_ == Eig || kind_ == Eigvals || t == complex64) {
     for (auto& o : outputs) o.set_data(allocate(o.nbytes()));
     bool vecs = kind_ == Eig || kind_ == Eigh;
