@@ -34,9 +34,10 @@ inline nb::tuple tuple_of(const std::vector<array>& v) {
   return nb::tuple(l);
 }
 
+// Through the bounded sequence caster: exactly len() items, read by index.
 inline std::vector<array> to_array_list(nb::handle seq) {
   std::vector<array> out;
-  for (nb::handle h : nb::borrow<nb::sequence>(seq)) out.push_back(to_array(h));
+  for (const nb::object& h : nb::cast<std::vector<nb::object>>(seq)) out.push_back(to_array(h));
   return out;
 }
 

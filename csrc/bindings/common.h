@@ -6,7 +6,7 @@
 #include <exception>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
-#include <nanobind/stl/vector.h>
+#include "bindings/sequence_caster.h"
 
 #include "bindings/def_op.h"
 #include "core/errors.h"

@@ -2,7 +2,7 @@
 // (python/mlx/_export.py) handles argument trees and the file container;
 // these write a traced graph as bytes and replay one.
 #include <nanobind/stl/string.h>
-#include <nanobind/stl/vector.h>
+#include "bindings/sequence_caster.h"
 
 #include <unordered_set>
 

@@ -5,7 +5,7 @@
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
-#include <nanobind/stl/vector.h>
+#include "bindings/sequence_caster.h"
 
 #include "bindings/args.h"
 #include "core/errors.h"

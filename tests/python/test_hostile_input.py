@@ -202,3 +202,61 @@ def test_buffer_export_of_an_unallocatable_array_raises_memory_error(tmp_path):
     with pytest.raises(MemoryError, match=r"^\["):
         mx.savez(str(tmp_path / "big"), a=huge)
     assert not list(tmp_path.iterdir())
+
+
+class SelfNest:
+    """A sequence of length 1 whose item is itself: iterating it by
+    __getitem__ never ends (it never raises IndexError)."""
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, i):
+        return self
+
+
+class HugeLen:
+    """A sequence that claims 2**62 items."""
+
+    def __len__(self):
+        return 2**62
+
+    def __getitem__(self, i):
+        return 1
+
+
+@pytest.mark.parametrize("lying", [SelfNest, HugeLen])
+@pytest.mark.parametrize("op, call", [
+    ("ones", lambda s: mx.ones(shape=s)),
+    ("transpose", lambda s: mx.ones((2, 2)).transpose(s)),
+    ("min", lambda s: mx.min(mx.ones((2, 2)), axis=s)),
+    ("bits", lambda s: mx.random.bits(s)),
+    ("concatenate", lambda s: mx.concatenate(s)),
+    ("depends", lambda s: mx.depends(mx.ones(1), s)),
+])
+def test_sequences_that_lie_about_their_items_raise(lying, op, call):
+    # TypeError from the op, or ValueError where an item reaches conversion.
+    with pytest.raises((TypeError, ValueError), match=r"^\[(" + op + r"|array)\]"):
+        mx.eval(call(lying()))
+
+
+def test_tensordot_axes_that_hold_themselves_raise():
+    with pytest.raises(TypeError, match=r"^\[tensordot\]"):
+        mx.tensordot(mx.ones((2, 2)), mx.ones((2, 2)), axes=SelfNest())
+
+
+def test_sequence_objects_that_tell_the_truth_still_convert():
+    class Items:
+        def __init__(self, *items):
+            self.items = items
+
+        def __len__(self):
+            return len(self.items)
+
+        def __getitem__(self, i):
+            return self.items[i]  # IndexError past the end
+
+    assert mx.ones(shape=Items(2, 3)).shape == (2, 3)
+    np.testing.assert_array_equal(np.array(mx.sum(mx.ones((2, 3)), axis=Items(0, 1))), 6.0)
+    parts = Items(mx.ones(2), mx.zeros(1))
+    np.testing.assert_array_equal(np.array(mx.concatenate(parts)), [1.0, 1.0, 0.0])
