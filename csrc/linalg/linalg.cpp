@@ -179,8 +179,23 @@ std::vector<array> lu(const array& a_in, StreamOrDevice s) {
   return {argsort(perm, -1, s), l, u};
 }
 
+namespace {
+
+// The solvers factor real matrices only: a complex right-hand side would be
+// cast to real and lose its imaginary part.
+void require_real_rhs(const array& b, const char* op) {
+  if (b.dtype() == complex64) {
+    throw ValueError(std::string("[linalg::") + op +
+                     "] Input arrays must be float32 or float64; got a complex64 "
+                     "right-hand side.");
+  }
+}
+
+}  // namespace
+
 array solve(const array& a_in, const array& b_in, StreamOrDevice s) {
   array a = checked(a_in, "solve", true);
+  require_real_rhs(b_in, "solve");
   Dtype t = promote_types(a.dtype(), b_in.dtype());
   if (!is_floating(t)) t = float32;
   a = astype(a, t, s);
@@ -205,6 +220,7 @@ array solve(const array& a_in, const array& b_in, StreamOrDevice s) {
 array solve_triangular(const array& a_in, const array& b_in, bool upper,
                        StreamOrDevice s) {
   array a = checked(a_in, "solve_triangular", true);
+  require_real_rhs(b_in, "solve_triangular");
   Dtype t = a.dtype();
   bool vec = b_in.ndim() == a.ndim() - 1;
   array b = astype(vec ? expand_dims(b_in, {-1}, s) : b_in, t, s);

@@ -17,7 +17,8 @@ array unbroadcast(const array& g, const Shape& shape, StreamOrDevice s) {
   for (int i = 0; i < g.ndim(); ++i) {
     if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) axes.push_back(i);
   }
-  array r = sum(g, axes, true, s);
+  // Sums widen small integers: the gradient keeps the cotangent's dtype.
+  array r = astype(sum(g, axes, true, s), g.dtype(), s);
   return reshape(r, shape, s);
 }
 

@@ -61,17 +61,19 @@ array gather(const array& src, const std::vector<array>& indices,
   if (static_cast<int>(slice_sizes.size()) != src.ndim()) {
     throw ValueError("[gather] slice_sizes must have one entry per dimension.");
   }
+  std::vector<int> ax;
+  for (int a : axes) ax.push_back(normalize_axis(a, src.ndim(), "gather"));
+  auto idx = prepare_indices(indices, "gather", s);
+  Shape out = index_shape(idx);
+  // No index, no slice read: sorting or taking from an empty axis is empty.
+  bool reads = shape_size(out) > 0;
   for (int i = 0; i < src.ndim(); ++i) {
-    if (slice_sizes[i] < 0 || slice_sizes[i] > src.shape()[i]) {
+    if (slice_sizes[i] < 0 || (reads && slice_sizes[i] > src.shape()[i])) {
       throw ValueError("[gather] Slice size " + std::to_string(slice_sizes[i]) +
                        " does not fit axis " + std::to_string(i) + " of size " +
                        std::to_string(src.shape()[i]) + ".");
     }
   }
-  std::vector<int> ax;
-  for (int a : axes) ax.push_back(normalize_axis(a, src.ndim(), "gather"));
-  auto idx = prepare_indices(indices, "gather", s);
-  Shape out = index_shape(idx);
   out.insert(out.end(), slice_sizes.begin(), slice_sizes.end());
   std::vector<array> inputs{src};
   inputs.insert(inputs.end(), idx.begin(), idx.end());

@@ -615,9 +615,10 @@ std::vector<array> Slice::vjp(const std::vector<array>& primals,
                               const std::vector<array>& cotangents,
                               const std::vector<int>&, const std::vector<array>&) {
   const array& x = primals[0];
-  return {array(x.shape(), cotangents[0].dtype(),
+  const array& g = cotangents[0];
+  return {array(x.shape(), g.dtype(),
                 std::make_shared<SliceUpdate>(stream(), start_, strides_),
-                {zeros_like(x, stream()), cotangents[0]})};
+                {zeros(x.shape(), g.dtype(), stream()), g})};
 }
 std::vector<array> Slice::jvp(const std::vector<array>&,
                               const std::vector<array>& tangents,
@@ -648,7 +649,7 @@ std::vector<array> SliceUpdate::vjp(const std::vector<array>& primals,
     if (i == 0) {
       grads.push_back(array(g.shape(), g.dtype(),
                             std::make_shared<SliceUpdate>(stream(), start_, strides_),
-                            {g, zeros_like(upd, stream())}));
+                            {g, zeros(upd.shape(), g.dtype(), stream())}));
     } else {
       grads.push_back(array(upd.shape(), g.dtype(),
                             std::make_shared<Slice>(stream(), start_, strides_,
@@ -663,6 +664,7 @@ std::vector<array> SliceUpdate::jvp(const std::vector<array>& primals,
                                     const std::vector<int>& argnums) {
   array ts = zeros_like(primals[0], stream()), tu = zeros_like(primals[1], stream());
   for (size_t k = 0; k < argnums.size(); ++k) (argnums[k] == 0 ? ts : tu) = tangents[k];
+  tu = astype(tu, ts.dtype(), stream());
   return {array(ts.shape(), ts.dtype(),
                 std::make_shared<SliceUpdate>(stream(), start_, strides_), {ts, tu})};
 }

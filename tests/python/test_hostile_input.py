@@ -12,7 +12,16 @@ import pytest
 
 import mlx.core as mx
 
-INDEX_DTYPES = [mx.int8, mx.int16, mx.int32, mx.int64, mx.uint8, mx.uint16, mx.uint32, mx.uint64]
+INDEX_DTYPES = [
+    mx.int8,
+    mx.int16,
+    mx.int32,
+    mx.int64,
+    mx.uint8,
+    mx.uint16,
+    mx.uint32,
+    mx.uint64,
+]
 
 
 def extremes(dtype):
@@ -37,12 +46,12 @@ def test_gather_and_scatter_check_every_extreme_index(dtype):
         idx = index_array([v], dtype)
         in_range = -n <= int(v) < n
         ops = {
-            "gather": lambda: mx.arange(float(n))[idx],
-            "take": lambda: mx.take(mx.arange(float(n)), idx),
-            "scatter_add": lambda: mx.arange(float(n)).at[idx].add(100.0),
-            "scatter_min": lambda: mx.arange(float(n)).at[idx].minimum(-1.0),
-            "scatter_prod": lambda: mx.arange(float(n)).at[idx].multiply(2.0),
-            "scatter": lambda: _setitem(mx.arange(float(n)), idx, 7.0),
+            "gather": lambda idx=idx: mx.arange(float(n))[idx],
+            "take": lambda idx=idx: mx.take(mx.arange(float(n)), idx),
+            "scatter_add": lambda idx=idx: mx.arange(float(n)).at[idx].add(100.0),
+            "scatter_min": lambda idx=idx: mx.arange(float(n)).at[idx].minimum(-1.0),
+            "scatter_prod": lambda idx=idx: mx.arange(float(n)).at[idx].multiply(2.0),
+            "scatter": lambda idx=idx: _setitem(mx.arange(float(n)), idx, 7.0),
         }
         for name, op in ops.items():
             if in_range:
@@ -75,8 +84,12 @@ def _setitem(x, idx, v):
 def test_scatter_errors_name_their_kind():
     x = mx.zeros(3)
     idx = mx.array([9])
-    for method, name in [("add", "scatter_add"), ("multiply", "scatter_prod"),
-                         ("maximum", "scatter_max"), ("minimum", "scatter_min")]:
+    for method, name in [
+        ("add", "scatter_add"),
+        ("multiply", "scatter_prod"),
+        ("maximum", "scatter_max"),
+        ("minimum", "scatter_min"),
+    ]:
         with pytest.raises(IndexError, match=r"^\[" + name + r"\]"):
             mx.eval(getattr(x.at[idx], method)(1.0))
 
@@ -89,16 +102,19 @@ def test_integer_index_near_int64_max_in_two_axes():
         mx.eval(x[mx.array([2]), mx.array([2**63 - 1])])
 
 
-@pytest.mark.parametrize("make", [
-    lambda: mx.zeros((2**31, 2**31)),
-    lambda: mx.zeros((2**62,), mx.int32),
-    lambda: mx.ones((2**61,), mx.complex64),
-    lambda: mx.random.normal((2**62,)),
-    lambda: mx.random.uniform(shape=(2**31, 2**31)),
-    lambda: mx.broadcast_to(mx.array(1.0), (2**40, 2**30)) + 1,
-    lambda: mx.tile(mx.ones(4), (2**61,)),
-    lambda: mx.full((2**32, 2**32), 1),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: mx.zeros((2**31, 2**31)),
+        lambda: mx.zeros((2**62,), mx.int32),
+        lambda: mx.ones((2**61,), mx.complex64),
+        lambda: mx.random.normal((2**62,)),
+        lambda: mx.random.uniform(shape=(2**31, 2**31)),
+        lambda: mx.broadcast_to(mx.array(1.0), (2**40, 2**30)) + 1,
+        lambda: mx.tile(mx.ones(4), (2**61,)),
+        lambda: mx.full((2**32, 2**32), 1),
+    ],
+)
 def test_shapes_whose_bytes_overflow_raise_value_error(make):
     with pytest.raises(ValueError, match=r"^\["):
         mx.eval(make())
@@ -109,15 +125,18 @@ def test_a_possible_but_unallocatable_shape_raises_memory_error():
         mx.eval(mx.zeros((2**50,), mx.uint8))
 
 
-@pytest.mark.parametrize("call", [
-    lambda: mx.conv_transpose1d(mx.zeros((1, 3, 4)), 1.0),
-    lambda: mx.conv_transpose2d(mx.zeros((1, 3, 3, 4)), 1.0),
-    lambda: mx.conv_transpose3d(mx.zeros((1, 3, 3, 3, 4)), mx.zeros((2, 2))),
-    lambda: mx.conv1d(mx.zeros((1, 3, 4)), 1.0),
-    lambda: mx.conv2d(mx.zeros((1, 3, 3, 4)), mx.zeros(3)),
-    lambda: mx.block_masked_mm(mx.ones((4, 4)), 1.0, 32),
-    lambda: mx.block_masked_mm(1.0, mx.ones((4, 4)), 32),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: mx.conv_transpose1d(mx.zeros((1, 3, 4)), 1.0),
+        lambda: mx.conv_transpose2d(mx.zeros((1, 3, 3, 4)), 1.0),
+        lambda: mx.conv_transpose3d(mx.zeros((1, 3, 3, 3, 4)), mx.zeros((2, 2))),
+        lambda: mx.conv1d(mx.zeros((1, 3, 4)), 1.0),
+        lambda: mx.conv2d(mx.zeros((1, 3, 3, 4)), mx.zeros(3)),
+        lambda: mx.block_masked_mm(mx.ones((4, 4)), 1.0, 32),
+        lambda: mx.block_masked_mm(1.0, mx.ones((4, 4)), 32),
+    ],
+)
 def test_builders_check_rank_before_reading_dimensions(call):
     with pytest.raises(ValueError, match=r"^\["):
         call()
@@ -160,29 +179,40 @@ def test_moderate_nesting_still_converts():
     assert a.item() == 2.5
 
 
-@pytest.mark.parametrize("op, call", [
-    ("cumsum", lambda: mx.cumsum(mx.ones((2, 2)), axis=[0, 1])),
-    ("full", lambda: mx.full(2**64, 1)),
-    ("conv2d", lambda: mx.conv2d(mx.ones((1, 4, 4, 1)), mx.ones((1, 3, 3, 1)), padding="abc")),
-    ("reshape", lambda: mx.reshape(mx.ones(4), [2, "2"])),
-    ("transpose", lambda: mx.transpose(mx.ones((2, 2)), axes=["a", "b"])),
-])
+@pytest.mark.parametrize(
+    "op, call",
+    [
+        ("cumsum", lambda: mx.cumsum(mx.ones((2, 2)), axis=[0, 1])),
+        ("full", lambda: mx.full(2**64, 1)),
+        (
+            "conv2d",
+            lambda: mx.conv2d(
+                mx.ones((1, 4, 4, 1)), mx.ones((1, 3, 3, 1)), padding="abc"
+            ),
+        ),
+        ("reshape", lambda: mx.reshape(mx.ones(4), [2, "2"])),
+        ("transpose", lambda: mx.transpose(mx.ones((2, 2)), axes=["a", "b"])),
+    ],
+)
 def test_arguments_of_the_wrong_kind_name_the_op(op, call):
     with pytest.raises(TypeError, match=r"^\[" + op + r"\]"):
         call()
 
 
-@pytest.mark.parametrize("decompose", [
-    lambda a: mx.linalg.svd(a, stream=mx.cpu),
-    lambda a: mx.linalg.svd(a, compute_uv=False, stream=mx.cpu),
-    lambda a: mx.linalg.pinv(a, stream=mx.cpu),
-    lambda a: mx.linalg.norm(a, ord="nuc", stream=mx.cpu),
-    lambda a: mx.linalg.norm(a, ord=2, stream=mx.cpu),
-    lambda a: mx.linalg.eig(a, stream=mx.cpu),
-    lambda a: mx.linalg.eigvals(a, stream=mx.cpu),
-    lambda a: mx.linalg.eigh(a, stream=mx.cpu),
-    lambda a: mx.linalg.eigvalsh(a, stream=mx.cpu),
-])
+@pytest.mark.parametrize(
+    "decompose",
+    [
+        lambda a: mx.linalg.svd(a, stream=mx.cpu),
+        lambda a: mx.linalg.svd(a, compute_uv=False, stream=mx.cpu),
+        lambda a: mx.linalg.pinv(a, stream=mx.cpu),
+        lambda a: mx.linalg.norm(a, ord="nuc", stream=mx.cpu),
+        lambda a: mx.linalg.norm(a, ord=2, stream=mx.cpu),
+        lambda a: mx.linalg.eig(a, stream=mx.cpu),
+        lambda a: mx.linalg.eigvals(a, stream=mx.cpu),
+        lambda a: mx.linalg.eigh(a, stream=mx.cpu),
+        lambda a: mx.linalg.eigvalsh(a, stream=mx.cpu),
+    ],
+)
 @pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
 def test_iterative_decompositions_refuse_non_finite_input(decompose, bad):
     a = mx.full((8, 8), 1.0) + mx.eye(8)
@@ -192,7 +222,9 @@ def test_iterative_decompositions_refuse_non_finite_input(decompose, bad):
     # Finite input still decomposes (oracle: numpy's singular values).
     good = np.random.default_rng(0).standard_normal((8, 8)).astype(np.float32)
     s = mx.linalg.svd(mx.array(good), compute_uv=False, stream=mx.cpu)
-    np.testing.assert_allclose(np.array(s), np.linalg.svd(good, compute_uv=False), rtol=1e-4)
+    np.testing.assert_allclose(
+        np.array(s), np.linalg.svd(good, compute_uv=False), rtol=1e-4
+    )
 
 
 def test_buffer_export_of_an_unallocatable_array_raises_memory_error(tmp_path):
@@ -226,14 +258,17 @@ class HugeLen:
 
 
 @pytest.mark.parametrize("lying", [SelfNest, HugeLen])
-@pytest.mark.parametrize("op, call", [
-    ("ones", lambda s: mx.ones(shape=s)),
-    ("transpose", lambda s: mx.ones((2, 2)).transpose(s)),
-    ("min", lambda s: mx.min(mx.ones((2, 2)), axis=s)),
-    ("bits", lambda s: mx.random.bits(s)),
-    ("concatenate", lambda s: mx.concatenate(s)),
-    ("depends", lambda s: mx.depends(mx.ones(1), s)),
-])
+@pytest.mark.parametrize(
+    "op, call",
+    [
+        ("ones", lambda s: mx.ones(shape=s)),
+        ("transpose", lambda s: mx.ones((2, 2)).transpose(s)),
+        ("min", lambda s: mx.min(mx.ones((2, 2)), axis=s)),
+        ("bits", lambda s: mx.random.bits(s)),
+        ("concatenate", lambda s: mx.concatenate(s)),
+        ("depends", lambda s: mx.depends(mx.ones(1), s)),
+    ],
+)
 def test_sequences_that_lie_about_their_items_raise(lying, op, call):
     # TypeError from the op, or ValueError where an item reaches conversion.
     with pytest.raises((TypeError, ValueError), match=r"^\[(" + op + r"|array)\]"):
@@ -257,6 +292,48 @@ def test_sequence_objects_that_tell_the_truth_still_convert():
             return self.items[i]  # IndexError past the end
 
     assert mx.ones(shape=Items(2, 3)).shape == (2, 3)
-    np.testing.assert_array_equal(np.array(mx.sum(mx.ones((2, 3)), axis=Items(0, 1))), 6.0)
+    np.testing.assert_array_equal(
+        np.array(mx.sum(mx.ones((2, 3)), axis=Items(0, 1))), 6.0
+    )
     parts = Items(mx.ones(2), mx.zeros(1))
     np.testing.assert_array_equal(np.array(mx.concatenate(parts)), [1.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "dtype", [mx.uint8, mx.int16, mx.int32, mx.float16, mx.float32]
+)
+def test_gradients_through_broadcasts_and_slices_keep_the_input_dtype(dtype):
+    # The cotangent of a broadcast is a sum, which widens small integers; a
+    # widened cotangent once flowed into a slice update of the narrow type
+    # and wrote past its buffer.
+    a = mx.array([[4, 6, 2], [0, 1, 4]]).astype(dtype)
+    g = mx.grad(lambda v: mx.sum(mx.broadcast_to(v[0:1, 0:1], (2, 3))))(a)
+    assert g.dtype == dtype
+    np.testing.assert_array_equal(
+        np.array(g.astype(mx.float32)), [[6, 0, 0], [0, 0, 0]]
+    )
+    g = mx.grad(lambda v: mx.sum(mx.where(v > 2, v, v[0:1, 0:1])))(a)
+    assert g.dtype == dtype
+    mask = np.array(a.astype(mx.float32)) > 2
+    want = mask.astype(np.float32)
+    want[0, 0] += (~mask).sum()
+    np.testing.assert_array_equal(np.array(g.astype(mx.float32)), want)
+
+
+@pytest.mark.parametrize(
+    "shape, axis", [((0,), 0), ((0, 3), 0), ((3, 0), 1), ((3, 0), 0)]
+)
+def test_sorting_an_empty_axis_is_empty(shape, axis):
+    x = np.zeros(shape, np.float32)
+    assert mx.sort(mx.array(x), axis=axis).shape == np.sort(x, axis=axis).shape
+    assert mx.argsort(mx.array(x), axis=axis).shape == np.argsort(x, axis=axis).shape
+    assert (
+        mx.take(mx.array(x), mx.array([], mx.int32), axis=axis).shape
+        == np.take(x, np.array([], np.int32), axis=axis).shape
+    )
+
+
+def test_solvers_refuse_a_complex_right_hand_side():
+    for solve in (mx.linalg.solve, mx.linalg.solve_triangular):
+        with pytest.raises(ValueError, match=r"^\[linalg::solve"):
+            mx.eval(solve(mx.eye(2), mx.array([1 + 1j, 2]), stream=mx.cpu))

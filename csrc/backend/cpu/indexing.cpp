@@ -70,6 +70,14 @@ void Gather::eval_cpu(const std::vector<array>& inputs, array& out) {
   out.set_data(allocate(out.nbytes()));
   int64_t slice_n = shape_size(slice_sizes_);
   if (out.size() == 0) return;
+  // The builder checks this too; an imported graph reaches here unchecked.
+  for (int d = 0; d < src.ndim(); ++d) {
+    if (slice_sizes_[d] > src.shape()[d]) {
+      throw IndexError("[gather] Slice size " + std::to_string(slice_sizes_[d]) +
+                       " exceeds axis " + std::to_string(d) + " of size " +
+                       std::to_string(src.shape()[d]) + ".");
+    }
+  }
   auto plan = cpu::make_plan<2>(slice_sizes_, {row_strides(slice_sizes_), src.strides()});
   dispatch_bytes(src.itemsize(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -101,6 +109,11 @@ const char* scatter_op_name(Scatter::Kind k) {
 void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& src = inputs[0];
   const array upd = cpu::ensure_row_contiguous(inputs.back());
+  // As in SliceUpdate: mismatched operands would move elements of the wrong size.
+  if (src.dtype() != out.dtype() || upd.dtype() != out.dtype()) {
+    throw std::runtime_error(std::string("[") + scatter_op_name(kind_) +
+                             "] Operand dtypes differ from the result's.");
+  }
   auto r = read_indices(inputs, 1, axes_.size());
   if (src.flags().row_contiguous && src.use_count() == 1 &&
       src.buffer().use_count() == 1 && src.data_size() == src.size()) {

@@ -314,6 +314,10 @@ void Factorization::eval_cpu(const std::vector<array>& inputs,
                              std::vector<array>& outputs) {
   Dtype t = inputs[0].dtype();
   if (iterative(kind_)) require_finite(inputs[0], name());
+  bool eig_kind = kind_ == Eig || kind_ == Eigvals || kind_ == Eigh || kind_ == EigvalsH;
+  if (t == complex64 && !eig_kind) {
+    throw std::runtime_error(std::string("[") + name() + "] complex64 is not supported.");
+  }
   if (kind_ == Eig || kind_ == Eigvals || t == complex64) {
     for (auto& o : outputs) o.set_data(allocate(o.nbytes()));
     bool vecs = kind_ == Eig || kind_ == Eigh;

@@ -122,6 +122,11 @@ void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
 void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& src = inputs[0];
   const array& upd = inputs[1];
+  // The kernel moves elements of out's size: operands of another dtype (a
+  // graph built or imported inconsistently) would write past the buffer.
+  if (src.dtype() != out.dtype() || upd.dtype() != out.dtype()) {
+    throw std::runtime_error("[slice_update] Operand dtypes differ from the result's.");
+  }
   // Write in place when nothing else can see the source's memory.
   if (src.flags().row_contiguous && src.use_count() == 1 &&
       src.buffer().use_count() == 1 && src.data_size() == src.size()) {
