@@ -240,9 +240,9 @@ void init_array(nb::module_& m) {
                         "Python values; numpy arrays keep their dtype, "
                         "except that float64 becomes float32.");
   cls.def("__init__",
-          [](array* self, nb::handle val, DtypeArg dtype) {
+          name_errors("array", [](array* self, nb::handle val, DtypeArg dtype) {
             new (self) array(to_array(val, to_dtype(dtype)));
-          },
+          }),
           "val"_a, "dtype"_a.none() = nb::none())
       .def_prop_ro("shape", [](const array& a) {
         nb::list l;

@@ -14,9 +14,9 @@ namespace {
 
 enum class Kind { Bool, Int, Float, Complex };
 
-// MLX's exact wording, which user code may match on.
+// MLX's exact wording (which user code may match on), after the op name.
 constexpr const char* kNonUniform =
-    "Initialization encountered non-uniform length.";
+    "[array] Initialization encountered non-uniform length.";
 
 // A nested sequence flattened: its shape, widest element kind and values.
 struct Flat {

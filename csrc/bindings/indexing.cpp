@@ -393,9 +393,9 @@ void init_indexing(nb::module_& m, nb::class_<array>& cls) {
              return ArrayAt{at.a, std::move(index)};
            },
            "indices"_a.none())
-      .def("add", [](const ArrayAt& at, nb::handle v) {
+      .def("add", name_errors("at.add", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Add, false, false);
-      }, "value"_a,
+      }), "value"_a,
       "Add to the elements at the index, out of place.\n\n"
       "Unlike ``a[idx] += value``, an element named several times by the "
       "index receives every addition.\n\n"
@@ -404,44 +404,44 @@ void init_indexing(nb::module_& m, nb::class_<array>& cls) {
       "the indexed shape.\n\n"
       "Returns:\n"
       "    array: A new array; the original is unchanged.")
-      .def("subtract", [](const ArrayAt& at, nb::handle v) {
+      .def("subtract", name_errors("at.subtract", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Add, true, false);
-      }, "value"_a,
+      }), "value"_a,
       "Subtract from the elements at the index, out of place.\n\n"
       "Repeated indices receive every subtraction.\n\n"
       "Args:\n"
       "    value (scalar or array): The values to subtract.\n\n"
       "Returns:\n"
       "    array: A new array; the original is unchanged.")
-      .def("multiply", [](const ArrayAt& at, nb::handle v) {
+      .def("multiply", name_errors("at.multiply", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Prod, false, false);
-      }, "value"_a,
+      }), "value"_a,
       "Multiply the elements at the index, out of place.\n\n"
       "Repeated indices receive every multiplication.\n\n"
       "Args:\n"
       "    value (scalar or array): The factors.\n\n"
       "Returns:\n"
       "    array: A new array; the original is unchanged.")
-      .def("divide", [](const ArrayAt& at, nb::handle v) {
+      .def("divide", name_errors("at.divide", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Prod, false, true);
-      }, "value"_a,
+      }), "value"_a,
       "Divide the elements at the index, out of place.\n\n"
       "Repeated indices receive every division.\n\n"
       "Args:\n"
       "    value (scalar or array): The divisors.\n\n"
       "Returns:\n"
       "    array: A new array; the original is unchanged.")
-      .def("maximum", [](const ArrayAt& at, nb::handle v) {
+      .def("maximum", name_errors("at.maximum", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Max, false, false);
-      }, "value"_a,
+      }), "value"_a,
       "Take the maximum with the elements at the index, out of place.\n\n"
       "Args:\n"
       "    value (scalar or array): The values to compare with.\n\n"
       "Returns:\n"
       "    array: A new array; the original is unchanged.")
-      .def("minimum", [](const ArrayAt& at, nb::handle v) {
+      .def("minimum", name_errors("at.minimum", [](const ArrayAt& at, nb::handle v) {
         return at_update(at, v, Scatter::Min, false, false);
-      }, "value"_a,
+      }), "value"_a,
       "Take the minimum with the elements at the index, out of place.\n\n"
       "Args:\n"
       "    value (scalar or array): The values to compare with.\n\n"
@@ -449,9 +449,10 @@ void init_indexing(nb::module_& m, nb::class_<array>& cls) {
       "    array: A new array; the original is unchanged.");
   cls.def_prop_ro("at", [](const array& a) { return ArrayAt{a, nb::object()}; },
                   "Out-of-place updates: a.at[index].add(value), ...");
-  cls.def("__getitem__", &get_item, "index"_a.none(),
+  cls.def("__getitem__", name_errors("getitem", &get_item), "index"_a.none(),
           "Index the array with integers, slices, None and Ellipsis.");
-  cls.def("__setitem__", &set_item, "index"_a.none(), "value"_a.none(),
+  cls.def("__setitem__", name_errors("setitem", &set_item), "index"_a.none(),
+          "value"_a.none(),
           "Write into the indexed part of the array (the Python object is "
           "rebound to the updated array).");
 }

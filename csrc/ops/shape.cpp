@@ -403,7 +403,10 @@ array concatenate(const std::vector<array>& arrays, int64_t axis,
                          shape_str(a.shape()) + ".");
       }
     }
-    shape[ax] += a.shape()[ax];
+    if (__builtin_add_overflow(shape[ax], a.shape()[ax], &shape[ax])) {
+      throw ValueError("[concatenate] The concatenated axis would have more "
+                       "elements than fit in 64 bits.");
+    }
   }
   Dtype t = result_type(arrays);
   std::vector<array> inputs;
@@ -719,7 +722,15 @@ std::pair<std::vector<array>, std::vector<int>> Concatenate::vmap(
 array pad_constant(const array& x, const Shape& lo, const Shape& hi, const array& value,
                    StreamOrDevice s) {
   Shape shape = x.shape();
-  for (int i = 0; i < x.ndim(); ++i) shape[i] += lo[i] + hi[i];
+  for (int i = 0; i < x.ndim(); ++i) {
+    // Checked: widths near INT64_MAX would wrap to a small, wrong size.
+    if (lo[i] < 0 || hi[i] < 0 || __builtin_add_overflow(shape[i], lo[i], &shape[i]) ||
+        __builtin_add_overflow(shape[i], hi[i], &shape[i])) {
+      throw ValueError("[pad] Pad widths (" + std::to_string(lo[i]) + ", " +
+                       std::to_string(hi[i]) + ") do not fit axis " + std::to_string(i) +
+                       ".");
+    }
+  }
   array v = astype(value, x.dtype(), s);
   return array(shape, x.dtype(), std::make_shared<Pad>(to_stream(s), lo, hi), {x, v});
 }

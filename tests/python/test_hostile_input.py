@@ -337,3 +337,18 @@ def test_solvers_refuse_a_complex_right_hand_side():
     for solve in (mx.linalg.solve, mx.linalg.solve_triangular):
         with pytest.raises(ValueError, match=r"^\[linalg::solve"):
             mx.eval(solve(mx.eye(2), mx.array([1 + 1j, 2]), stream=mx.cpu))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: mx.pad(mx.ones((2, 2)), 2**63 - 1),
+        lambda: mx.pad(mx.ones(3), [(2**62, 2**62)]),
+        lambda: mx.concatenate([mx.broadcast_to(mx.zeros(1), (2**62, 0))] * 4),
+    ],
+)
+def test_dimension_sums_that_overflow_raise(call):
+    # They once wrapped around to a small size and the kernel wrote before
+    # the start of the output buffer.
+    with pytest.raises(ValueError, match=r"^\[(pad|concatenate)\]"):
+        mx.eval(call())
