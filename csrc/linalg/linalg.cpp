@@ -181,9 +181,13 @@ std::vector<array> lu(const array& a_in, StreamOrDevice s) {
 
 namespace {
 
-// The solvers factor real matrices only: a complex right-hand side would be
-// cast to real and lose its imaginary part.
+// The right-hand side of the solvers: at least a vector (its rows are read
+// by position), and real (a complex one would lose its imaginary part).
 void require_real_rhs(const array& b, const char* op) {
+  if (b.ndim() == 0) {
+    throw ValueError(std::string("[linalg::") + op +
+                     "] b must have at least one dimension.");
+  }
   if (b.dtype() == complex64) {
     throw ValueError(std::string("[linalg::") + op +
                      "] Input arrays must be float32 or float64; got a complex64 "
@@ -199,7 +203,8 @@ array solve(const array& a_in, const array& b_in, StreamOrDevice s) {
   Dtype t = promote_types(a.dtype(), b_in.dtype());
   if (!is_floating(t)) t = float32;
   a = astype(a, t, s);
-  bool vec = b_in.ndim() == a.ndim() - 1;
+  // A 1-D b is a vector too (numpy 2's rule), whatever the batch of a.
+  bool vec = b_in.ndim() == a.ndim() - 1 || b_in.ndim() == 1;
   array b = astype(vec ? expand_dims(b_in, {-1}, s) : b_in, t, s);
   Shape batch = broadcast_shapes(Shape(a.shape().begin(), a.shape().end() - 2),
                                  Shape(b.shape().begin(), b.shape().end() - 2), "solve");
@@ -222,7 +227,8 @@ array solve_triangular(const array& a_in, const array& b_in, bool upper,
   array a = checked(a_in, "solve_triangular", true);
   require_real_rhs(b_in, "solve_triangular");
   Dtype t = a.dtype();
-  bool vec = b_in.ndim() == a.ndim() - 1;
+  // A 1-D b is a vector too (numpy 2's rule), whatever the batch of a.
+  bool vec = b_in.ndim() == a.ndim() - 1 || b_in.ndim() == 1;
   array b = astype(vec ? expand_dims(b_in, {-1}, s) : b_in, t, s);
   Shape batch = broadcast_shapes(Shape(a.shape().begin(), a.shape().end() - 2),
                                  Shape(b.shape().begin(), b.shape().end() - 2),

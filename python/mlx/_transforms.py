@@ -121,9 +121,14 @@ def _install(core):
     def _normalize_argnums(argnums, argnames, name):
         if isinstance(argnames, str):
             argnames = [argnames]
+        # Lists and tuples only: list() of an arbitrary object may never end.
+        if not isinstance(argnames, (list, tuple)):
+            raise TypeError(f"[{name}] argnames must be a string or a list of strings.")
         argnames = list(argnames)
         if argnums is None:
             argnums = [] if argnames else 0
+        if not isinstance(argnums, (int, list, tuple)):
+            raise TypeError(f"[{name}] argnums must be an int or a list of ints.")
         nums = [argnums] if isinstance(argnums, int) else list(argnums)
         # As in MLX, one differentiated position gives its gradient alone,
         # whether argnums was 0, (0,) or [0].

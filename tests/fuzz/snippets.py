@@ -42,7 +42,10 @@ def ev(r):
             todo.extend(x.values())
     mx.eval(*arrays)
     for a in arrays:
-        if a.size <= 4096:
+        # tolist makes a Python list per row, even of an empty axis: count
+        # the lists too, or a (2**16, 2**16, 0) array takes forever.
+        rows = math.prod(max(d, 1) for d in a.shape[:-1])
+        if a.size <= 4096 and rows <= 4096:
             a.tolist()
 '''
 

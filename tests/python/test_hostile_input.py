@@ -352,3 +352,19 @@ def test_dimension_sums_that_overflow_raise(call):
     # the start of the output buffer.
     with pytest.raises(ValueError, match=r"^\[(pad|concatenate)\]"):
         mx.eval(call())
+
+
+def test_solvers_take_a_vector_right_hand_side_with_batched_matrices():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((1, 2, 4, 4)) + 4 * np.eye(4)
+    b = rng.standard_normal(4)
+    x = mx.linalg.solve(mx.array(a, mx.float64), mx.array(b, mx.float64), stream=mx.cpu)
+    np.testing.assert_allclose(np.array(x), np.linalg.solve(a, b), rtol=1e-10)
+    lower = np.tril(a)
+    x = mx.linalg.solve_triangular(
+        mx.array(lower, mx.float64), mx.array(b, mx.float64), upper=False, stream=mx.cpu
+    )
+    want = np.linalg.solve(lower, np.broadcast_to(b, (1, 2, 4))[..., None])[..., 0]
+    np.testing.assert_allclose(np.array(x), want, rtol=1e-10)
+    with pytest.raises(ValueError, match=r"^\[linalg::solve"):
+        mx.linalg.solve(mx.eye(2), mx.array(1.0), stream=mx.cpu)
