@@ -14,9 +14,10 @@ namespace {
 
 enum class Kind { Bool, Int, Float, Complex };
 
-// MLX's exact wording (which user code may match on), after the op name.
+// MLX's exact wording, without an op name: its tests compare the whole
+// message, and user code may too.
 constexpr const char* kNonUniform =
-    "[array] Initialization encountered non-uniform length.";
+    "Initialization encountered non-uniform length.";
 
 // A nested sequence flattened: its shape, widest element kind and values.
 struct Flat {

@@ -1,8 +1,7 @@
 // def_op(m, "name", fn, ...) and def_method(cls, "name", fn, ...): m.def and
 // cls.def with errors that name the op. A failed nb::cast inside a binding
 // (an argument of the wrong kind, such as a list where an int belongs)
-// would otherwise reach Python as a bare "TypeError: std::bad_cast";
-// messages that lack the "[op]" prefix get it.
+// would otherwise reach Python as a bare "TypeError: std::bad_cast".
 #pragma once
 #include <nanobind/nanobind.h>
 
@@ -16,7 +15,8 @@ namespace ember::py {
 
 namespace nb = nanobind;
 
-// Rethrows the exception in flight, named after `op` where it is not yet.
+// Rethrows the exception in flight; a failed cast becomes a TypeError
+// naming `op`.
 [[noreturn]] void rethrow_named(const std::string& op);
 
 template <typename F, typename R, typename C, typename... A>

@@ -6,10 +6,6 @@
 namespace ember::py {
 
 void rethrow_named(const std::string& op) {
-  auto named = [&](const std::exception& e) {
-    return e.what()[0] == '[' ? std::string(e.what())
-                              : "[" + op + "] " + e.what();
-  };
   try {
     throw;
   } catch (const nb::python_error&) {
@@ -19,15 +15,8 @@ void rethrow_named(const std::string& op) {
   } catch (const std::bad_cast&) {
     throw nb::type_error(("[" + op + "] An argument is not of a kind this op accepts "
                           "(its docstring lists the accepted types).").c_str());
-  } catch (const AxisError& e) {
-    throw AxisError(named(e));
-  } catch (const ValueError& e) {
-    throw ValueError(named(e));
-  } catch (const ember::TypeError& e) {
-    throw ember::TypeError(named(e));
-  } catch (const IndexError& e) {
-    throw IndexError(named(e));
   }
+  // Everything else already names its op (or keeps MLX's exact wording).
 }
 
 }  // namespace ember::py
