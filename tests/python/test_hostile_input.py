@@ -368,3 +368,17 @@ def test_solvers_take_a_vector_right_hand_side_with_batched_matrices():
     np.testing.assert_allclose(np.array(x), want, rtol=1e-10)
     with pytest.raises(ValueError, match=r"^\[linalg::solve"):
         mx.linalg.solve(mx.eye(2), mx.array(1.0), stream=mx.cpu)
+
+
+def test_direct_factorizations_propagate_nan_as_numpy_does():
+    # LAPACKE's NaN scan once made these raise "Invalid LAPACK argument".
+    a = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]])
+    b = np.array([np.nan, 1.0, 2.0])
+    x = mx.linalg.solve(mx.array(a, mx.float64), mx.array(b, mx.float64), stream=mx.cpu)
+    np.testing.assert_array_equal(np.isnan(np.array(x)), np.isnan(np.linalg.solve(a, b)))
+    bad = a.copy()
+    bad[1, 1] = np.nan
+    for op in (mx.linalg.inv, mx.linalg.cholesky, mx.linalg.qr, mx.linalg.lu_factor):
+        out = op(mx.array(bad, mx.float64), stream=mx.cpu)
+        first = out[0] if isinstance(out, (tuple, list)) else out
+        assert np.isnan(np.array(first)).any(), op.__name__

@@ -312,6 +312,11 @@ void require_finite(const array& in, const char* op) {
 
 void Factorization::eval_cpu(const std::vector<array>& inputs,
                              std::vector<array>& outputs) {
+  // LAPACKE's own NaN scan would turn NaN input into "illegal argument"
+  // errors. The direct factorizations propagate NaN into their results, as
+  // in MLX; the iterative ones get require_finite instead.
+  static const bool nancheck_off = (scipy_LAPACKE_set_nancheck(0), true);
+  (void)nancheck_off;
   Dtype t = inputs[0].dtype();
   if (iterative(kind_)) require_finite(inputs[0], name());
   bool eig_kind = kind_ == Eig || kind_ == Eigvals || kind_ == Eigh || kind_ == EigvalsH;
