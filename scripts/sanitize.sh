@@ -19,7 +19,8 @@ cmake -S . -B "$OUT" -G Ninja -DEMBER_SANITIZE=ON -DEMBER_TESTS=ON -DEMBER_PYTHO
 cmake --build "$OUT" -j2 --target ember_tests core
 
 # Leaks are not checked: the interpreter itself keeps memory until exit.
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1
+# Huge requests must fail as they do without the sanitizer (MemoryError).
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 echo "== C++ tests under the sanitizers"
@@ -31,8 +32,9 @@ rm -rf "$PKG"
 mkdir -p "$PKG"
 cp -r python/mlx "$PKG/mlx"
 cp "$OUT"/core.*.so "$PKG/mlx/"
-# The interpreter is not built with ASan: its runtime must load first.
-LIBASAN="$(gcc -print-file-name=libasan.so)"
+# The interpreter is not built with ASan: its runtime must load first, and
+# libstdc++ with it, or ASan cannot intercept the first C++ throw.
+LIBASAN="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)"
 export PYTHONPATH="$PKG${PYTHONPATH:+:$PYTHONPATH}"
 LD_PRELOAD="$LIBASAN" "$PYTHON" - "$PKG" <<'EOF'
 import os, sys

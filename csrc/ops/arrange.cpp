@@ -50,7 +50,11 @@ array tile(const array& a, Shape reps, StreamOrDevice s) {
   for (int i = 0; i < nd; ++i) {
     inter.insert(inter.end(), {1, shape[i]});
     target.insert(target.end(), {reps[i], shape[i]});
-    out.push_back(reps[i] * shape[i]);
+    int64_t n = 0;
+    if (__builtin_mul_overflow(reps[i], shape[i], &n)) {
+      throw ValueError("[tile] The tiled shape has more elements than fit in 64 bits.");
+    }
+    out.push_back(n);
   }
   return reshape(broadcast_to(reshape(a, inter, s), target, s), out, s);
 }

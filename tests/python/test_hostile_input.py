@@ -382,3 +382,8 @@ def test_direct_factorizations_propagate_nan_as_numpy_does():
         out = op(mx.array(bad, mx.float64), stream=mx.cpu)
         first = out[0] if isinstance(out, (tuple, list)) else out
         assert np.isnan(np.array(first)).any(), op.__name__
+
+
+def test_tiled_shapes_that_overflow_raise():
+    with pytest.raises(ValueError, match=r"^\[tile\]"):
+        mx.tile(mx.ones(4), (2**62,))
