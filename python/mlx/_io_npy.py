@@ -167,7 +167,9 @@ def read_npz(src):
     try:
         with zipfile.ZipFile(src.f) as zf:
             for info in zf.infolist():
-                if info.is_dir():
+                # An empty name is a member too (MLX loads it as key ''):
+                # ZipInfo.is_dir() would index past its end.
+                if info.filename.endswith("/"):
                     continue
                 size = _member_size(src, info)
                 key = info.filename.removesuffix(".npy")

@@ -2,12 +2,15 @@
 devices and FIFOs are written in place (never replaced by a regular file),
 symbolic links are written through, and OS failures name the op."""
 
+import io
 import os
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import textwrap
+import zlib
 
 import numpy as np
 import pytest
@@ -116,3 +119,42 @@ def test_os_failures_name_the_op_and_the_path(fmt, tmp_path):
     good = tmp_path / f"good.{fmt}"
     SAVERS[fmt](str(good), mx.ones(2))
     np.testing.assert_array_equal(loaded(good, fmt), np.ones(2))
+
+
+def test_an_npz_member_with_an_empty_name_loads_as_the_empty_key(tmp_path):
+    # Built by hand: zipfile refuses to write an empty member name.
+    buf = io.BytesIO()
+    np.save(buf, np.arange(3.0))
+    data = buf.getvalue()
+    crc = zlib.crc32(data) & 0xFFFFFFFF
+    local = struct.pack(
+        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(data), len(data), 0, 0
+    )
+    central = struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        0x02014B50,
+        20,
+        20,
+        0,
+        0,
+        0,
+        0,
+        crc,
+        len(data),
+        len(data),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
+    eocd = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(data), 0
+    )
+    path = tmp_path / "empty.npz"
+    path.write_bytes(local + data + central + eocd)
+    out = mx.load(str(path))
+    assert list(out) == [""]
+    np.testing.assert_array_equal(np.array(out[""]), np.arange(3.0))
