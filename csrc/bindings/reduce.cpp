@@ -554,7 +554,15 @@ void bind_eval(nb::module_& m) {
                              "a copy.");
           }
           nb::object np = nb::module_::import_("numpy");
-          return to_array(np.attr("from_dlpack")(obj));
+          try {
+            return to_array(np.attr("from_dlpack")(obj));
+          } catch (nb::python_error& e) {
+            // The producer cannot export this dtype (longdouble, structured).
+            if (!e.matches(PyExc_BufferError)) throw;
+            std::string why = nb::cast<std::string>(nb::str(e.value()));
+            throw TypeError("[from_dlpack] The object cannot be exported through "
+                            "DLPack: " + why);
+          }
         },
         "x"_a, nb::kw_only(), "copy"_a.none() = nb::none(),
         "Create an array from an object that supports DLPack.\n\n"

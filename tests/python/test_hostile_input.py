@@ -375,7 +375,9 @@ def test_direct_factorizations_propagate_nan_as_numpy_does():
     a = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]])
     b = np.array([np.nan, 1.0, 2.0])
     x = mx.linalg.solve(mx.array(a, mx.float64), mx.array(b, mx.float64), stream=mx.cpu)
-    np.testing.assert_array_equal(np.isnan(np.array(x)), np.isnan(np.linalg.solve(a, b)))
+    np.testing.assert_array_equal(
+        np.isnan(np.array(x)), np.isnan(np.linalg.solve(a, b))
+    )
     bad = a.copy()
     bad[1, 1] = np.nan
     for op in (mx.linalg.inv, mx.linalg.cholesky, mx.linalg.qr, mx.linalg.lu_factor):
@@ -387,3 +389,12 @@ def test_direct_factorizations_propagate_nan_as_numpy_does():
 def test_tiled_shapes_that_overflow_raise():
     with pytest.raises(ValueError, match=r"^\[tile\]"):
         mx.tile(mx.ones(4), (2**62,))
+
+
+def test_from_dlpack_of_a_dtype_dlpack_cannot_carry_raises_type_error():
+    for bad in (np.zeros(3, np.longdouble), np.zeros(2, dtype="i4,f4")):
+        with pytest.raises(TypeError, match=r"^\[from_dlpack\]"):
+            mx.from_dlpack(bad)
+    np.testing.assert_array_equal(
+        np.array(mx.from_dlpack(np.arange(3.0))), np.arange(3.0)
+    )
