@@ -6,10 +6,7 @@
 #include <nanobind/nanobind.h>
 
 #include <string>
-#include <typeinfo>
 #include <utility>
-
-#include "core/errors.h"
 
 namespace ember::py {
 
@@ -19,8 +16,11 @@ namespace nb = nanobind;
 // naming `op`.
 [[noreturn]] void rethrow_named(const std::string& op);
 
-template <typename F, typename R, typename C, typename... A>
-auto name_errors_impl(std::string op, F f, R (C::*)(A...) const) {
+// One wrapper for every callable kind (lambdas with a const call operator,
+// function pointers): f called with the bound signature R(A...), its
+// exceptions passed through rethrow_named.
+template <typename R, typename... A, typename F>
+auto named_call(std::string op, F f) {
   return [op = std::move(op), f = std::move(f)](A... args) -> R {
     try {
       return f(std::forward<A>(args)...);
@@ -31,25 +31,13 @@ auto name_errors_impl(std::string op, F f, R (C::*)(A...) const) {
 }
 
 template <typename F, typename R, typename C, typename... A>
-auto name_errors_impl(std::string op, F f, R (C::*)(A...)) {
-  return [op = std::move(op), f = std::move(f)](A... args) mutable -> R {
-    try {
-      return f(std::forward<A>(args)...);
-    } catch (...) {
-      rethrow_named(op);
-    }
-  };
+auto name_errors_impl(std::string op, F f, R (C::*)(A...) const) {
+  return named_call<R, A...>(std::move(op), std::move(f));
 }
 
 template <typename R, typename... A>
 auto name_errors(std::string op, R (*f)(A...)) {
-  return [op = std::move(op), f](A... args) -> R {
-    try {
-      return f(std::forward<A>(args)...);
-    } catch (...) {
-      rethrow_named(op);
-    }
-  };
+  return named_call<R, A...>(std::move(op), f);
 }
 
 template <typename F>

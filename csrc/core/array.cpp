@@ -85,7 +85,8 @@ namespace {
 // offset into it) fits in int64: nbytes() can then never wrap around.
 int64_t checked_size(const Shape& shape, Dtype dtype, const char* op) {
   int64_t n = shape_size(shape, op);
-  if (n > INT64_MAX / dtype.size()) {
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(n, int64_t{dtype.size()}, &bytes)) {
     throw ValueError(std::string("[") + op + "] An array of shape " + shape_str(shape) +
                      " and dtype " + dtype_name(dtype) +
                      " would need more bytes than fit in 64 bits.");

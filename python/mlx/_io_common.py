@@ -53,10 +53,10 @@ def _os_error_class(cls):
     return type(cls.__name__, (cls, RuntimeError), {"__module__": __name__})
 
 
-def _open_error(e, path, prefix):
+def _os_error(e, path, prefix, what="Failed to open"):
     """The OSError e as MLX words it, of e's type and also a RuntimeError."""
     err = _os_error_class(type(e))(
-        f"[{prefix}] Failed to open file {os.fsdecode(path)}: {e.strerror or e}"
+        f"[{prefix}] {what} file {os.fsdecode(path)}: {e.strerror or e}"
     )
     err.errno = e.errno
     return err
@@ -68,7 +68,7 @@ def open_path(path, prefix, buffering=-1):
     try:
         return open(path, "rb", buffering=buffering)
     except OSError as e:
-        raise _open_error(e, path, prefix) from None
+        raise _os_error(e, path, prefix) from None
 
 
 def dtype_name(dtype):
@@ -156,7 +156,7 @@ def _check_size(path, offset, nbytes, prefix):
     try:
         size = os.stat(path).st_size
     except OSError as e:
-        raise _open_error(e, path, prefix) from None
+        raise _os_error(e, path, prefix) from None
     if size < offset + nbytes:
         raise _short_data(path, offset, nbytes, max(size - offset, 0), prefix)
 
@@ -369,15 +369,7 @@ def _write_direct(path, prefix, write):
             with open(path, "wb") as f:
                 shutil.copyfileobj(staging, f, 1 << 20)
         except OSError as e:
-            raise _write_error(e, path, prefix) from None
-
-
-def _write_error(e, path, prefix):
-    err = _os_error_class(type(e))(
-        f"[{prefix}] Unable to write file {os.fsdecode(path)}: {e.strerror or e}"
-    )
-    err.errno = e.errno
-    return err
+            raise _os_error(e, path, prefix, "Unable to write") from None
 
 
 def write_to(file, extension, prefix, write):
@@ -410,7 +402,7 @@ def write_to(file, extension, prefix, write):
         except FileExistsError:
             continue
         except OSError as e:
-            raise _write_error(e, path, prefix) from None
+            raise _os_error(e, path, prefix, "Unable to write") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -421,5 +413,5 @@ def write_to(file, extension, prefix, write):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(e, OSError) and not isinstance(e, RuntimeError):
-            raise _write_error(e, path, prefix) from None
+            raise _os_error(e, path, prefix, "Unable to write") from None
         raise

@@ -319,8 +319,8 @@ void Factorization::eval_cpu(const std::vector<array>& inputs,
   (void)nancheck_off;
   Dtype t = inputs[0].dtype();
   if (iterative(kind_)) require_finite(inputs[0], name());
-  bool eig_kind = kind_ == Eig || kind_ == Eigvals || kind_ == Eigh || kind_ == EigvalsH;
-  if (t == complex64 && !eig_kind) {
+  // Of the iterative kinds, only the SVD has no complex kernel.
+  if (t == complex64 && (!iterative(kind_) || kind_ == SVD || kind_ == SVDValues)) {
     throw std::runtime_error(std::string("[") + name() + "] complex64 is not supported.");
   }
   if (kind_ == Eig || kind_ == Eigvals || t == complex64) {
