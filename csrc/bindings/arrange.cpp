@@ -16,8 +16,9 @@ std::vector<std::pair<int64_t, int64_t>> pad_widths(nb::handle h, int ndim) {
     int64_t n = nb::cast<int64_t>(h);
     return std::vector<std::pair<int64_t, int64_t>>(ndim, {n, n});
   }
-  nb::sequence seq = nb::borrow<nb::sequence>(h);
-  std::vector<nb::handle> items(seq.begin(), seq.end());
+  // Read by index, len() items: iterating a sequence whose __getitem__
+  // never raises IndexError would never end.
+  auto items = nb::cast<std::vector<nb::object>>(h);
   bool nested = !items.empty() && !PyLong_Check(items[0].ptr());
   if (!nested) {
     if (items.size() == 1) {
@@ -462,7 +463,10 @@ void init_arrange(nb::module_& m) {
           if (PyLong_Check(axes.ptr())) {
             return tensordot(to_array(a), to_array(b), nb::cast<int64_t>(axes), to_sod(s));
           }
-          nb::sequence pair = nb::borrow<nb::sequence>(axes);
+          auto pair = nb::cast<std::vector<nb::object>>(axes);
+          if (pair.size() != 2) {
+            throw ValueError("[tensordot] axes must be an integer or a pair of axis lists.");
+          }
           return tensordot(to_array(a), to_array(b), to_shape(pair[0]),
                            to_shape(pair[1]), to_sod(s));
         },

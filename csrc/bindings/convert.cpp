@@ -167,9 +167,22 @@ std::optional<array> from_buffer(nb::handle obj) {
 
 nb::object numpy() { return nb::module_::import_("numpy"); }
 
+std::string class_name(nb::handle obj) {
+  return nb::cast<std::string>(nb::str(obj.type().attr("__name__")));
+}
+
 array from_numpy_like(nb::handle obj) {
   nb::object np = numpy();
-  nb::object arr = np.attr("asarray")(obj);
+  nb::object arr;
+  try {
+    arr = np.attr("asarray")(obj);
+  } catch (nb::python_error& e) {
+    // numpy's refusal (an __array__ that returns no array, a bad buffer
+    // format) names no op; a user's own exception passes unchanged.
+    if (!e.matches(PyExc_ValueError) && !e.matches(PyExc_TypeError)) throw;
+    throw ValueError("[array] Cannot convert an object of type " + class_name(obj) +
+                     " through numpy: " + nb::cast<std::string>(nb::str(e.value())));
+  }
   std::string name = nb::cast<std::string>(arr.attr("dtype").attr("name"));
   // ascontiguousarray makes 0-d arrays 1-d; the original shape is restored.
   Shape shape = nb::cast<Shape>(arr.attr("shape"));
@@ -228,8 +241,7 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
     // Like MLX, float64 data from numpy becomes float32 unless asked for.
     return out.dtype() == float64 ? astype(out, float32) : out;
   }
-  throw ValueError("[array] Cannot convert an object of type " +
-                   nb::cast<std::string>(nb::str(obj.type().attr("__name__"))) +
+  throw ValueError("[array] Cannot convert an object of type " + class_name(obj) +
                    " to an array.");
 }
 

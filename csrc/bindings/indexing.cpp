@@ -13,6 +13,15 @@ namespace ember::py {
 namespace {
 
 // An integer index: a Python int or a 0-d integer array.
+// Python's own slice errors (a zero step, a non-integer bound), named.
+void unpack_slice(nb::handle h, Py_ssize_t& b, Py_ssize_t& e, Py_ssize_t& s) {
+  if (PySlice_Unpack(h.ptr(), &b, &e, &s) == 0) return;
+  nb::python_error err;
+  std::string msg = "[getitem] " + nb::cast<std::string>(nb::str(err.value())) + ".";
+  if (err.matches(PyExc_ValueError)) throw ValueError(msg);
+  throw nb::type_error(msg.c_str());
+}
+
 bool as_int_index(nb::handle h, int64_t& out) {
   if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) {
     out = nb::cast<int64_t>(h);
@@ -84,7 +93,7 @@ BasicIndex parse_index(const array& a, nb::handle index) {
     }
     if (PySlice_Check(h.ptr())) {
       Py_ssize_t b, e, s;
-      if (PySlice_Unpack(h.ptr(), &b, &e, &s) < 0) throw nb::python_error();
+      unpack_slice(h, b, e, s);
       Py_ssize_t len = PySlice_AdjustIndices(n, &b, &e, s);
       if (len == 0) b = e = 0, s = 1;  // e.g. a[-n-1::-1]: start -1 is "before 0"
       start[dim] = b;
@@ -178,7 +187,7 @@ AdvancedIndex parse_advanced(const array& a, nb::handle index) {
     if (!h.is_valid()) continue;
     if (PySlice_Check(h.ptr())) {
       Py_ssize_t b, e, st;
-      if (PySlice_Unpack(h.ptr(), &b, &e, &st) < 0) throw nb::python_error();
+      unpack_slice(h, b, e, st);
       if (PySlice_AdjustIndices(n, &b, &e, st) == 0) b = e = 0, st = 1;
       r.start[d] = b;
       r.stop[d] = e < 0 ? -(n + 1) : e;

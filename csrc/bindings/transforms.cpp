@@ -20,7 +20,7 @@ ArrayFun wrap(nb::callable f) {
     for (auto& x : xs) args.append(x);
     nb::object out = f(args);
     std::vector<array> outs;
-    for (nb::handle h : nb::borrow<nb::sequence>(out)) {
+    for (const nb::object& h : nb::cast<std::vector<nb::object>>(out)) {
       if (!nb::isinstance<array>(h)) {
         throw ValueError("[transform] The function must return arrays only.");
       }
@@ -38,7 +38,7 @@ nb::list to_list(const std::vector<array>& v) {
 
 std::vector<array> to_arrays_list(nb::handle seq, const char* what) {
   std::vector<array> out;
-  for (nb::handle h : nb::borrow<nb::sequence>(seq)) {
+  for (const nb::object& h : nb::cast<std::vector<nb::object>>(seq)) {
     if (!nb::isinstance<array>(h)) {
       throw ValueError(std::string("[custom_function] ") + what +
                        " must be arrays.");

@@ -70,6 +70,10 @@ def _adopt_python_definitions():
         if isinstance(owner, str) and owner.startswith("mlx._"):
             try:
                 value.__module__ = name
+                # Argument errors name the function as users call it
+                # ("vmap()"), not by where it was defined.
+                if "<locals>" in getattr(value, "__qualname__", ""):
+                    value.__qualname__ = value.__name__
             except (AttributeError, TypeError):
                 return
             if isinstance(value, type):

@@ -54,6 +54,11 @@ ALLOWED = (
 CHUNK_SNIPPETS, CHUNK_BYTES = 25, 48 * 1024  # a chunk must fit in the pipe buffer
 RECYCLE = 1000  # snippets per worker before a fresh one (bounds leaked state)
 EXAMPLES = 3
+# Argument-binding errors of nanobind and of Python functions: they name the
+# function in Python's own form ("vmap() got an unexpected keyword ...").
+BINDING_ERROR = re.compile(
+    r"^[\w.]+\(\)(: incompatible function arguments| got | missing | takes )"
+)
 
 
 def limit_resources(mem_gib):
@@ -279,6 +284,7 @@ class Stats:
             Counter(),
         )
         self.unnamed = defaultdict(lambda: {"count": 0, "examples": []})
+        self.binding = Counter()
         self.disallowed = defaultdict(lambda: {"count": 0, "examples": []})
         self.setup_errors = defaultdict(lambda: {"count": 0, "examples": []})
         self.slowest = []
@@ -305,6 +311,8 @@ class Stats:
                 self.note(self.setup_errors, name, res)
             elif not res["allowed"]:
                 self.note(self.disallowed, name, res)
+            elif BINDING_ERROR.match(res["msg"]):
+                self.binding[name] += 1
             elif not res["msg"].startswith("["):
                 self.note(self.unnamed, name, res)
         self.slowest = sorted(
@@ -563,22 +571,19 @@ def summarize(opts, table, stats, elapsed):
                 lines.append(
                     f"  {name} x{e['count']}: {ex['type']}: {ex['msg'][:120]!r} (snippet {ex['index']})"
                 )
-    nb = re.compile(r"^\w+\(\): incompatible function arguments")
-    other = {
-        n: e
-        for n, e in stats.unnamed.items()
-        if any(not nb.match(x["msg"]) for x in e["examples"])
-    }
+    lines.append(
+        f"\nargument-binding errors naming the function ('name() ...'): "
+        f"{sum(stats.binding.values())} in {len(stats.binding)} call types"
+    )
     total = sum(e["count"] for e in stats.unnamed.values())
     lines.append(
-        f"\nmessages not naming the op ('[op] ...'): {total} in {len(stats.unnamed)} call types; "
-        f"{len(other)} call types with messages other than nanobind's argument mismatch"
+        f"messages naming no op (neither '[op] ...' nor 'name() ...'): {total} "
+        f"in {len(stats.unnamed)} call types"
     )
     pats = Counter()
     for name, e in stats.unnamed.items():
         for ex in e["examples"]:
-            if not nb.match(ex["msg"]):
-                pats[(ex["type"], pattern(ex["msg"]))] += 1
+            pats[(ex["type"], pattern(ex["msg"]))] += 1
     for (typ, pat), n in pats.most_common(opts.top):
         users = [
             nm
@@ -664,6 +669,7 @@ def main():
                     "outcomes": stats.outcomes,
                     "failures": stats.failures,
                     "unnamed_messages": stats.unnamed,
+                    "binding_errors": stats.binding,
                     "disallowed_exceptions": stats.disallowed,
                     "setup_errors": stats.setup_errors,
                 },

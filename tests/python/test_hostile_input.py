@@ -267,6 +267,8 @@ class HugeLen:
         ("bits", lambda s: mx.random.bits(s)),
         ("concatenate", lambda s: mx.concatenate(s)),
         ("depends", lambda s: mx.depends(mx.ones(1), s)),
+        ("pad", lambda s: mx.pad(mx.ones(2), s)),
+        ("pad", lambda s: mx.pad(mx.ones((2, 2)), [(1, 1), s])),
     ],
 )
 def test_sequences_that_lie_about_their_items_raise(lying, op, call):
@@ -276,8 +278,50 @@ def test_sequences_that_lie_about_their_items_raise(lying, op, call):
 
 
 def test_tensordot_axes_that_hold_themselves_raise():
-    with pytest.raises(TypeError, match=r"^\[tensordot\]"):
+    with pytest.raises((TypeError, ValueError), match=r"^\[tensordot\]"):
         mx.tensordot(mx.ones((2, 2)), mx.ones((2, 2)), axes=SelfNest())
+
+
+@pytest.mark.parametrize("axes", [[1], [[1], [0], [0]], []])
+def test_tensordot_axes_that_are_not_a_pair_raise(axes):
+    with pytest.raises(ValueError, match=r"^\[tensordot\]"):
+        mx.tensordot(mx.ones((2, 2)), mx.ones((2, 2)), axes=axes)
+
+
+@pytest.mark.parametrize(
+    "exc, call",
+    [
+        (ValueError, lambda a: a[::0]),
+        (TypeError, lambda a: a["x":2]),
+        (ValueError, lambda a: a.__setitem__(slice(None, None, 0), 1.0)),
+        (ValueError, lambda a: a.at[::0].add(1.0)),
+    ],
+)
+def test_python_slice_errors_name_the_op(exc, call):
+    with pytest.raises(exc, match=r"^\[getitem\] slice"):
+        call(mx.arange(4.0))
+
+
+def test_numpy_refusing_an_array_like_names_the_op():
+    class NotAnArray:
+        def __array__(self, *args, **kwargs):
+            return 3  # numpy insists on an ndarray here
+
+    with pytest.raises(ValueError, match=r"^\[array\].*NotAnArray"):
+        mx.sin(NotAnArray())
+
+    class Fails:
+        def __array__(self, *args, **kwargs):
+            raise KeyError("mine")
+
+    with pytest.raises(KeyError):  # the user's own error passes unchanged
+        mx.sin(Fails())
+
+
+@pytest.mark.parametrize("name", ["vmap", "grad", "vjp", "compile", "save"])
+def test_argument_errors_of_python_functions_name_them(name):
+    with pytest.raises(TypeError, match=r"^" + name + r"\(\)"):
+        getattr(mx, name)(bogus=1)
 
 
 def test_sequence_objects_that_tell_the_truth_still_convert():
