@@ -1,12 +1,11 @@
 // Devices, streams, memory statistics and the metal/cuda namespaces.
-#include <sys/utsname.h>
-
-#include <cstdio>
 #include <exception>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "bindings/common.h"
+#include "core/backend.h"
 #include "core/errors.h"
 
 namespace ember::py {
@@ -35,27 +34,12 @@ std::string stream_str(const char* kind, Device d, int index) {
          ")";
 }
 
-// The CPU's model name (from /proc/cpuinfo) and the machine architecture.
-nb::dict host_info() {
-  nb::dict info;
-  std::string name = "cpu";
-  if (std::FILE* f = std::fopen("/proc/cpuinfo", "r")) {
-    char line[512];
-    while (std::fgets(line, sizeof line, f)) {
-      std::string l(line);
-      if (l.rfind("model name", 0) == 0 && l.find(':') != std::string::npos) {
-        name = l.substr(l.find(':') + 1);
-        name.erase(0, name.find_first_not_of(" \t"));
-        name.erase(name.find_last_not_of(" \t\n") + 1);
-        break;
-      }
-    }
-    std::fclose(f);
+nb::dict info_dict(const DeviceInfo& info) {
+  nb::dict d;
+  for (auto& [key, value] : info) {
+    std::visit([&](auto& v) { d[key.c_str()] = v; }, value);
   }
-  struct utsname u;
-  info["architecture"] = uname(&u) == 0 ? std::string(u.machine) : "unknown";
-  info["device_name"] = name;
-  return info;
+  return d;
 }
 
 }  // namespace
@@ -196,18 +180,16 @@ void init_device(nb::module_& m) {
   def_op(m, "device_info",
         [](nb::handle d) {
           Device dev = d.is_none() ? default_device() : to_device(d);
-          if (!is_available(dev)) {
-            throw ValueError("[device_info] The GPU is not available in this "
-                             "build.");
-          }
-          return host_info();
+          return info_dict(backend(dev.type, "device_info").device_info(dev.index));
         },
         "d"_a.none() = nb::none(),
         "Information about a device.\n\n"
         "Args:\n"
         "    d (Device, optional): The device (default: the default device).\n\n"
         "Returns:\n"
-        "    dict: ``device_name`` and ``architecture`` for the CPU.");
+        "    dict: ``device_name``, ``architecture`` and ``memory_size`` "
+        "(bytes); for a GPU also its compute capability and multiprocessor "
+        "count.");
   def_op(m, "synchronize",
         [](nb::handle) {
           // Evaluation on the CPU is synchronous; report an async_eval failure.

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/backend.h"
 #include "core/errors.h"
 #include "core/node_pool.h"
 
@@ -194,34 +195,87 @@ class HostAllocator {
   size_t memory_limit_, cache_limit_;
 };
 
-HostAllocator& host() {
+HostAllocator& the_host() {
   // Leaked on purpose: buffers may be released during interpreter shutdown.
   static auto* a = new HostAllocator();
   return *a;
 }
 
-size_t wired_limit = 0;
 
 }  // namespace
 
-Buffer::~Buffer() {
-  if (ptr_) host().free(ptr_, size_);
+namespace host {
+void* malloc(size_t bytes, size_t& size_out) {
+  return the_host().malloc(std::max<size_t>(bytes, 1), size_out);
 }
+void free(void* p, size_t size) { the_host().free(p, size); }
+size_t active_memory() { return the_host().active(); }
+size_t peak_memory() { return the_host().peak(); }
+void reset_peak_memory() { the_host().reset_peak(); }
+size_t cache_memory() { return the_host().cache(); }
+size_t set_memory_limit(size_t limit) { return the_host().set_memory_limit(limit); }
+size_t memory_limit() { return the_host().memory_limit(); }
+size_t set_cache_limit(size_t limit) { return the_host().set_cache_limit(limit); }
+void clear_cache() { the_host().clear_cache(); }
+}  // namespace host
 
 std::shared_ptr<Buffer> allocate(size_t bytes) {
   size_t size = 0;
-  void* p = host().malloc(std::max<size_t>(bytes, 1), size);
+  void* p = host::malloc(bytes, size);
   return make_pooled<Buffer>(p, size);
 }
 
-size_t get_active_memory() { return host().active(); }
-size_t get_peak_memory() { return host().peak(); }
-void reset_peak_memory() { host().reset_peak(); }
-size_t get_cache_memory() { return host().cache(); }
-size_t set_memory_limit(size_t limit) { return host().set_memory_limit(limit); }
-size_t get_memory_limit() { return host().memory_limit(); }
-size_t set_cache_limit(size_t limit) { return host().set_cache_limit(limit); }
-size_t set_wired_limit(size_t limit) { return std::exchange(wired_limit, limit); }
-void clear_cache() { host().clear_cache(); }
+std::shared_ptr<Buffer> allocate(size_t bytes, Device device) {
+  if (device.type == Device::Type::cpu) return allocate(bytes);
+  size_t size = 0;
+  void* p = backend(device.type, "malloc").malloc(std::max<size_t>(bytes, 1), size);
+  return make_pooled<Buffer>(p, size, device.type);
+}
+
+Buffer::~Buffer() {
+  void* h = host_.load(std::memory_order_relaxed);
+  void* d = device_.load(std::memory_order_relaxed);
+  if (h) host::free(h, size_);
+  if (d) gpu_backend()->free(d, size_, producer_);
+}
+
+namespace {
+// Copies to the other side are rare (printing, numpy, first GPU use of host
+// data): one lock serves them all.
+std::mutex copy_mutex;
+}  // namespace
+
+void* Buffer::host_copy() const {
+  std::lock_guard lock(copy_mutex);
+  if (void* p = host_.load(std::memory_order_relaxed)) return p;
+  size_t size = 0;
+  void* h = host::malloc(size_, size);
+  gpu_backend()->to_host(h, device_.load(std::memory_order_relaxed), size_, producer_);
+  host_.store(h, std::memory_order_release);
+  return h;
+}
+
+void* Buffer::device_copy() const {
+  std::lock_guard lock(copy_mutex);
+  if (void* p = device_.load(std::memory_order_relaxed)) return p;
+  Backend* gpu = gpu_backend();
+  if (!gpu) throw std::runtime_error("[device_data] No GPU is available.");
+  size_t size = 0;
+  void* d = gpu->malloc(size_, size);
+  gpu->from_host(d, host_.load(std::memory_order_relaxed), size_);
+  device_.store(d, std::memory_order_release);
+  return d;
+}
+
+void Buffer::drop_copy() {
+  std::atomic<void*>& other = home_ == Device::Type::cpu ? device_ : host_;
+  void* p = other.exchange(nullptr);
+  if (!p) return;
+  if (home_ == Device::Type::cpu) {
+    gpu_backend()->free(p, size_, producer_);
+  } else {
+    host::free(p, size_);
+  }
+}
 
 }  // namespace ember

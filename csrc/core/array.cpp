@@ -221,6 +221,9 @@ void array::set_view(const array& src, Strides strides, int64_t offset,
 }
 
 void array::copy_layout(const array& src) {
+  // Sole owner: the output may be written in place, so a copy of the data
+  // on the other device would go stale.
+  if (src.node_->buffer.use_count() == 1) src.node_->buffer->drop_copy();
   set_view(src, src.strides(), src.offset(), src.data_size(), src.flags());
 }
 

@@ -133,6 +133,12 @@ class array {
                 int64_t data_size, ArrayFlags flags);
   // Output reuses `src`'s buffer with the same layout (donation/no-op).
   void copy_layout(const array& src);
+  // Whether a kernel on `device` may write into this array's memory:
+  // nothing else holds it, and its home is that device.
+  bool owns_memory_on(Device::Type device) const {
+    return use_count() == 1 && node_->buffer.use_count() == 1 &&
+           node_->buffer->home() == device;
+  }
   void mark_evaluated() { node_->evaluated = true; }
 
   // Identity of the node, for graph walks.

@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 
+#include "core/backend.h"
 #include "core/errors.h"
 
 namespace ember {
@@ -14,7 +16,9 @@ namespace {
 // per-op lookup takes no lock; a thread's own choice of stream (from
 // set_default_stream or `with mx.stream(...)`) takes precedence, so one
 // thread's stream context never changes another thread's defaults.
-std::atomic<uint32_t> the_default_device{0};
+// Chosen on first use: the GPU when one is present at run time.
+constexpr uint32_t kUnset = ~uint32_t(0);
+std::atomic<uint32_t> the_default_device{kUnset};
 thread_local std::optional<Stream> thread_stream;
 
 uint32_t pack(Device d) {
@@ -28,20 +32,33 @@ std::atomic<int> next_thread_local_id{0};
 
 void check_available(Device d, const char* op) {
   if (!is_available(d)) {
-    throw ValueError(std::string("[") + op +
-                     "] Device(gpu, 0) is not available in this build.");
+    throw ValueError(std::string("[") + op + "] Device(gpu, " +
+                     std::to_string(d.index) + ") is not available.");
   }
 }
 
 }  // namespace
 
-bool is_available(Device d) { return d.type == Device::Type::cpu; }
+bool is_available(Device d) {
+  return d.index >= 0 && d.index < device_count(d.type);
+}
 
-int device_count(Device::Type t) { return t == Device::Type::cpu ? 1 : 0; }
+int device_count(Device::Type t) {
+  if (t == Device::Type::cpu) return 1;
+  Backend* gpu = gpu_backend();
+  return gpu ? gpu->device_count() : 0;
+}
 
 Device default_device() {
   if (thread_stream) return thread_stream->device;
-  return unpack(the_default_device.load(std::memory_order_relaxed));
+  uint32_t v = the_default_device.load(std::memory_order_relaxed);
+  if (v == kUnset) {
+    Device d = gpu_backend() ? gpu_device : cpu_device;
+    v = pack(d);
+    uint32_t expected = kUnset;
+    if (!the_default_device.compare_exchange_strong(expected, v)) v = expected;
+  }
+  return unpack(v);
 }
 
 void set_default_device(Device d) {

@@ -1,9 +1,12 @@
 // Evaluation: order the unevaluated part of the graph with an explicit stack,
-// run each primitive once, and drop each node's inputs as soon as it ran.
+// run each primitive once on its stream's device, and drop each node's
+// inputs as soon as it ran.
+#include <algorithm>
 #include <mutex>
 #include <unordered_set>
 
 #include "core/array.h"
+#include "core/backend.h"
 #include "core/primitive.h"
 
 namespace ember {
@@ -44,7 +47,11 @@ std::vector<std::shared_ptr<OpNode>> build_tape(const std::vector<array>& roots)
   return tape;
 }
 
-void run(OpNode& op) {
+// The device streams an eval queued work on (the CPU's work is done when
+// its kernel returns).
+using Streams = std::vector<Stream>;
+
+void run(OpNode& op, Streams& queued) {
   std::vector<array> outs;
   outs.reserve(op.outputs.size());
   for (size_t i = 0; i < op.outputs.size(); ++i) {
@@ -55,7 +62,13 @@ void run(OpNode& op) {
       outs.push_back(array(op.out_shapes.at(i), op.out_dtypes.at(i), nullptr, {}));
     }
   }
-  op.primitive->eval_cpu(op.inputs, outs);
+  Stream s = op.primitive->stream();
+  if (s.device.type == Device::Type::cpu) {
+    op.primitive->eval_cpu(op.inputs, outs);
+  } else {
+    backend(s.device.type, op.primitive->name()).eval(*op.primitive, op.inputs, outs, s);
+    if (std::find(queued.begin(), queued.end(), s) == queued.end()) queued.push_back(s);
+  }
   bool keep_graph = false;
   for (auto& o : outs) keep_graph |= o.is_tracer();
   for (auto& o : outs) {
@@ -64,17 +77,27 @@ void run(OpNode& op) {
   }
 }
 
-}  // namespace
-
-void eval(std::vector<array> outputs) {
+void eval_graph(std::vector<array> outputs, bool wait) {
   std::lock_guard lock(eval_mutex);
   auto tape = build_tape(outputs);
-  for (auto& op : tape) {
-    run(*op);
-    op.reset();
+  Streams queued;
+  try {
+    for (auto& op : tape) {
+      run(*op, queued);
+      op.reset();
+    }
+  } catch (...) {
+    // Work already queued still completes before the error surfaces.
+    for (auto& s : queued) backend(s.device.type, "eval").finish(s, true);
+    throw;
   }
+  for (auto& s : queued) backend(s.device.type, "eval").finish(s, wait);
 }
 
-void async_eval(std::vector<array> outputs) { eval(std::move(outputs)); }
+}  // namespace
+
+void eval(std::vector<array> outputs) { eval_graph(std::move(outputs), true); }
+
+void async_eval(std::vector<array> outputs) { eval_graph(std::move(outputs), false); }
 
 }  // namespace ember

@@ -22,6 +22,9 @@ class Fused : public Primitive {
  public:
   Fused(Stream s, ArrayFun fallback) : Primitive(s), fallback_(std::move(fallback)) {}
   EMBER_TRANSFORM_RULES
+  // The composition of ordinary ops this primitive stands for: a backend
+  // without a kernel for it may run that instead.
+  const ArrayFun& fallback() const { return fallback_; }
 
  protected:
   // The gradients for argnums out of those for every input.
@@ -37,6 +40,8 @@ class RMSNorm : public Fused {
       : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "RMSNorm"; }
+  float eps() const { return eps_; }
+  bool has_weight() const { return has_weight_; }
   std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                          const std::vector<int>& argnums,
                          const std::vector<array>& outputs) override;
@@ -54,6 +59,9 @@ class LayerNorm : public Fused {
       : Fused(s, std::move(fb)), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "LayerNorm"; }
+  float eps() const { return eps_; }
+  bool has_weight() const { return has_weight_; }
+  bool has_bias() const { return has_bias_; }
   std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                          const std::vector<int>& argnums,
                          const std::vector<array>& outputs) override;

@@ -4,6 +4,7 @@
 #include "core/node_pool.h"
 #include "ops/autodiff.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_rules.h"
 #include "ops/ops.h"
 #include "transforms/export.h"
 
@@ -11,7 +12,6 @@ namespace ember {
 
 namespace {
 
-enum class Rule { Arith, Float, Compare, Logical, Bitwise };
 constexpr bool C = true, R = false;
 
 template <typename P>

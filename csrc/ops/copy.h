@@ -27,6 +27,7 @@ class Copy : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Copy"; }
+  bool allows_col_major() const { return allow_col_; }
   EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
 
@@ -72,6 +73,8 @@ class Arange : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Arange"; }
+  double start() const { return start_; }
+  double step() const { return step_; }
   EMBER_SAVE_RULE
 
  private:
@@ -85,6 +88,7 @@ class Depends : public Primitive {
   Depends(Stream s, size_t n) : Primitive(s), n_(n) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "Depends"; }
+  size_t count() const { return n_; }
   EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
 

@@ -37,6 +37,8 @@ class ArgReduce : public UnaryOutputPrimitive {
   const char* name() const override {
     return kind_ == ArgMin ? "ArgMin" : "ArgMax";
   }
+  Kind kind() const { return kind_; }
+  int axis() const { return axis_; }
   EMBER_SAVE_RULE
   bool stops_gradient() const override { return true; }
   EMBER_TRANSFORM_RULES
@@ -61,6 +63,8 @@ class NumberOfElements : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "NumberOfElements"; }
+  const std::vector<int>& axes() const { return axes_; }
+  bool inverted() const { return inverted_; }
   bool stops_gradient() const override { return true; }
   EMBER_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>&) override { return {Shape{}}; }
@@ -84,6 +88,7 @@ class Softmax : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Softmax"; }
+  int axis() const { return axis_; }
   EMBER_SAVE_RULE
   EMBER_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& in) override {

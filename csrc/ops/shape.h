@@ -98,6 +98,8 @@ class Slice : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Slice"; }
+  const Shape& start() const { return start_; }
+  const Shape& steps() const { return strides_; }
   EMBER_SAVE_RULE
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
@@ -118,6 +120,8 @@ class SliceUpdate : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "SliceUpdate"; }
+  const Shape& start() const { return start_; }
+  const Shape& steps() const { return strides_; }
   EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
@@ -138,6 +142,8 @@ class AsStrided : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "AsStrided"; }
+  const Strides& strides() const { return strides_; }
+  int64_t offset() const { return offset_; }
   EMBER_SAVE_RULE
   bool is_equivalent(const Primitive& o) const override {
     auto* p = dynamic_cast<const AsStrided*>(&o);
@@ -155,6 +161,7 @@ class Concatenate : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Concatenate"; }
+  int axis() const { return axis_; }
   EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {
@@ -166,11 +173,6 @@ class Concatenate : public UnaryOutputPrimitive {
   int axis_;
 };
 
-// Strides that let `shape` view data laid out as (old_shape, old_strides)
-// without a copy, or an empty optional-like result (ok = false).
-bool reshape_strides(const Shape& old_shape, const Strides& old_strides,
-                     const Shape& shape, Strides& out);
-
 // Constant padding: inputs x and a scalar value of x's dtype; the output
 // has lo[i] + x.shape[i] + hi[i] along each axis. One primitive (not a
 // concatenation of filled blocks) so that its output shape follows x's.
@@ -181,6 +183,7 @@ class Pad : public UnaryOutputPrimitive {
   using UnaryOutputPrimitive::eval_cpu;
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "Pad"; }
+  const Shape& low() const { return lo_; }
   EMBER_EXPORT_RULES
   EMBER_TRANSFORM_RULES
   bool is_equivalent(const Primitive& o) const override {

@@ -6,14 +6,13 @@
 #include "core/node_pool.h"
 #include "ops/autodiff.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_rules.h"
 #include "ops/ops.h"
 #include "transforms/export.h"
 
 namespace ember {
 
 namespace {
-
-enum class Rule { Same, Float, Bool, Int };
 
 // d|z|: sign(x) for real x. For complex z, |z| is not holomorphic: its
 // pullback is g * z / |z|, so the derivative given to the conjugating

@@ -1,5 +1,6 @@
 // Kernels of the copy family: AsType, Copy, View, Full, Arange.
 #include "backend/cpu/copy.h"
+#include "backend/common/views.h"
 
 #include <cstring>
 
@@ -63,12 +64,7 @@ void copy_to_new(const array& src, array& out) {
 }
 
 array ensure_row_contiguous(const array& in) {
-  if (in.flags().row_contiguous) return in;
-  array out(in.shape(), in.dtype(), nullptr, {});
-  copy_to_new(in, out);
-  out.mark_evaluated();
-  out.detach();
-  return out;
+  return common::row_contiguous(in, copy_to_new);
 }
 
 }  // namespace cpu
@@ -107,11 +103,7 @@ void Copy::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 void View::eval_cpu(const std::vector<array>& inputs, array& out) {
-  array in = cpu::ensure_row_contiguous(inputs[0]);
-  // Same bytes, counted in the new item size.
-  int64_t byte_off = in.offset() * in.itemsize();
-  out.set_view(in, row_strides(out.shape()), byte_off / out.itemsize(),
-               out.size(), ArrayFlags{});
+  common::bitcast(inputs[0], out, cpu::copy_to_new);
 }
 
 void cpu::fill(const array& value, array& out) {

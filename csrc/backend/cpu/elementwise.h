@@ -3,39 +3,29 @@
 #include <type_traits>
 
 #include "core/dispatch.h"
+#include "ops/elementwise_rules.h"
 
 namespace ember::cpu {
 
-enum class Rule { Same, Float, Bool, Int, Arith, Compare, Logical, Bitwise };
+using ember::Rule;
 
-// Which element types a table row's kernel is instantiated for; the
-// builders reject the rest before anything runs.
+template <typename T>
+constexpr Kind kind_of() {
+  if constexpr (std::is_same_v<T, complex64_t>) return Kind::Complex;
+  else if constexpr (std::is_same_v<T, bool>) return Kind::Bool;
+  else if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, float16_t> ||
+                     std::is_same_v<T, bfloat16_t>) return Kind::Floating;
+  else return Kind::Integer;
+}
+
+// Which element types a table row's kernel is instantiated for.
 template <typename T, Rule rule, bool cplx>
 constexpr bool type_allowed() {
-  constexpr bool is_c = std::is_same_v<T, complex64_t>;
-  constexpr bool is_f = std::is_floating_point_v<T> ||
-                        std::is_same_v<T, float16_t> ||
-                        std::is_same_v<T, bfloat16_t>;
-  constexpr bool is_b = std::is_same_v<T, bool>;
-  if (is_c && !cplx) return false;
-  switch (rule) {
-    case Rule::Float:
-      return is_f || is_c;
-    case Rule::Int:
-    case Rule::Bitwise:
-      return !is_f && !is_c;
-    case Rule::Logical:
-      return is_b;
-    default:
-      return true;
-  }
+  return rule_allows(rule, kind_of<T>(), cplx);
 }
 
 // Output element type of a row for input element type T.
 template <typename T, Rule rule>
-using out_type_t =
-    std::conditional_t<rule == Rule::Bool || rule == Rule::Compare ||
-                           rule == Rule::Logical,
-                       bool, T>;
+using out_type_t = std::conditional_t<rule_gives_bool(rule), bool, T>;
 
 }  // namespace ember::cpu

@@ -115,8 +115,8 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
                              "] Operand dtypes differ from the result's.");
   }
   auto r = read_indices(inputs, 1, axes_.size());
-  if (src.flags().row_contiguous && src.use_count() == 1 &&
-      src.buffer().use_count() == 1 && src.data_size() == src.size()) {
+  if (src.flags().row_contiguous && src.owns_memory_on(Device::Type::cpu) &&
+      src.data_size() == src.size()) {
     out.copy_layout(src);
   } else {
     cpu::copy_to_new(src, out);

@@ -120,8 +120,8 @@ void run_flat(int64_t n, F&& f) {
 // Whether the kernel may write its output into this input's memory.
 inline bool donatable(const array& in, const array& out) {
   return in.flags().contiguous && in.data_size() == in.size() &&
-         in.itemsize() == out.itemsize() && in.use_count() == 1 &&
-         in.buffer().use_count() == 1 && in.shape() == out.shape();
+         in.itemsize() == out.itemsize() && in.owns_memory_on(Device::Type::cpu) &&
+         in.shape() == out.shape();
 }
 
 }  // namespace ember::cpu
