@@ -10,11 +10,15 @@ class MlxBackend:
 
     name = "mlx"
 
-    def __init__(self):
+    def __init__(self, device="cpu"):
         import mlx.core as mx
 
         self.mx = mx
         self.module = mx.__file__ if hasattr(mx, "__file__") else "mlx.core"
+        mx.set_default_device(mx.gpu if device == "gpu" else mx.cpu)
+
+    def bfloat16(self, x):
+        return x.astype(self.mx.bfloat16)
 
     def array(self, data):
         a = self.mx.array(data)
@@ -125,21 +129,27 @@ class MlxBackend:
 
 
 class TorchBackend:
-    """PyTorch eager on the CPU: every op runs when called."""
+    """PyTorch eager (on the CPU, or CUDA with --device gpu): every op runs
+    when called; on the GPU, force() waits for the queued work."""
 
     name = "torch"
 
-    def __init__(self):
+    def __init__(self, device="cpu"):
         import torch
 
         self.torch = torch
         self.module = torch.__file__
+        self.device = "cuda" if device == "gpu" else "cpu"
 
     def array(self, data):
-        return self.torch.from_numpy(np.ascontiguousarray(data))
+        return self.torch.from_numpy(np.ascontiguousarray(data)).to(self.device)
+
+    def bfloat16(self, x):
+        return x.to(self.torch.bfloat16)
 
     def force(self, *arrays):
-        pass
+        if self.device == "cuda":
+            self.torch.cuda.synchronize()
 
     def add(self, a, b):
         return a + b

@@ -15,6 +15,8 @@ Usage:
         # compare with PyTorch in this interpreter
     python bench/run.py --against /other/python --against-backend torch
         # ... or with PyTorch installed elsewhere
+    python bench/run.py --device gpu --against-backend torch
+        # the GPU cases, side by side with PyTorch on the same GPU
 
 Flags:
     --backend {mlx,torch}          what this run measures (default mlx, i.e.
@@ -53,6 +55,7 @@ import time
 import numpy as np
 
 from backends import MlxBackend, TorchBackend, _random
+from gpu_cases import GPU_CASES
 
 
 def _gigabytes_per_s(nbytes):
@@ -294,8 +297,8 @@ TARGET_MS = {
 }
 
 
-def make_backend(name):
-    return TorchBackend() if name == "torch" else MlxBackend()
+def make_backend(name, device="cpu"):
+    return TorchBackend(device) if name == "torch" else MlxBackend(device)
 
 
 def warm_up(run, warmup):
@@ -342,7 +345,7 @@ def time_case(setup, be, repeat, warmup, min_time=0.0):
 
 
 def run_local(args):
-    be = make_backend(args.backend)
+    be = make_backend(args.backend, args.device)
     results = {}
     for name in args.cases:
         results[name] = time_case(CASES[name], be, args.repeat, args.warmup, args.min_time)
@@ -371,6 +374,7 @@ def measure(python, backend, args):
             python,
             os.path.abspath(__file__),
             "--backend", backend,
+            "--device", args.device,
             "--cases", ",".join(args.cases),
             "--repeat", str(args.repeat),
             "--warmup", str(args.warmup),
@@ -392,7 +396,7 @@ def serve(args):
     """The reference side of --interleave: reads one JSON command per line
     ({"case", "repeat", "min_time", "untimed"}), sets a case up and warms it
     when it changes, times a slice of runs and answers {"times": [...]}."""
-    be = make_backend(args.backend)
+    be = make_backend(args.backend, args.device)
     name, run = None, None
     for line in sys.stdin:
         cmd = json.loads(line)
@@ -412,10 +416,11 @@ def run_interleaved(args, rounds=4, pause=0.05):
     slice starts with two untimed runs (the other process had the caches)
     after a pause that lets the other side's spinning threads settle."""
     cmd = [args.against or sys.executable, os.path.abspath(__file__), "--serve",
-           "--backend", args.against_backend, "--warmup", str(args.warmup)]
+           "--backend", args.against_backend, "--device", args.device,
+           "--warmup", str(args.warmup)]
     print(f"run: {' '.join(cmd)}", file=sys.stderr)
     ref = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    be = make_backend(args.backend)
+    be = make_backend(args.backend, args.device)
     repeat = -(-args.repeat // rounds)
     min_time = args.min_time / rounds
     ours, theirs = {}, {}
@@ -518,7 +523,9 @@ def parse_args(argv=None):
     p.add_argument("--backend", choices=["mlx", "torch"], default="mlx")
     p.add_argument("--against", metavar="PYTHON")
     p.add_argument("--against-backend", choices=["mlx", "torch"])
-    p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                   help="gpu: the GPU cases (bench/gpu_cases.py) on the GPU")
+    p.add_argument("--cases", default="")
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--min-time", type=float, default=0.0,
@@ -532,7 +539,10 @@ def parse_args(argv=None):
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     p.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    args.cases = [c for c in args.cases.split(",") if c]
+    global CASES
+    if args.device == "gpu":
+        CASES = GPU_CASES
+    args.cases = [c for c in args.cases.split(",") if c] or list(CASES)
     unknown = [c for c in args.cases if c not in CASES]
     if unknown:
         p.error(f"unknown cases {unknown}; choose from {list(CASES)}")

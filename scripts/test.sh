@@ -35,8 +35,18 @@ echo "== installing build and test dependencies"
 SCRIPTS="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 export PATH="$SCRIPTS:$PATH"
 
+# Where nvcc is (CI has one, but no GPU), the package is built with the
+# CUDA backend: it must compile, and without a GPU run everything on the
+# CPU. EMBER_CUDA=0 skips it.
+CUDA_FLAGS=()
+if [ -x /usr/local/cuda/bin/nvcc ] && [ "${EMBER_CUDA:-1}" != "0" ]; then
+  echo "== nvcc found: building the CUDA backend too"
+  "$PYTHON" -m pip install "nvidia-cublas==13.1.0.3"
+  CUDA_FLAGS=(-Ccmake.define.EMBER_CUDA=ON)
+fi
+
 echo "== building and installing Ember"
-"$PYTHON" -m pip install --no-build-isolation -v .
+"$PYTHON" -m pip install --no-build-isolation -v "${CUDA_FLAGS[@]}" .
 
 echo "== C++ tests"
 cmake -S . -B build/ctest -G Ninja -DEMBER_TESTS=ON -DEMBER_PYTHON=OFF \

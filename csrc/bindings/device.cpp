@@ -191,8 +191,10 @@ void init_device(nb::module_& m) {
         "(bytes); for a GPU also its compute capability and multiprocessor "
         "count.");
   def_op(m, "synchronize",
-        [](nb::handle) {
-          // Evaluation on the CPU is synchronous; report an async_eval failure.
+        [](nb::handle s) {
+          // CPU work is done when eval returns; a device stream is waited for.
+          Stream st = to_stream(to_sod(s));
+          backend(st.device.type, "synchronize").synchronize(st);
           std::exception_ptr e = std::exchange(pending_async_error(), nullptr);
           if (e) std::rethrow_exception(e);
         },
@@ -321,10 +323,12 @@ void init_device(nb::module_& m) {
             "Returns:\n"
             "    None");
   auto cuda = m.def_submodule("cuda", "The CUDA backend.");
-  cuda.def("is_available", [] { return false; },
+  cuda.def("is_available", [] { return gpu_backend() != nullptr; },
            "Whether the CUDA backend is available.\n\n"
+           "True when this build has the CUDA backend and a GPU is visible "
+           "(``CUDA_VISIBLE_DEVICES`` is honoured).\n\n"
            "Returns:\n"
-           "    bool: Always ``False`` in this build.");
+           "    bool: Whether arrays can be computed on an NVIDIA GPU.");
 }
 
 }  // namespace ember::py

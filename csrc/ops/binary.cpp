@@ -43,6 +43,8 @@ array binary(const array& a, const array& b, Rule rule, bool allow_complex,
       }
       out = t;
       break;
+    default:  // the unary rules
+      break;
   }
   if (t == complex64 && !allow_complex) {
     throw TypeError(std::string("[") + name +

@@ -55,6 +55,8 @@ array unary(const array& a, Rule rule, bool allow_complex, const char* name,
                         "and boolean types.");
       }
       break;
+    default:  // the binary rules
+      break;
   }
   return array(a.shape(), out, make_pooled<P>(to_stream(s)), {in});
 }
