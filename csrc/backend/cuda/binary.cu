@@ -22,14 +22,25 @@ __device__ __forceinline__ int64_t at(int64_t i, const Layout& l) {
   return l.ndim == 0 ? i : (l.ndim < 0 ? 0 : elem_offset(i, l));
 }
 
+template <typename T>
+__device__ __forceinline__ T from_scalar(const Scalar& s) {
+  T v;
+  memcpy(&v, s.bytes, sizeof(T));
+  return v;
+}
+
+// A null operand pointer means "the value in its Scalar" (a host scalar).
 template <typename Op, typename In, typename Out>
 __global__ void binary_flat(const In* __restrict__ a, const In* __restrict__ b,
-                            Out* __restrict__ out, int64_t n, bool a_one, bool b_one) {
+                            Out* __restrict__ out, int64_t n, bool a_one, bool b_one,
+                            Scalar sa, Scalar sb) {
   using C = compute_t<In>;
   Op op;
+  const C a0 = static_cast<C>(a ? a[0] : from_scalar<In>(sa));
+  const C b0 = static_cast<C>(b ? b[0] : from_scalar<In>(sb));
   elementwise_flat(n, [&](int64_t i) {
-    C x = static_cast<C>(a[a_one ? 0 : i]);
-    C y = static_cast<C>(b[b_one ? 0 : i]);
+    C x = a_one ? a0 : static_cast<C>(a[i]);
+    C y = b_one ? b0 : static_cast<C>(b[i]);
     out[i] = cast<Out>(op(x, y));
   });
 }
@@ -49,7 +60,7 @@ bool is_one(const Layout* l) { return l && l->ndim < 0; }
 
 template <typename Op, Rule rule, bool cplx>
 void binary(const void* a, const Layout* al, const void* b, const Layout* bl, int code,
-            void* out, int64_t n, cudaStream_t s) {
+            void* out, int64_t n, cudaStream_t s, const Scalar* av, const Scalar* bv) {
   dispatch(code, [&](auto t) {
     using In = typename decltype(t)::type;
     if constexpr (rule_allows(rule, kind_of<In>(), cplx)) {
@@ -59,8 +70,9 @@ void binary(const void* a, const Layout* al, const void* b, const Layout* bl, in
       auto* z = static_cast<Out*>(out);
       bool a_flat = !al || is_one(al), b_flat = !bl || is_one(bl);
       if (a_flat && b_flat) {
-        binary_flat<Op, In, Out><<<flat_blocks(n), kThreads, 0, s>>>(x, y, z, n, is_one(al),
-                                                                     is_one(bl));
+        Scalar none{};
+        binary_flat<Op, In, Out><<<flat_blocks(n), kThreads, 0, s>>>(
+            x, y, z, n, is_one(al), is_one(bl), av ? *av : none, bv ? *bv : none);
       } else {
         Layout none;
         binary_strided<Op, In, Out><<<blocks_for(n), kThreads, 0, s>>>(
@@ -85,13 +97,14 @@ constexpr bool C = true, R = false;
 
 void launch_binary(int op, const void* a, const Layout* a_layout, const void* b,
                    const Layout* b_layout, int in_code, void* out, int out_code,
-                   int64_t n, cudaStream_t s) {
+                   int64_t n, cudaStream_t s, const Scalar* a_value,
+                   const Scalar* b_value) {
   if (n == 0) return;
   switch (op) {
 #define BINARY(Class, name, rule, cplx, ...)                                        \
   case kBinary##Class:                                                              \
     return binary<dev::Class##Op, Rule::rule, cplx>(a, a_layout, b, b_layout, in_code, \
-                                                     out, n, s);
+                                                     out, n, s, a_value, b_value);
 #include "ops/binary.def"
 #undef BINARY
   }

@@ -42,8 +42,10 @@ void full(const Full&, const std::vector<array>& inputs, array& out, const Conte
     return;
   }
   alloc_out(out, ctx);
-  launch_fill(mptr<char>(out), code(out.dtype()), dptr<char>(in), code(in.dtype()),
-              out.size(), ctx.cu);
+  Scalar value;
+  bool host = host_scalar(in, value);
+  launch_fill(mptr<char>(out), code(out.dtype()), host ? nullptr : dptr<char>(in),
+              code(in.dtype()), out.size(), ctx.cu, host ? &value : nullptr);
 }
 
 void arange(const Arange& p, const std::vector<array>&, array& out, const Context& ctx) {

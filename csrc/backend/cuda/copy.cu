@@ -24,8 +24,14 @@ __global__ void copy_flat_kernel(const In* __restrict__ in, Out* __restrict__ ou
 }
 
 template <typename T, typename V>
-__global__ void fill_kernel(T* out, const V* value, int64_t n) {
-  T v = cast<T>(*value);
+__global__ void fill_kernel(T* out, const V* value, Scalar host, int64_t n) {
+  V raw;
+  if (value) {
+    raw = *value;
+  } else {
+    memcpy(&raw, host.bytes, sizeof(V));
+  }
+  T v = cast<T>(raw);
   elementwise_flat(n, [&](int64_t i) { out[i] = v; });
 }
 
@@ -65,14 +71,15 @@ void launch_copy(const void* in, int in_code, const Layout* in_layout, void* out
 }
 
 void launch_fill(void* out, int out_code, const void* value, int value_code, int64_t n,
-                 cudaStream_t s) {
+                 cudaStream_t s, const Scalar* host) {
   if (n == 0) return;
   dispatch(out_code, [&](auto ot) {
     using T = typename decltype(ot)::type;
     dispatch(value_code, [&](auto vt) {
       using V = typename decltype(vt)::type;
+      Scalar none{};
       fill_kernel<T, V><<<flat_blocks(n), kThreads, 0, s>>>(
-          static_cast<T*>(out), static_cast<const V*>(value), n);
+          static_cast<T*>(out), static_cast<const V*>(value), host ? *host : none, n);
     });
   });
 }

@@ -151,25 +151,18 @@ class CudaBackend final : public Backend {
   }
 
  private:
-  // Events for cross-stream waits, reused round-robin: a recorded event may
-  // be recorded again once the waits queued on it have been issued.
+  // The event of cross-stream waits. A wait captures the event's state
+  // when it is queued, so one event serves every wait in turn.
   cudaEvent_t event() {
     std::lock_guard lock(mutex_);
-    if (events_.size() < 64) {
-      cudaEvent_t ev;
-      check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), "event");
-      events_.push_back(ev);
-      return ev;
-    }
-    next_event_ = (next_event_ + 1) % events_.size();
-    return events_[next_event_];
+    if (!event_) check(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming), "event");
+    return event_;
   }
 
   int count_;
   std::mutex mutex_;
   std::unordered_map<int, cudaStream_t> streams_;
-  std::vector<cudaEvent_t> events_;
-  size_t next_event_ = 0;
+  cudaEvent_t event_ = nullptr;
 };
 
 }  // namespace

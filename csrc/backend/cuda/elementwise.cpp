@@ -59,9 +59,12 @@ void binary(const BinaryElementwise&, const std::vector<array>& inputs, array& o
     else if (a_one && b_one) alloc_out(out, ctx);
     else alloc_out(out, like, ctx);
     int64_t n = a_one && b_one ? out.size() : like.data_size();
-    launch_binary(Op, dptr<char>(a), a_one ? &one : nullptr, dptr<char>(b),
-                  b_one ? &one : nullptr, in_code, mptr<char>(out), code(out.dtype()), n,
-                  ctx.cu);
+    Scalar av, bv;
+    bool a_host = a_one && host_scalar(a, av), b_host = b_one && host_scalar(b, bv);
+    launch_binary(Op, a_host ? nullptr : dptr<char>(a), a_one ? &one : nullptr,
+                  b_host ? nullptr : dptr<char>(b), b_one ? &one : nullptr, in_code,
+                  mptr<char>(out), code(out.dtype()), n, ctx.cu, a_host ? &av : nullptr,
+                  b_host ? &bv : nullptr);
     return;
   }
   alloc_out(out, ctx);

@@ -34,12 +34,18 @@ struct Layout {
   int64_t strides[kMaxDims];
 };
 
+// One element passed by value into a kernel (a host scalar needs no upload).
+struct Scalar {
+  alignas(8) unsigned char bytes[16];
+};
+
 // out[i] = cast(in[i]) over n elements; a null layout means contiguous.
 void launch_copy(const void* in, int in_code, const Layout* in_layout, void* out,
                  int out_code, const Layout* out_layout, int64_t n, cudaStream_t s);
-// Every element of out = the single value at `value` (device memory).
+// Every element of out = the single value at `value` (device memory), or
+// the host value `host` when `value` is null.
 void launch_fill(void* out, int out_code, const void* value, int value_code, int64_t n,
-                 cudaStream_t s);
+                 cudaStream_t s, const Scalar* host = nullptr);
 void launch_arange(void* out, int code, double start, double step, int64_t n,
                    cudaStream_t s);
 
@@ -60,9 +66,12 @@ enum BinaryOp : int {
 // output's (row-major) shape.
 void launch_unary(int op, const void* in, int in_code, const Layout* in_layout,
                   void* out, int out_code, int64_t n, cudaStream_t s);
+// A single-value operand (layout ndim -1) whose pointer is null is read
+// from its Scalar instead.
 void launch_binary(int op, const void* a, const Layout* a_layout, const void* b,
                    const Layout* b_layout, int in_code, void* out, int out_code,
-                   int64_t n, cudaStream_t s);
+                   int64_t n, cudaStream_t s, const Scalar* a_value = nullptr,
+                   const Scalar* b_value = nullptr);
 // out = cond ? x : y (cond bool, x and y of out's dtype).
 void launch_select(const void* cond, const Layout* c_layout, const void* x,
                    const Layout* x_layout, const void* y, const Layout* y_layout,

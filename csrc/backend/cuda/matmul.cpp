@@ -213,8 +213,8 @@ void matmul(const Matmul&, const std::vector<array>& inputs, array& out,
   int64_t k = a.shape()[a.ndim() - 1];
   if (out.size() == 0) return;
   if (k == 0) {
-    array zero = array::scalar(0.0, out.dtype());
-    launch_fill(mptr<char>(out), t, zero.buffer()->device_data(), t, out.size(), ctx.cu);
+    Scalar zero{};
+    launch_fill(mptr<char>(out), t, nullptr, t, out.size(), ctx.cu, &zero);
     return;
   }
   Problem p{t, la.transposed, lb.transposed, m, n, k, la.ld, lb.ld, n, 1, 0, 0, 0, 0, 0, 0};

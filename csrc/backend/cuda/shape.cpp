@@ -56,8 +56,10 @@ void slice_update(const SliceUpdate& p, const std::vector<array>& inputs, array&
 void pad(const Pad& p, const std::vector<array>& inputs, array& out, const Context& ctx) {
   alloc_out(out, ctx);
   const array& value = inputs[1];
-  launch_fill(mptr<char>(out), code(out.dtype()), dptr<char>(value), code(value.dtype()),
-              out.size(), ctx.cu);
+  Scalar v;
+  bool host = host_scalar(value, v);
+  launch_fill(mptr<char>(out), code(out.dtype()), host ? nullptr : dptr<char>(value),
+              code(value.dtype()), out.size(), ctx.cu, host ? &v : nullptr);
   int64_t offset = 0;
   for (int i = 0; i < out.ndim(); ++i) offset += p.low()[i] * out.strides()[i];
   copy_into(inputs[0], out, out.strides(), offset, ctx);

@@ -1,5 +1,6 @@
 #include "backend/cuda/utils.h"
 
+#include <cstring>
 #include <string>
 
 #include "core/errors.h"
@@ -45,6 +46,12 @@ std::vector<Layout> layouts(const Shape& shape, const std::vector<Strides>& stri
     }
   }
   return out;
+}
+
+bool host_scalar(const array& x, Scalar& value) {
+  if (x.data_size() != 1 || x.buffer()->home() != Device::Type::cpu) return false;
+  std::memcpy(value.bytes, x.data<char>(), x.itemsize());
+  return true;
 }
 
 void copy_to_new(const array& in, array& out, const Context& ctx) {

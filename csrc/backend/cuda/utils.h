@@ -21,6 +21,10 @@ inline Layout one_value() {
   l.ndim = -1;
   return l;
 }
+// A single value that lives in host memory (a Python scalar, say): it is
+// passed into the kernel by value instead of being uploaded.
+bool host_scalar(const array& x, Scalar& value);
+
 // Writes `in` (any layout) into `out`'s fresh row-contiguous memory, cast to
 // out's dtype.
 void copy_to_new(const array& in, array& out, const Context& ctx);
