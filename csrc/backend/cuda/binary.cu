@@ -46,6 +46,36 @@ __global__ void binary_flat(const In* __restrict__ a, const In* __restrict__ b,
 }
 
 template <typename Op, typename In, typename Out>
+__global__ void binary_vec(const In* __restrict__ a, const In* __restrict__ b,
+                           Out* __restrict__ out, int64_t n, bool a_one, bool b_one, Scalar sa,
+                           Scalar sb) {
+  using C = compute_t<In>;
+  Op op;
+  const C a0 = static_cast<C>(a ? a[0] : from_scalar<In>(sa));
+  const C b0 = static_cast<C>(b ? b[0] : from_scalar<In>(sb));
+  elementwise_vec4(
+      n,
+      [&](int64_t base) {
+        Pack4<In> va, vb;
+        if (!a_one) va = *reinterpret_cast<const Pack4<In>*>(a + base);
+        if (!b_one) vb = *reinterpret_cast<const Pack4<In>*>(b + base);
+        Pack4<Out> vo;
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+          C x = a_one ? a0 : static_cast<C>(va.v[k]);
+          C y = b_one ? b0 : static_cast<C>(vb.v[k]);
+          vo.v[k] = cast<Out>(op(x, y));
+        }
+        *reinterpret_cast<Pack4<Out>*>(out + base) = vo;
+      },
+      [&](int64_t i) {
+        C x = a_one ? a0 : static_cast<C>(a[i]);
+        C y = b_one ? b0 : static_cast<C>(b[i]);
+        out[i] = cast<Out>(op(x, y));
+      });
+}
+
+template <typename Op, typename In, typename Out>
 __global__ void binary_strided(const In* a, Layout al, const In* b, Layout bl, Out* out,
                                int64_t n) {
   using C = compute_t<In>;
@@ -69,8 +99,13 @@ void binary(const void* a, const Layout* al, const void* b, const Layout* bl, in
       auto* y = static_cast<const In*>(b);
       auto* z = static_cast<Out*>(out);
       bool a_flat = !al || is_one(al), b_flat = !bl || is_one(bl);
-      if (a_flat && b_flat) {
-        Scalar none{};
+      Scalar none{};
+      bool a1 = is_one(al), b1 = is_one(bl);
+      if (a_flat && b_flat && aligned4(a1 ? nullptr : a, sizeof(In)) &&
+          aligned4(b1 ? nullptr : b, sizeof(In)) && aligned4(out, sizeof(Out))) {
+        binary_vec<Op, In, Out><<<vec4_blocks(n), kThreads, 0, s>>>(
+            x, y, z, n, a1, b1, av ? *av : none, bv ? *bv : none);
+      } else if (a_flat && b_flat) {
         binary_flat<Op, In, Out><<<flat_blocks(n), kThreads, 0, s>>>(
             x, y, z, n, is_one(al), is_one(bl), av ? *av : none, bv ? *bv : none);
       } else {

@@ -23,6 +23,20 @@ __global__ void copy_flat_kernel(const In* __restrict__ in, Out* __restrict__ ou
   elementwise_flat(n, [&](int64_t i) { out[i] = cast<Out>(in[i]); });
 }
 
+template <typename In, typename Out>
+__global__ void copy_vec_kernel(const In* __restrict__ in, Out* __restrict__ out, int64_t n) {
+  elementwise_vec4(
+      n,
+      [&](int64_t base) {
+        Pack4<In> vi = *reinterpret_cast<const Pack4<In>*>(in + base);
+        Pack4<Out> vo;
+#pragma unroll
+        for (int k = 0; k < 4; ++k) vo.v[k] = cast<Out>(vi.v[k]);
+        *reinterpret_cast<Pack4<Out>*>(out + base) = vo;
+      },
+      [&](int64_t i) { out[i] = cast<Out>(in[i]); });
+}
+
 template <typename T, typename V>
 __global__ void fill_kernel(T* out, const V* value, Scalar host, int64_t n) {
   V raw;
@@ -57,6 +71,12 @@ void launch_copy(const void* in, int in_code, const Layout* in_layout, void* out
     using In = typename decltype(it)::type;
     dispatch(out_code, [&](auto ot) {
       using Out = typename decltype(ot)::type;
+      if (!in_layout && !out_layout && aligned4(in, sizeof(In)) &&
+          aligned4(out, sizeof(Out))) {
+        copy_vec_kernel<In, Out><<<vec4_blocks(n), kThreads, 0, s>>>(
+            static_cast<const In*>(in), static_cast<Out*>(out), n);
+        return;
+      }
       if (!in_layout && !out_layout) {
         copy_flat_kernel<In, Out><<<flat_blocks(n), kThreads, 0, s>>>(
             static_cast<const In*>(in), static_cast<Out*>(out), n);

@@ -121,9 +121,9 @@ class CudaBackend final : public Backend {
   }
   void from_host(void* dst, const void* src, size_t n) override {
     cudaStream_t cu = Allocator::current_stream();
+    // From pageable memory the call returns once the source has been read
+    // (staged), so the host buffer may change or go right after.
     check(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, cu), "from_host");
-    // Pageable source: the copy has left it once the stream reaches here.
-    check(cudaStreamSynchronize(cu), "from_host");
   }
 
   size_t active_memory() const override { return allocator().active(); }

@@ -46,9 +46,15 @@ __device__ void merge_online(A& m, A& s, A om, A os) {
   }
 }
 
+// Rows that fit are kept in shared memory: read once, written once.
+constexpr int64_t kRowCacheBytes = 48 * 1024;
+
 template <typename T>
-__global__ void softmax_kernel(const T* in, Layout rows, int64_t stride, int64_t k, T* out) {
+__global__ void softmax_kernel(const T* in, Layout rows, int64_t stride, int64_t k, T* out,
+                               bool cached) {
   using A = ::cuda::std::conditional_t<::cuda::std::is_same_v<T, double>, double, float>;
+  extern __shared__ unsigned char row_cache[];
+  A* cache = reinterpret_cast<A*>(row_cache);
   const T* x = in + elem_offset(blockIdx.x, rows);
   T* y = out + int64_t(blockIdx.x) * k;
   const A ninf = -::cuda::std::numeric_limits<A>::infinity();
@@ -56,6 +62,7 @@ __global__ void softmax_kernel(const T* in, Layout rows, int64_t stride, int64_t
   bool nan = false;
   for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
     A v = static_cast<A>(x[j * stride]);
+    if (cached) cache[j] = v;
     nan |= v != v;
     if (v == ninf || v != v) continue;  // adds nothing (a NaN row is all NaN)
     if (v > m) {
@@ -90,7 +97,7 @@ __global__ void softmax_kernel(const T* in, Layout rows, int64_t stride, int64_t
   bool any_nan = __syncthreads_or(nan);
   A inv = A(1) / gs;
   for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
-    A v = static_cast<A>(x[j * stride]);
+    A v = cached ? cache[j] : static_cast<A>(x[j * stride]);
     A r = any_nan ? ::cuda::std::numeric_limits<A>::quiet_NaN() : ::cuda::std::exp(v - gm) * inv;
     y[j] = cast<T>(r);
   }
@@ -98,41 +105,52 @@ __global__ void softmax_kernel(const T* in, Layout rows, int64_t stride, int64_t
 
 template <typename T>
 __global__ void rms_norm_kernel(const T* x, const T* w, int64_t ws, int64_t k, float eps,
-                                T* out) {
+                                T* out, bool cached) {
   using A = ::cuda::std::conditional_t<::cuda::std::is_same_v<T, double>, double, float>;
+  extern __shared__ unsigned char row_cache[];
+  A* cache = reinterpret_cast<A*>(row_cache);
   const T* xr = x + int64_t(blockIdx.x) * k;
   T* yr = out + int64_t(blockIdx.x) * k;
   A ss = 0;
   for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
     A v = static_cast<A>(xr[j]);
+    if (cached) cache[j] = v;
     ss += v * v;
   }
   ss = block_sum(ss);
   A inv = A(1) / ::cuda::std::sqrt(ss / A(k) + A(eps));
   for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
-    T y = cast<T>(static_cast<A>(xr[j]) * inv);
+    A v = cached ? cache[j] : static_cast<A>(xr[j]);
+    T y = cast<T>(v * inv);
     yr[j] = w ? cast<T>(static_cast<A>(y) * static_cast<A>(w[j * ws])) : y;
   }
 }
 
 template <typename T>
 __global__ void layer_norm_kernel(const T* x, const T* w, int64_t ws, const T* b, int64_t bs,
-                                  int64_t k, float eps, T* out) {
+                                  int64_t k, float eps, T* out, bool cached) {
   using A = ::cuda::std::conditional_t<::cuda::std::is_same_v<T, double>, double, float>;
+  extern __shared__ unsigned char row_cache[];
+  A* cache = reinterpret_cast<A*>(row_cache);
   const T* xr = x + int64_t(blockIdx.x) * k;
   T* yr = out + int64_t(blockIdx.x) * k;
+  auto at = [&](int64_t j) { return cached ? cache[j] : static_cast<A>(xr[j]); };
   // Two passes (mean, then squared deviations), as on the CPU.
   A sum = 0;
-  for (int64_t j = threadIdx.x; j < k; j += blockDim.x) sum += static_cast<A>(xr[j]);
+  for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
+    A v = static_cast<A>(xr[j]);
+    if (cached) cache[j] = v;
+    sum += v;
+  }
   A mu = block_sum(sum) / A(k);
   A ss = 0;
   for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
-    A c = static_cast<A>(xr[j]) - mu;
+    A c = at(j) - mu;
     ss += c * c;
   }
   A inv = A(1) / ::cuda::std::sqrt(block_sum(ss) / A(k) + A(eps));
   for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
-    A y = static_cast<A>(cast<T>((static_cast<A>(xr[j]) - mu) * inv));
+    A y = static_cast<A>(cast<T>((at(j) - mu) * inv));
     if (w) y = static_cast<A>(cast<T>(y * static_cast<A>(w[j * ws])));
     if (b) y = y + static_cast<A>(b[j * bs]);
     yr[j] = cast<T>(y);
@@ -156,8 +174,11 @@ void launch_softmax(const void* in, int code, const Layout& rows, int64_t stride
   if (m == 0 || k == 0) return;
   dispatch_float(code, [&](auto t) {
     using T = typename decltype(t)::type;
-    softmax_kernel<T><<<unsigned(m), kRowThreads, 0, s>>>(static_cast<const T*>(in), rows,
-                                                          stride, k, static_cast<T*>(out));
+    using A = ::cuda::std::conditional_t<::cuda::std::is_same_v<T, double>, double, float>;
+    bool cached = k * int64_t(sizeof(A)) <= kRowCacheBytes;
+    size_t smem = cached ? k * sizeof(A) : 0;
+    softmax_kernel<T><<<unsigned(m), kRowThreads, smem, s>>>(
+        static_cast<const T*>(in), rows, stride, k, static_cast<T*>(out), cached);
   });
 }
 
@@ -166,9 +187,11 @@ void launch_rms_norm(const void* x, const void* w, int64_t w_stride, int code, i
   if (m == 0 || k == 0) return;
   dispatch_float(code, [&](auto t) {
     using T = typename decltype(t)::type;
-    rms_norm_kernel<T><<<unsigned(m), kRowThreads, 0, s>>>(
+    using A = ::cuda::std::conditional_t<::cuda::std::is_same_v<T, double>, double, float>;
+    bool cached = k * int64_t(sizeof(A)) <= kRowCacheBytes;
+    rms_norm_kernel<T><<<unsigned(m), kRowThreads, cached ? k * sizeof(A) : 0, s>>>(
         static_cast<const T*>(x), static_cast<const T*>(w), w_stride, k, eps,
-        static_cast<T*>(out));
+        static_cast<T*>(out), cached);
   });
 }
 
@@ -178,9 +201,11 @@ void launch_layer_norm(const void* x, const void* w, int64_t w_stride, const voi
   if (m == 0 || k == 0) return;
   dispatch_float(code, [&](auto t) {
     using T = typename decltype(t)::type;
-    layer_norm_kernel<T><<<unsigned(m), kRowThreads, 0, s>>>(
+    using A = ::cuda::std::conditional_t<::cuda::std::is_same_v<T, double>, double, float>;
+    bool cached = k * int64_t(sizeof(A)) <= kRowCacheBytes;
+    layer_norm_kernel<T><<<unsigned(m), kRowThreads, cached ? k * sizeof(A) : 0, s>>>(
         static_cast<const T*>(x), static_cast<const T*>(w), w_stride,
-        static_cast<const T*>(b), b_stride, k, eps, static_cast<T*>(out));
+        static_cast<const T*>(b), b_stride, k, eps, static_cast<T*>(out), cached);
   });
 }
 

@@ -113,13 +113,25 @@ __global__ void reduce_rows(const In* in, Layout kl, Layout rl, int64_t k, int c
   using Rd = Reducer<In, Out, K>;
   int64_t o = blockIdx.x / chunks;
   int chunk = blockIdx.x % chunks;
-  int64_t per = (k + chunks - 1) / chunks;
+  // Chunks start at multiples of 4, so a flat row is read in packs of 4.
+  int64_t per = ((k + chunks - 1) / chunks + 3) / 4 * 4;
   int64_t begin = chunk * per, end = begin + per < k ? begin + per : k;
   const In* base = in + elem_offset(o, kl);
   bool flat = rl.ndim == 1 && rl.strides[0] == 1;
   auto acc = Rd::init();
-  for (int64_t r = begin + threadIdx.x; r < end; r += blockDim.x) {
-    acc = Rd::merge(acc, Rd::load(base[flat ? r : elem_offset(r, rl)]));
+  if (flat && reinterpret_cast<uintptr_t>(base + begin) % (4 * sizeof(In)) == 0) {
+    int64_t r = begin + threadIdx.x * 4;
+    for (; r + 4 <= end; r += int64_t(blockDim.x) * 4) {
+      Pack4<In> v = *reinterpret_cast<const Pack4<In>*>(base + r);
+#pragma unroll
+      for (int j = 0; j < 4; ++j) acc = Rd::merge(acc, Rd::load(v.v[j]));
+    }
+    for (; r < end; ++r) acc = Rd::merge(acc, Rd::load(base[r]));
+  } else {
+#pragma unroll 4
+    for (int64_t r = begin + threadIdx.x; r < end; r += blockDim.x) {
+      acc = Rd::merge(acc, Rd::load(base[flat ? r : elem_offset(r, rl)]));
+    }
   }
   acc = block_reduce<Rd>(acc);
   if (threadIdx.x == 0) {

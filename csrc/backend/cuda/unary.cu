@@ -25,6 +25,21 @@ __global__ void unary_flat(const In* __restrict__ in, Out* __restrict__ out, int
 }
 
 template <typename Op, typename In, typename Out>
+__global__ void unary_vec(const In* __restrict__ in, Out* __restrict__ out, int64_t n) {
+  Op op;
+  elementwise_vec4(
+      n,
+      [&](int64_t base) {
+        Pack4<In> vi = *reinterpret_cast<const Pack4<In>*>(in + base);
+        Pack4<Out> vo;
+#pragma unroll
+        for (int k = 0; k < 4; ++k) vo.v[k] = cast<Out>(op(static_cast<compute_t<In>>(vi.v[k])));
+        *reinterpret_cast<Pack4<Out>*>(out + base) = vo;
+      },
+      [&](int64_t i) { out[i] = cast<Out>(op(static_cast<compute_t<In>>(in[i]))); });
+}
+
+template <typename Op, typename In, typename Out>
 __global__ void unary_strided(const In* in, Layout l, Out* out, int64_t n) {
   Op op;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
@@ -44,6 +59,8 @@ void unary(const void* in, int in_code, const Layout* l, void* out, int64_t n,
       auto* y = static_cast<Out*>(out);
       if (l) {
         unary_strided<Op, In, Out><<<blocks_for(n), kThreads, 0, s>>>(x, *l, y, n);
+      } else if (aligned4(x, sizeof(In)) && aligned4(y, sizeof(Out))) {
+        unary_vec<Op, In, Out><<<vec4_blocks(n), kThreads, 0, s>>>(x, y, n);
       } else {
         unary_flat<Op, In, Out><<<flat_blocks(n), kThreads, 0, s>>>(x, y, n);
       }
