@@ -16,6 +16,7 @@
 namespace ember {
 
 class Primitive;
+struct FusedOp;
 
 // What mx.device_info reports: name/architecture strings, sizes in bytes.
 using DeviceInfo =
@@ -38,6 +39,12 @@ class Backend {
   virtual void finish(Stream s, bool wait) {}
   // Blocks until everything queued on `s` is done (mx.synchronize).
   virtual void synchronize(Stream s) {}
+  // Whether this backend's kernel for compiled regions runs `op` (its kind,
+  // primitive and output dtype) on inputs of these dtypes; compile leaves
+  // the rest unfused.
+  virtual bool fuses(const FusedOp& op, const std::vector<Dtype>& in_dtypes) const {
+    return false;
+  }
 
   // Device memory for Buffer (host memory for the CPU backend). malloc
   // raises MemoryError after freeing its cache once.

@@ -27,11 +27,6 @@ struct FusedOp {
 // The kind of an elementwise primitive compile may fuse; false otherwise.
 bool fusable_kind(const Primitive& p, FusedOp::Kind& kind);
 
-// Whether this build's CPU kernel runs an op of `kind` on these dtypes
-// (backend/cpu/compiled.cpp); other ops are left unfused.
-bool fused_kernel_supports(const Primitive& p, FusedOp::Kind kind,
-                           const std::vector<Dtype>& in_dtypes, Dtype out_dtype);
-
 class Compiled : public Primitive {
  public:
   Compiled(Stream s, int n_inputs, std::vector<FusedOp> ops, std::vector<int> outputs);

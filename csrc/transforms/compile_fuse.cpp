@@ -8,6 +8,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "core/backend.h"
 #include "ops/compiled.h"
 #include "transforms/compile.h"
 
@@ -190,7 +191,9 @@ void fuse_elementwise(std::vector<ProgramStep>& steps, int n_values,
     if (st.outputs.size() != 1 || !fusable_kind(*st.prim, g.kind[s])) continue;
     std::vector<Dtype> in_dtypes;
     for (int v : st.inputs) in_dtypes.push_back(dtypes[v]);
-    g.fusable[s] = fused_kernel_supports(*st.prim, g.kind[s], in_dtypes, st.dtypes[0]);
+    // The backend of the step's stream says what its compiled kernels run.
+    FusedOp op{g.kind[s], st.prim, {}, {}, st.dtypes[0]};
+    g.fusable[s] = backend(st.prim->stream().device.type, "compile").fuses(op, in_dtypes);
   }
   for (int v : outputs) g.is_output[v] = 1;
 

@@ -3,6 +3,7 @@
 #include "core/allocator.h"
 #include "core/backend.h"
 #include "core/primitive.h"
+#include "ops/compiled.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -12,6 +13,11 @@
 #include <string>
 
 namespace ember {
+
+namespace cpu {
+// Whether the compiled-region kernel runs `op` (backend/cpu/compiled_tiles.cpp).
+bool fuses(const FusedOp& op, const std::vector<Dtype>& in_dtypes);
+}  // namespace cpu
 
 namespace {
 
@@ -39,6 +45,9 @@ class CpuBackend final : public Backend {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
     size_t ram = pages > 0 && page > 0 ? size_t(pages) * size_t(page) : 0;
     return {{"architecture", arch}, {"device_name", name}, {"memory_size", ram}};
+  }
+  bool fuses(const FusedOp& op, const std::vector<Dtype>& in_dtypes) const override {
+    return cpu::fuses(op, in_dtypes);
   }
   void eval(Primitive& p, const std::vector<array>& inputs,
             std::vector<array>& outputs, Stream) override {

@@ -368,14 +368,11 @@ TileFn tile_function(const Primitive& p, FusedOp::Kind kind, std::span<const Dty
   return nullptr;
 }
 
-}  // namespace cpu
-
-bool fused_kernel_supports(const Primitive& p, FusedOp::Kind kind,
-                           const std::vector<Dtype>& in_dtypes, Dtype out_dtype) {
-  if (kind == FusedOp::Kind::Broadcast) {
-    return in_dtypes[0] == out_dtype;
-  }
-  return cpu::tile_function(p, kind, in_dtypes, out_dtype, {}) != nullptr;
+bool fuses(const FusedOp& op, const std::vector<Dtype>& in_dtypes) {
+  if (op.kind == FusedOp::Kind::Broadcast) return in_dtypes[0] == op.dtype;
+  return tile_function(*op.prim, op.kind, in_dtypes, op.dtype, {}) != nullptr;
 }
+
+}  // namespace cpu
 
 }  // namespace ember

@@ -203,7 +203,10 @@ struct LeftShiftOp {
     if constexpr (cs::is_same_v<T, bool>) {
       return a && !b;
     } else {
-      if (b < 0 || b >= T(sizeof(T) * 8)) return 0;
+      if constexpr (cs::is_signed_v<T>) {
+        if (b < 0) return 0;
+      }
+      if (b >= T(sizeof(T) * 8)) return 0;
       using U = cs::make_unsigned_t<T>;
       return T(U(a) << b);
     }
@@ -215,7 +218,12 @@ struct RightShiftOp {
     if constexpr (cs::is_same_v<T, bool>) {
       return a && !b;
     } else {
-      if (b < 0 || b >= T(sizeof(T) * 8)) return T(a < 0 ? -1 : 0);
+      bool negative_shift = false;
+      if constexpr (cs::is_signed_v<T>) negative_shift = b < 0;
+      if (negative_shift || b >= T(sizeof(T) * 8)) {
+        if constexpr (cs::is_signed_v<T>) return T(a < 0 ? -1 : 0);
+        else return T(0);
+      }
       return T(a >> b);
     }
   }

@@ -14,6 +14,7 @@
 #include "core/backend.h"
 #include "core/errors.h"
 #include "fast/fast.h"
+#include "ops/compiled.h"
 
 namespace ember::cuda {
 
@@ -65,8 +66,13 @@ class CudaBackend final : public Backend {
             std::vector<array>& outputs, Stream s) override {
     auto it = kernel_table().find(std::type_index(typeid(p)));
     if (it == kernel_table().end()) {
-      // A fused primitive runs as the ordinary ops it stands for.
-      if (auto* fused = dynamic_cast<fast::Fused*>(&p)) return eval_fallback(*fused, inputs, outputs);
+      // Fused and compiled primitives run as the ordinary ops they stand for.
+      if (auto* fused = dynamic_cast<fast::Fused*>(&p)) {
+        return eval_composition(fused->fallback()(inputs), outputs);
+      }
+      if (auto* compiled = dynamic_cast<Compiled*>(&p)) {
+        return eval_composition(compiled->expand(inputs), outputs);
+      }
       throw std::runtime_error(std::string("[") + p.name() +
                                "] has no GPU kernel yet.");
     }
@@ -93,9 +99,7 @@ class CudaBackend final : public Backend {
     }
   }
 
-  static void eval_fallback(fast::Fused& p, const std::vector<array>& inputs,
-                            std::vector<array>& outputs) {
-    std::vector<array> results = p.fallback()(inputs);
+  static void eval_composition(std::vector<array> results, std::vector<array>& outputs) {
     ember::eval(results);
     for (size_t i = 0; i < outputs.size() && i < results.size(); ++i) {
       outputs[i].copy_layout(results[i]);
@@ -112,8 +116,13 @@ class CudaBackend final : public Backend {
   void* malloc(size_t bytes, size_t& size_out) override {
     return allocator().malloc(bytes, size_out);
   }
-  void free(void* p, size_t size, int last) override {
-    allocator().free(p, size, stream(last >= 0 ? last : 0));
+  // Called from Buffer's destructor: never throws.
+  void free(void* p, size_t size, int last) noexcept override {
+    try {
+      allocator().free(p, size, stream(last >= 0 ? last : 0));
+    } catch (...) {
+      // A broken context: the memory goes with it.
+    }
   }
   void to_host(void* dst, const void* src, size_t n, int producer) override {
     if (producer >= 0) check(cudaStreamSynchronize(stream(producer)), "to_host");
