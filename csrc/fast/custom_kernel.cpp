@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "core/errors.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 
 namespace ember::fast {
 

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "core/errors.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 #include "ops/autodiff.h"
 #include "ops/arrange.h"
 #include "ops/indexing.h"

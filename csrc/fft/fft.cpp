@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/errors.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 #include "ops/arrange.h"
 
 namespace ember {

@@ -6,7 +6,7 @@
 #include "ops/elementwise.h"
 #include "ops/elementwise_rules.h"
 #include "ops/ops.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 
 namespace ember {
 

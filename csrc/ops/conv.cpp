@@ -6,7 +6,7 @@
 #include "core/errors.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 
 namespace ember {
 

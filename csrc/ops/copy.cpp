@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "core/errors.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 #include "ops/autodiff.h"
 #include "ops/copy.h"
 #include "ops/ops.h"

@@ -5,7 +5,7 @@
 #include "core/errors.h"
 #include "ops/autodiff.h"
 #include "ops/ops.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 
 namespace ember {
 

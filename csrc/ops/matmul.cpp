@@ -4,7 +4,7 @@
 #include "core/errors.h"
 #include "ops/ops.h"
 #include "ops/shape.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 
 namespace ember {
 

@@ -2,7 +2,7 @@
 #include "ops/quantized.h"
 
 #include "core/errors.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
 #include "ops/copy.h"

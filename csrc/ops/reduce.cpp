@@ -6,7 +6,7 @@
 #include "ops/autodiff.h"
 
 #include "core/errors.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 #include "ops/ops.h"
 #include "transforms/compile.h"
 

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "core/errors.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 #include "ops/arrange.h"
 #include "ops/autodiff.h"
 #include "ops/indexing.h"

@@ -7,7 +7,7 @@
 #include "core/errors.h"
 #include "linalg/linalg.h"
 #include "ops/scan.h"
-#include "transforms/export.h"
+#include "ops/replay.h"
 
 namespace ember::random {
 
