@@ -63,15 +63,15 @@ fi
 
 if has conformance; then
   echo "== MLX's tests, GPU then CPU"
-  FILES="test_array.py test_ops.py test_reduce.py test_blas.py test_random.py test_eval.py
-         test_bf16.py test_autograd.py test_vmap.py test_fast.py"
+  FILES=${CONF_FILES:-"test_array.py test_ops.py test_reduce.py test_blas.py test_random.py
+         test_eval.py test_bf16.py test_autograd.py test_vmap.py test_fast.py"}
   for dev in ${CONF_DEVICES:-gpu cpu}; do
     timeout 300 "$PY" "$REPO/.gpu/conformance/run.py" --package mlx --device $dev \
       --files $FILES --log-dir "/tmp/conf-$dev" > "$OUT/conformance-$dev.log" 2>&1
     note "conformance $dev:"
     grep -E "^test_|^all|TOTAL" "$OUT/conformance-$dev.log" | tee -a "$SUMMARY"
+    tar czf "$OUT/conformance-logs.tgz" -C /tmp $(cd /tmp && ls -d conf-*)
   done
-  tar czf "$OUT/conformance-logs.tgz" -C /tmp $(cd /tmp && ls -d conf-*)
 fi
 
 if has bench; then
