@@ -28,14 +28,17 @@ struct Context {
 // `like`), used by the context's stream.
 void alloc_out(array& out, const Context& ctx);
 void alloc_out(array& out, const array& like, const Context& ctx);
-// Device pointer of an array's data (counting its offset).
+// Device pointer of an array's data (counting its offset); null for an
+// array without memory (kernels of empty arrays return before using it).
 template <typename T>
 const T* dptr(const array& a) {
+  if (!a.buffer()) return nullptr;
   return reinterpret_cast<const T*>(static_cast<const char*>(a.buffer()->device_data()) +
                                     a.offset() * a.itemsize());
 }
 template <typename T>
 T* mptr(array& a) {
+  if (!a.buffer()) return nullptr;
   return reinterpret_cast<T*>(static_cast<char*>(a.buffer()->device_data()) +
                               a.offset() * a.itemsize());
 }

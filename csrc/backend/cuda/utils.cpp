@@ -49,7 +49,9 @@ std::vector<Layout> layouts(const Shape& shape, const std::vector<Strides>& stri
 }
 
 bool host_scalar(const array& x, Scalar& value) {
-  if (x.data_size() != 1 || x.buffer()->home() != Device::Type::cpu) return false;
+  if (x.data_size() != 1 || !x.buffer() || x.buffer()->home() != Device::Type::cpu) {
+    return false;
+  }
   std::memcpy(value.bytes, x.data<char>(), x.itemsize());
   return true;
 }
@@ -61,7 +63,7 @@ void copy_to_new(const array& in, array& out, const Context& ctx) {
 
 void copy_into(const array& in, array& out, const Strides& st, int64_t offset,
                const Context& ctx) {
-  if (in.size() == 0) return;
+  if (in.size() == 0 || !out.buffer()) return;
   char* base = static_cast<char*>(out.buffer()->device_data()) +
                (out.offset() + offset) * out.itemsize();
   if (in.flags().row_contiguous && st == row_strides(in.shape())) {
