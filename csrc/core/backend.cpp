@@ -41,20 +41,15 @@ size_t get_cache_memory() {
   each_backend([&](Backend& b) { n += b.cache_memory(); });
   return n;
 }
+// Limits apply to each device; the previous value reported is the CPU's.
 size_t set_memory_limit(size_t limit) {
-  size_t old = cpu_backend().memory_limit();
-  each_backend([&](Backend& b) { b.set_memory_limit(limit); });
-  return old;
+  if (Backend* gpu = gpu_backend()) gpu->set_memory_limit(limit);
+  return cpu_backend().set_memory_limit(limit);
 }
 size_t get_memory_limit() { return cpu_backend().memory_limit(); }
 size_t set_cache_limit(size_t limit) {
-  size_t old = 0;
-  bool first = true;
-  each_backend([&](Backend& b) {
-    size_t o = b.set_cache_limit(limit);
-    if (first) old = o, first = false;
-  });
-  return old;
+  if (Backend* gpu = gpu_backend()) gpu->set_cache_limit(limit);
+  return cpu_backend().set_cache_limit(limit);
 }
 size_t set_wired_limit(size_t limit) { return std::exchange(wired_limit, limit); }
 void clear_cache() {

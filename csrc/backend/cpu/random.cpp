@@ -3,32 +3,11 @@
 #include "backend/cpu/strided.h"
 #include "core/errors.h"
 #include "random/random.h"
+#include "random/threefry.h"
 
 namespace ember {
 
 namespace {
-
-inline uint32_t rotl(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-
-// Threefry-2x32-20 (Salmon et al., "Parallel random numbers: as easy as
-// 1, 2, 3"): a keyed bijection of the 64-bit counter (c0, c1).
-inline void threefry2x32(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1,
-                         uint32_t& out0, uint32_t& out1) {
-  constexpr int kRot[8] = {13, 15, 26, 6, 17, 29, 16, 24};
-  const uint32_t ks[3] = {k0, k1, 0x1BD11BDAu ^ k0 ^ k1};
-  uint32_t x0 = c0 + ks[0], x1 = c1 + ks[1];
-  for (uint32_t group = 0; group < 5; ++group) {
-    for (int j = 0; j < 4; ++j) {
-      x0 += x1;
-      x1 = rotl(x1, kRot[(group % 2) * 4 + j]);
-      x1 ^= x0;
-    }
-    x0 += ks[(group + 1) % 3];
-    x1 += ks[(group + 2) % 3] + group + 1;
-  }
-  out0 = x0;
-  out1 = x1;
-}
 
 // Offset of element c (0 or 1) of key j, for keys of shape (..., 2) in any
 // layout (rows of split keys, a batch axis moved by vmap).

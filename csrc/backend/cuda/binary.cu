@@ -8,14 +8,6 @@ namespace ember::cuda {
 
 namespace {
 
-template <typename T>
-constexpr Kind kind_of() {
-  if constexpr (is_complex_v<T>) return Kind::Complex;
-  else if constexpr (::cuda::std::is_same_v<T, bool>) return Kind::Bool;
-  else if constexpr (is_float_v<T>) return Kind::Floating;
-  else return Kind::Integer;
-}
-
 // Where an input's element i is: contiguous (ndim 0), a single value
 // (ndim -1) or strided over the output shape.
 __device__ __forceinline__ int64_t at(int64_t i, const Layout& l) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "backend/cuda/launch.h"
+#include "ops/elementwise_rules.h"
 
 namespace ember::cuda {
 
@@ -21,6 +22,15 @@ template <typename T>
 inline constexpr bool is_complex_v = ::cuda::std::is_same_v<T, c64>;
 template <typename T>
 inline constexpr bool is_float_v = ::cuda::std::is_floating_point_v<T> || is_half_v<T>;
+
+// The elementwise rules' kind of a device element type.
+template <typename T>
+constexpr Kind kind_of() {
+  if constexpr (is_complex_v<T>) return Kind::Complex;
+  else if constexpr (::cuda::std::is_same_v<T, bool>) return Kind::Bool;
+  else if constexpr (is_float_v<T>) return Kind::Floating;
+  else return Kind::Integer;
+}
 
 // Arithmetic type of an element type: float for the 16-bit floats.
 template <typename T>

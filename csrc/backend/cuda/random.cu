@@ -1,35 +1,12 @@
-// Kernel of RandomBits: Threefry-2x32-20 with the CPU's counter layout
+// Kernel of RandomBits: random/threefry.h with the CPU's counter layout
 // (backend/cpu/random.cpp), so a key gives the same bits on both devices.
 #include "backend/cuda/device_types.cuh"
 #include "backend/cuda/elementwise.cuh"
+#include "random/threefry.h"
 
 namespace ember::cuda {
 
 namespace {
-
-__device__ __forceinline__ uint32_t rotl(uint32_t x, int r) {
-  return (x << r) | (x >> (32 - r));
-}
-
-__device__ __forceinline__ void threefry2x32(uint32_t k0, uint32_t k1, uint32_t c0,
-                                             uint32_t c1, uint32_t& out0, uint32_t& out1) {
-  constexpr int kRot[8] = {13, 15, 26, 6, 17, 29, 16, 24};
-  const uint32_t ks[3] = {k0, k1, 0x1BD11BDAu ^ k0 ^ k1};
-  uint32_t x0 = c0 + ks[0], x1 = c1 + ks[1];
-#pragma unroll
-  for (uint32_t group = 0; group < 5; ++group) {
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      x0 += x1;
-      x1 = rotl(x1, kRot[(group % 2) * 4 + j]);
-      x1 ^= x0;
-    }
-    x0 += ks[(group + 1) % 3];
-    x1 += ks[(group + 2) % 3] + group + 1;
-  }
-  out0 = x0;
-  out1 = x1;
-}
 
 // Word i and word i + half + odd of each key's block come from counter
 // (i, i + half + odd); an odd middle word from (half, 0).

@@ -8,14 +8,6 @@ namespace ember::cuda {
 
 namespace {
 
-template <typename T>
-constexpr Kind kind_of() {
-  if constexpr (is_complex_v<T>) return Kind::Complex;
-  else if constexpr (::cuda::std::is_same_v<T, bool>) return Kind::Bool;
-  else if constexpr (is_float_v<T>) return Kind::Floating;
-  else return Kind::Integer;
-}
-
 template <typename Op, typename In, typename Out>
 __global__ void unary_flat(const In* __restrict__ in, Out* __restrict__ out, int64_t n) {
   Op op;
